@@ -1,0 +1,102 @@
+import * as ort from 'onnxruntime-node';
+import type { TensorData } from './ir.ts';
+
+/**
+ * The one module that talks to onnxruntime-node: session creation with execution-provider choice,
+ * and runs with plain typed arrays in and out. Nothing else imports the runtime.
+ */
+
+export const PROVIDER_CHOICES = ['auto', 'cpu', 'cuda', 'dml', 'coreml'] as const;
+export type ProviderChoice = (typeof PROVIDER_CHOICES)[number];
+export type ProviderName = Exclude<ProviderChoice, 'auto'>;
+
+/** The accelerated provider worth trying first on each platform; CPU is always the fallback. */
+const PLATFORM_ACCELERATOR: Partial<Record<NodeJS.Platform, ProviderName>> = {
+  linux: 'cuda',
+  win32: 'dml',
+  darwin: 'coreml',
+};
+
+export interface NamedArray {
+  data: TensorData;
+  dims: number[];
+}
+
+export class ProviderUnavailableError extends Error {}
+
+export interface Session {
+  readonly provider: ProviderName;
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, NamedArray>, fetches?: string[]): Promise<Record<string, NamedArray>>;
+  release(): Promise<void>;
+}
+
+function candidates(choice: ProviderChoice): ProviderName[] {
+  if (choice !== 'auto') return [choice];
+  const accelerator = PLATFORM_ACCELERATOR[process.platform];
+  return accelerator ? [accelerator, 'cpu'] : ['cpu'];
+}
+
+function toOrtTensor(value: NamedArray): ort.Tensor {
+  const { data, dims } = value;
+  if (data instanceof Float32Array) return new ort.Tensor('float32', data, dims);
+  if (data instanceof BigInt64Array) return new ort.Tensor('int64', data, dims);
+  if (data instanceof Int32Array) return new ort.Tensor('int32', data, dims);
+  if (data instanceof Int8Array) return new ort.Tensor('int8', data, dims);
+  return new ort.Tensor('uint8', data, dims);
+}
+
+function fromOrtTensor(name: string, value: ort.OnnxValue): NamedArray {
+  const tensor = value as ort.Tensor;
+  const data = tensor.data;
+  if (
+    data instanceof Float32Array ||
+    data instanceof BigInt64Array ||
+    data instanceof Int32Array ||
+    data instanceof Int8Array ||
+    data instanceof Uint8Array
+  ) {
+    return { data, dims: [...tensor.dims] };
+  }
+  throw new Error(`output ${name} has element type ${tensor.type}, which this program does not read`);
+}
+
+/**
+ * Creates a session on the first provider of `choice` that loads. With `auto`, an accelerator that is
+ * missing (no CUDA libraries, say) falls back to CPU; an explicit choice that fails is an error.
+ */
+export async function createSession(model: Uint8Array, choice: ProviderChoice = 'auto'): Promise<Session> {
+  const failures: string[] = [];
+  for (const provider of candidates(choice)) {
+    try {
+      const session = await ort.InferenceSession.create(model, {
+        executionProviders: [provider],
+        graphOptimizationLevel: 'all',
+        logSeverityLevel: 3,
+      });
+      return wrap(session, provider);
+    } catch (error) {
+      failures.push(`${provider}: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  if (choice === 'auto') throw new Error(`no execution provider could load the model (${failures.join('; ')})`);
+  throw new ProviderUnavailableError(`execution provider '${choice}' is not available here (${failures.join('; ')})`);
+}
+
+function wrap(session: ort.InferenceSession, provider: ProviderName): Session {
+  return {
+    provider,
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    async run(feeds, fetches) {
+      const ortFeeds: Record<string, ort.Tensor> = {};
+      for (const [name, value] of Object.entries(feeds)) ortFeeds[name] = toOrtTensor(value);
+      const results = fetches ? await session.run(ortFeeds, fetches) : await session.run(ortFeeds);
+      const out: Record<string, NamedArray> = {};
+      for (const [name, value] of Object.entries(results)) out[name] = fromOrtTensor(name, value);
+      return out;
+    },
+    release: () => session.release(),
+  };
+}

@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { TensorData } from './ir.ts';
 
@@ -32,10 +35,27 @@ export interface Session {
   release(): Promise<void>;
 }
 
+/**
+ * Whether an accelerator's provider is there to try: bundled with onnxruntime-node (DirectML, CoreML),
+ * or installed next to it (CUDA, fetched by `--onnxruntime-node-install=cuda12`). Trying a missing one
+ * makes the runtime print errors, so `auto` looks first.
+ */
+function acceleratorPresent(provider: ProviderName): boolean {
+  const backend = ort.listSupportedBackends?.().find((b) => b.name === provider);
+  if (backend?.bundled) return true;
+  if (provider !== 'cuda') return false;
+  try {
+    const root = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
+    return existsSync(join(root, 'bin', 'napi-v6', process.platform, process.arch, 'libonnxruntime_providers_cuda.so'));
+  } catch {
+    return false;
+  }
+}
+
 function candidates(choice: ProviderChoice): ProviderName[] {
   if (choice !== 'auto') return [choice];
   const accelerator = PLATFORM_ACCELERATOR[process.platform];
-  return accelerator ? [accelerator, 'cpu'] : ['cpu'];
+  return accelerator && acceleratorPresent(accelerator) ? [accelerator, 'cpu'] : ['cpu'];
 }
 
 function toOrtTensor(value: NamedArray): ort.Tensor {

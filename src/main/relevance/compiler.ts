@@ -11,7 +11,8 @@ export class UnsupportedOperatorError extends Error {
     readonly node: IrNode,
     reason: string,
   ) {
-    super(`cannot propagate relevance through ${describeNode(node)}: ${reason}`);
+    // Name the node as the exported model has it, not as its canonised copy (`lrp:` prefix).
+    super(`cannot propagate relevance through ${describeNode({ ...node, name: node.name.replace(/^lrp:/, '') })}: ${reason}`);
   }
 }
 

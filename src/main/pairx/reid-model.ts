@@ -42,6 +42,11 @@ export interface Explanation {
   warnings: string[];
 }
 
+/** Steps 1–5 of an explanation, with what step 6 needs from the forward pass. */
+export interface MatchedPair extends Omit<Explanation, 'kColors' | 'pixelMaps'> {
+  forwardState: { layer: CompiledLayer; perImage: [(name: string) => NamedArray, (name: string) => NamedArray] };
+}
+
 interface CompiledLayer {
   key: string;
   tensor: string;
@@ -220,12 +225,13 @@ export class ReidModel {
     };
   }
 
-  /** PAIR-X (docs/PAIRX.md steps 1–6) for two preprocessed images, each [3,H,W] or [1,3,H,W]. */
-  async explain(image0: Float32Array, image1: Float32Array, options: ExplainOptions = {}): Promise<Explanation> {
+  /**
+   * PAIR-X steps 1–5 for two preprocessed images, each [3,H,W] or [1,3,H,W]: similarity, intermediate
+   * relevance and ranked matches. The result keeps the forward statistics so that `addPixelMaps` (step 6)
+   * needs no second forward pass; interactive views show matches first and pixel maps when ready.
+   */
+  async matchPair(image0: Float32Array, image1: Float32Array, options: ExplainOptions = {}): Promise<MatchedPair> {
     const started = performance.now();
-    const kLines = options.kLines ?? 20;
-    const requestedColors = options.kColors ?? 10;
-    const warnings: string[] = [];
     const layer = await this.compileLayer(options.layer);
     const { width, height } = this.card.input;
     const embeddingName = this.card.embedding.name;
@@ -259,32 +265,7 @@ export class ReidModel {
     const grid = (f: NamedArray) => ({ data: f.data as Float32Array, channels, height: h, width: w });
     const matches = mutualNearestNeighbours(grid(fm0), grid(fm1), relevanceAtLayer[0], relevanceAtLayer[1], width, height);
     const t3 = performance.now();
-
-    // 6. Pixel relevance of the top matches: one batched pass per image, seeds = F_i masked to one position.
-    const kColors = Math.min(requestedColors, matches.length);
-    if (requestedColors > matches.length) {
-      warnings.push(`--k-colors ${requestedColors} is more than the ${matches.length} matches; using all ${matches.length}`);
-    }
-    const plane = h * w;
-    const pixelMaps = await Promise.all(
-      [0, 1].map(async (i) => {
-        if (kColors === 0) return new Float32Array(0);
-        // As in the reference, the seed holds the layer's activations as the canonised model computes them.
-        const fm = perImage(i)(layer.relevanceTensor).data as Float32Array;
-        const seed = new Float32Array(kColors * channels * plane);
-        matches.slice(0, kColors).forEach((match, k) => {
-          const [x, y] = i === 0 ? match.coord0 : match.coord1;
-          const p = y * w + x;
-          for (let c = 0; c < channels; c++) seed[(k * channels + c) * plane + p] = fm[c * plane + p];
-        });
-        const feeds: Record<string, NamedArray> = { seed: { data: seed, dims: [kColors, channels, h, w] } };
-        for (const stat of layer.toPixels.stats) feeds[stat] = perImage(i)(stat);
-        const out = await layer.toPixels.session.run(feeds);
-        return channelSumAbs(out.relevance.data as Float32Array, kColors, 3, width * height);
-      }),
-    );
-    const t4 = performance.now();
-
+    const kLines = Math.min(options.kLines ?? 20, matches.length);
     return {
       similarity,
       layer: { key: layer.key, tensor: layer.tensor, channels, height: h, width: w },
@@ -295,19 +276,58 @@ export class ReidModel {
       featureMaps: [fm0.data as Float32Array, fm1.data as Float32Array],
       relevanceMaps: [relevanceAtLayer[0], relevanceAtLayer[1]],
       matches,
-      kLines: Math.min(kLines, matches.length),
+      kLines,
+      plausibility: measurePlausibility(matches.slice(0, kLines), width, height),
+      timings: { forwardMs: t1 - t0, relevanceMs: t2 - t1, matchingMs: t3 - t2, pixelMs: 0, totalMs: performance.now() - started },
+      warnings: [],
+      forwardState: { layer, perImage: [perImage(0), perImage(1)] },
+    };
+  }
+
+  /** PAIR-X step 6: pixel relevance of the top `kColors` matches, one batched pass per image. */
+  async addPixelMaps(matched: MatchedPair, requestedColors = 10): Promise<Explanation> {
+    const started = performance.now();
+    const { layer, perImage } = matched.forwardState;
+    const { channels, height: h, width: w } = matched.layer;
+    const { width, height } = matched.input;
+    const matches = matched.matches;
+    const warnings = [...matched.warnings];
+    const kColors = Math.min(requestedColors, matches.length);
+    if (requestedColors > matches.length) {
+      warnings.push(`--k-colors ${requestedColors} is more than the ${matches.length} matches; using all ${matches.length}`);
+    }
+    const plane = h * w;
+    const pixelMaps = await Promise.all(
+      [0, 1].map(async (i) => {
+        if (kColors === 0) return new Float32Array(0);
+        // As in the reference, the seed holds the layer's activations as the canonised model computes them.
+        const fm = perImage[i](layer.relevanceTensor).data as Float32Array;
+        const seed = new Float32Array(kColors * channels * plane);
+        matches.slice(0, kColors).forEach((match, k) => {
+          const [x, y] = i === 0 ? match.coord0 : match.coord1;
+          const p = y * w + x;
+          for (let c = 0; c < channels; c++) seed[(k * channels + c) * plane + p] = fm[c * plane + p];
+        });
+        const feeds: Record<string, NamedArray> = { seed: { data: seed, dims: [kColors, channels, h, w] } };
+        for (const stat of layer.toPixels.stats) feeds[stat] = perImage[i](stat);
+        const out = await layer.toPixels.session.run(feeds);
+        return channelSumAbs(out.relevance.data as Float32Array, kColors, 3, width * height);
+      }),
+    );
+    const pixelMs = performance.now() - started;
+    const { forwardState: _state, ...rest } = matched;
+    return {
+      ...rest,
       kColors,
       pixelMaps: [pixelMaps[0], pixelMaps[1]],
-      plausibility: measurePlausibility(matches.slice(0, kLines), width, height),
-      timings: {
-        forwardMs: t1 - t0,
-        relevanceMs: t2 - t1,
-        matchingMs: t3 - t2,
-        pixelMs: t4 - t3,
-        totalMs: performance.now() - started,
-      },
+      timings: { ...matched.timings, pixelMs, totalMs: matched.timings.totalMs + pixelMs },
       warnings,
     };
+  }
+
+  /** PAIR-X (docs/PAIRX.md steps 1–6) for two preprocessed images, each [3,H,W] or [1,3,H,W]. */
+  async explain(image0: Float32Array, image1: Float32Array, options: ExplainOptions = {}): Promise<Explanation> {
+    return this.addPixelMaps(await this.matchPair(image0, image1, options), options.kColors ?? 10);
   }
 
   async release(): Promise<void> {

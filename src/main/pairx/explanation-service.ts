@@ -1,0 +1,146 @@
+import type { PairMatchesPayload, PairPixelsPayload, ExplainSettings } from '../../shared/explanation.ts';
+import { modelView, normalise, type Crop } from '../imaging/preprocess.ts';
+import { renderExplanationPng, type RgbImage } from '../render/explanation-png.ts';
+import type { Explanation, MatchedPair, ReidModel } from './reid-model.ts';
+
+/** Where an annotation's pixels are: the photo file and, optionally, its box and rotation. */
+export interface AnnotationSource {
+  path: string;
+  crop?: Crop;
+}
+
+interface CacheEntry {
+  matched: Promise<MatchedPair>;
+  explained?: Promise<Explanation>;
+  views: Promise<[RgbImage, RgbImage]>;
+}
+
+/**
+ * Explanations of annotation pairs for the workbench: two phases (matches and heat maps first, pixel
+ * maps after), cached by (model, layer, pair, settings) so that moving back to a pair, exporting its
+ * picture or prefetching the next pair in the queue costs nothing twice.
+ */
+export class ExplanationService {
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly views = new Map<string, Promise<RgbImage>>();
+
+  constructor(
+    private readonly model: () => Promise<ReidModel>,
+    private readonly resolve: (annotationId: number) => AnnotationSource,
+    private readonly capacity = 24,
+  ) {}
+
+  private view(model: ReidModel, annotationId: number): Promise<RgbImage> {
+    const key = `${model.id}|${annotationId}`;
+    let view = this.views.get(key);
+    if (!view) {
+      const source = this.resolve(annotationId);
+      const spec = model.inputSpec;
+      view = modelView(source.path, spec, source.crop).then((data) => ({ data, width: spec.width, height: spec.height }));
+      view.catch(() => this.views.delete(key));
+      this.views.set(key, view);
+      if (this.views.size > this.capacity * 2) this.views.delete(this.views.keys().next().value!);
+    }
+    return view;
+  }
+
+  private async entry(a: number, b: number, settings: ExplainSettings): Promise<{ model: ReidModel; entry: CacheEntry }> {
+    const model = await this.model();
+    const layer = model.resolveLayer(settings.layer).key;
+    const key = [model.id, layer, a, b, settings.kLines, settings.kColors].join('|');
+    let entry = this.cache.get(key);
+    if (entry) {
+      this.cache.delete(key); // most recently used goes last
+    } else {
+      const views = Promise.all([this.view(model, a), this.view(model, b)]) as Promise<[RgbImage, RgbImage]>;
+      const spec = model.inputSpec;
+      const matched = views.then(([va, vb]) =>
+        model.matchPair(normalise(va.data, spec), normalise(vb.data, spec), { layer, kLines: settings.kLines }),
+      );
+      entry = { matched, views };
+      matched.catch(() => this.cache.delete(key));
+      if (this.cache.size >= this.capacity) this.cache.delete(this.cache.keys().next().value!);
+    }
+    this.cache.set(key, entry);
+    return { model, entry };
+  }
+
+  private explained(entry: CacheEntry, kColors: number): Promise<Explanation> {
+    entry.explained ??= entry.matched.then(async (matched) => (await this.model()).addPixelMaps(matched, kColors));
+    return entry.explained;
+  }
+
+  async matches(a: number, b: number, settings: ExplainSettings): Promise<PairMatchesPayload> {
+    const { model, entry } = await this.entry(a, b, settings);
+    const m = await entry.matched;
+    return {
+      a,
+      b,
+      model: model.id,
+      similarity: m.similarity,
+      layer: m.layer,
+      input: m.input,
+      provider: m.provider,
+      relevanceMaps: [Array.from(m.relevanceMaps[0]), Array.from(m.relevanceMaps[1])],
+      matches: m.matches,
+      kLines: m.kLines,
+      plausibility: m.plausibility,
+      timings: m.timings,
+    };
+  }
+
+  async pixels(a: number, b: number, settings: ExplainSettings): Promise<PairPixelsPayload> {
+    const { entry } = await this.entry(a, b, settings);
+    const e = await this.explained(entry, settings.kColors);
+    const plane = e.input.width * e.input.height;
+    const encode = (maps: Float32Array) => {
+      const bytes = new Uint8Array(e.kColors * plane);
+      const maxima: number[] = [];
+      for (let k = 0; k < e.kColors; k++) {
+        const map = maps.subarray(k * plane, (k + 1) * plane);
+        let max = 0;
+        for (const v of map) if (v > max) max = v;
+        maxima.push(max);
+        for (let i = 0; i < plane; i++) bytes[k * plane + i] = max > 0 ? Math.round((255 * map[i]) / max) : 0;
+      }
+      return { base64: Buffer.from(bytes).toString('base64'), maxima };
+    };
+    const [m0, m1] = [encode(e.pixelMaps[0]), encode(e.pixelMaps[1])];
+    return {
+      a,
+      b,
+      kColors: e.kColors,
+      width: e.input.width,
+      height: e.input.height,
+      maps: [m0.base64, m1.base64],
+      maxima: [m0.maxima, m1.maxima],
+      warnings: e.warnings,
+      pixelMs: e.timings.pixelMs,
+    };
+  }
+
+  /** The whole explanation (all arrays), computing what the cache does not hold. */
+  async explain(a: number, b: number, settings: ExplainSettings): Promise<Explanation> {
+    const { entry } = await this.entry(a, b, settings);
+    return this.explained(entry, settings.kColors);
+  }
+
+  /** Computes both phases in the background (the next pair of a review queue). */
+  prefetch(a: number, b: number, settings: ExplainSettings): void {
+    void this.explain(a, b, settings).catch(() => undefined);
+  }
+
+  /** The picture in the reference layout. */
+  async png(a: number, b: number, settings: ExplainSettings): Promise<Buffer> {
+    const { entry } = await this.entry(a, b, settings);
+    const [explanation, views] = await Promise.all([this.explained(entry, settings.kColors), entry.views]);
+    return renderExplanationPng(explanation, views);
+  }
+
+  /** The model-sized view of an annotation as PNG (what the explanation's coordinates refer to). */
+  async viewPng(annotationId: number): Promise<Buffer> {
+    const { default: sharp } = await import('sharp');
+    const view = await this.view(await this.model(), annotationId);
+    return sharp(view.data, { raw: { width: view.width, height: view.height, channels: 3 } }).png().toBuffer();
+  }
+}

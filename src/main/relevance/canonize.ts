@@ -147,16 +147,21 @@ function isSigmoidOf(index: GraphIndex, gate: string, x: string): boolean {
 function isGateOf(index: GraphIndex, gate: string, x: string): boolean {
   const seen = new Set<string>();
   const stack = [gate];
+  let pooled = false;
   while (stack.length) {
     const tensor = stack.pop()!;
-    if (seen.has(tensor) || tensor === x) continue;
+    if (tensor === x) return false; // g depends on x other than through the pooled branch
+    if (seen.has(tensor)) continue;
     seen.add(tensor);
     const node = index.producer.get(tensor);
     if (!node) continue;
-    if ((POOL_OPS.has(node.opType) || node.opType === 'GlobalMaxPool') && node.inputs[0] === x) return true;
+    if ((POOL_OPS.has(node.opType) || node.opType === 'GlobalMaxPool') && node.inputs[0] === x) {
+      pooled = true;
+      continue;
+    }
     for (const input of index.computedInputs(node)) stack.push(input);
   }
-  return false;
+  return pooled;
 }
 
 /** True when `norm` is the L2 norm of `x` (ReduceL2, possibly clamped or expanded, as F.normalize exports). */

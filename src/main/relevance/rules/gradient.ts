@@ -102,7 +102,8 @@ export const structureRule: Rule<'structure', null> = {
         for (const input of node.inputs) {
           const size = r.shapes.get(input)?.[axis] ?? r.index.constant(input)?.dims[axis] ?? 0;
           if (unit.inputs.includes(input)) {
-            result.set(input, b.op('Slice', [out!, b.int64('start', [offset]), b.int64('end', [offset + size]), b.int64('axes', [axis])]));
+            const part = b.op('Slice', [out!, b.int64('start', [offset]), b.int64('end', [offset + size]), b.int64('axes', [axis])]);
+            result.set(input, result.has(input) ? b.op('Add', [result.get(input)!, part]) : part);
           }
           offset += size;
         }
@@ -136,7 +137,13 @@ export const structureRule: Rule<'structure', null> = {
         if (mode && mode.kind === 'string' && mode.value !== 'constant') {
           throw new Error(`${describeNode(node)}: only constant padding is supported`);
         }
-        const pads = constantInts(r, node, 1, 'pads')!;
+        const given = constantInts(r, node, 1, 'pads')!;
+        const padAxes = (node.inputs[3] ? constantInts(r, node, 3, 'axes')! : inDims.map((_, i) => i)).map(axisOf);
+        const pads = new Array(rank * 2).fill(0);
+        padAxes.forEach((axis, i) => {
+          pads[axis] = given[i];
+          pads[axis + rank] = given[i + padAxes.length];
+        });
         const starts = inDims.map((_, i) => pads[i]);
         const ends = inDims.map((d, i) => pads[i] + d);
         const axes = inDims.map((_, i) => i).slice(1);

@@ -66,7 +66,7 @@ function poolTranspose(unit: Extract<Unit, { kind: 'avgpool' | 'meanGradient' }>
       if (attrInt(node, 'keepdims', 1) === 0) scaled = b.op('Unsqueeze', [scaled, b.int64('axes', [2, 3])]);
     }
     const area = inDims.slice(2).reduce((a, c) => a * c, 1);
-    return b.op('Mul', [scaled, b.scalar(1 / area)]);
+    return b.op('Expand', [b.op('Mul', [scaled, b.scalar(1 / area)]), b.int64('shape', [1, ...inDims.slice(1)])]);
   }
   if (inDims.length !== 4) throw new Error(`${describeNode(node)}: only 2-D average pooling is supported`);
   const kernel = attrInts(node, 'kernel_shape')!;

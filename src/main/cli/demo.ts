@@ -1,0 +1,83 @@
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { ExplanationService } from '../pairx/explanation-service.ts';
+import { Workbench } from '../workbench.ts';
+import { loadModel, modelOption, providerOption } from './engine.ts';
+
+const DEMO = fileURLToPath(new URL('../../../resources/demo', import.meta.url));
+
+/**
+ * The main job on the bundled defaults, headless: a catalog from the demo photos, import, embedding with
+ * the default model, candidate pairs, PAIR-X pictures of the top pairs, and a short report.
+ */
+export function registerDemoCommand(program: Command): void {
+  program
+    .command('demo')
+    .description('run the whole job on the bundled demo catalog: import, embed, candidates, explanations')
+    .option('--out <folder>', 'where the demo catalog and pictures go', 'pairx-demo')
+    .option('--pairs <n>', 'top candidate pairs to explain', (v) => Number(v), 5)
+    .addOption(modelOption())
+    .addOption(providerOption())
+    .action(async (options) => {
+      const started = performance.now();
+      const out = resolve(options.out);
+      const folder = join(out, 'catalog');
+      const say = (line: string) => process.stdout.write(`${line}\n`);
+      if (!existsSync(join(folder, 'photos'))) {
+        mkdirSync(folder, { recursive: true });
+        cpSync(join(DEMO, 'photos'), join(folder, 'photos'), { recursive: true });
+        cpSync(join(DEMO, 'annotations.csv'), join(folder, 'annotations.csv'));
+      }
+      const workbench = existsSync(join(folder, '.pairx')) ? Workbench.open(folder) : Workbench.init(folder);
+      try {
+        const model = await loadModel(options);
+        say(`catalog      ${folder}`);
+        say(`model        ${model.id} (${model.card.input.width}×${model.card.input.height}, ${model.embeddingDim}-d, layer ${model.defaultLayer})`);
+
+        const imported = await workbench.importFolder(folder, { annotationsCsv: join(folder, 'annotations.csv') });
+        for (const issue of imported.issues ?? []) say(`  issue: ${issue.file}${issue.row ? ` row ${issue.row}` : ''}: ${issue.message}`);
+        const embedStart = performance.now();
+        const embedded = await workbench.embed({ model: options.model, provider: options.provider });
+        const embedSeconds = (performance.now() - embedStart) / 1000;
+        const status = workbench.status();
+        say(`photos       ${status.images} images, ${status.annotations} annotations, ${status.individuals} individuals`);
+        say(`embedded     ${embedded.embedded} new in ${embedSeconds.toFixed(1)} s (${status.embedded.map((e) => `${e.embedded} with ${e.model}`).join(', ')})`);
+
+        // Rank-1 on the demo photos: is each annotation's most similar other photo (same flank) the same animal?
+        const all = workbench.candidates({ k: 1, excludeSameName: false, excludeDecided: false });
+        const annotations = new Map(workbench.list({ limit: 100000 }).annotations.map((a) => [a.id, a]));
+        const scored = all.perAnnotation.filter((p) => p.candidates.length > 0);
+        const hits = scored.filter((p) => annotations.get(p.annotationId)?.name === annotations.get(p.candidates[0].annotationId)?.name);
+        say(`rank-1       ${hits.length}/${scored.length} (${((100 * hits.length) / Math.max(1, scored.length)).toFixed(0)}%) of annotations have the same individual as their top candidate`);
+
+        const queue = workbench.candidates({ k: 5, excludeSameName: false }).queue.slice(0, options.pairs);
+        const explanations = new ExplanationService(async () => model, (id) => {
+          const a = annotations.get(id);
+          if (!a) throw new Error(`annotation ${id} is not in the catalog`);
+          return { path: join(folder, a.image), crop: a.box ? { ...a.box, theta: a.theta } : undefined };
+        });
+        const pictures = join(out, 'explanations');
+        mkdirSync(pictures, { recursive: true });
+        say(`top pairs    (similarity, plausibility, truth) → ${pictures}`);
+        for (const pair of queue) {
+          const settings = { kLines: 20, kColors: 10 };
+          const explanation = await explanations.explain(pair.a, pair.b, settings);
+          const file = join(pictures, `pair-${pair.a}-${pair.b}.png`);
+          await writeFile(file, await explanations.png(pair.a, pair.b, settings));
+          const [a, b] = [annotations.get(pair.a)!, annotations.get(pair.b)!];
+          const truth = a.name && a.name === b.name ? 'same individual' : 'different individuals';
+          const p = explanation.plausibility;
+          say(
+            `  ${a.image} ↔ ${b.image}: ${pair.similarity.toFixed(3)}, ${p ? `${(100 * p.inlierRatio).toFixed(0)}% inliers` : 'n/a'}, ${truth} (${explanation.timings.totalMs.toFixed(0)} ms)`,
+          );
+        }
+        say(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+        await model.release();
+      } finally {
+        workbench.close();
+      }
+    });
+}

@@ -1,0 +1,123 @@
+/**
+ * Catalog benchmarks; prints one JSON line per measurement.
+ *   node --import tsx bench/catalog.bench.ts [--photos 200] [--vectors 100000]
+ * - import: photos per second for 512-px JPEGs, thumbnails included (target ≥ 20/s);
+ * - candidates: latency of one annotation's candidate query over 100,000 stored 512-d vectors (target
+ *   ≤ 50 ms), exact and through the sign index, with the recall of the latter.
+ */
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Workbench } from '../src/main/workbench.ts';
+import { fillSynthetic, gaussian, seededRandom } from '../test/fixtures/synthetic-catalog.ts';
+
+const { values } = parseArgs({ options: { photos: { type: 'string', default: '200' }, vectors: { type: 'string', default: '100000' } } });
+const NYALA = fileURLToPath(new URL('../../shared/data/nyala-train/', import.meta.url));
+const DEMO = fileURLToPath(new URL('../resources/demo/photos/', import.meta.url));
+/** Synthetic individuals: this many vectors each, close to a centre of their own. */
+const GROUP = 5;
+const DIM = 512;
+
+const emit = (record: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(record)}\n`);
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+const round = (value: number, digits = 1) => +value.toFixed(digits);
+
+function photoFiles(folder: string): string[] {
+  return (readdirSync(folder, { recursive: true }) as string[]).filter((name) => name.endsWith('.jpg')).sort().map((name) => join(folder, name));
+}
+
+async function benchImport(count: number): Promise<void> {
+  const source = existsSync(NYALA) ? NYALA : DEMO;
+  const photos = photoFiles(source).slice(0, count);
+  const root = mkdtempSync(join(tmpdir(), 'pairx-bench-import-'));
+  try {
+    mkdirSync(join(root, 'photos'));
+    photos.forEach((photo, i) => copyFileSync(photo, join(root, 'photos', `${i}.jpg`)));
+    const workbench = Workbench.init(root);
+    let start = performance.now();
+    const summary = await workbench.importFolder();
+    const seconds = (performance.now() - start) / 1000;
+    emit({ bench: 'import', photos: summary.added, failed: summary.failed, seconds: round(seconds, 2), photosPerSecond: round(summary.added / seconds), target: '>= 20', source });
+    start = performance.now();
+    const again = await workbench.importFolder();
+    emit({ bench: 'reimport-unchanged', photos: again.unchanged, seconds: round((performance.now() - start) / 1000, 3) });
+    workbench.close();
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+function timeQueries(workbench: Workbench, queries: number[]): { times: number[]; found: Map<number, number[]> } {
+  const found = new Map<number, number[]>();
+  workbench.candidates({ annotationId: queries[0], k: 10 }); // warm the page cache and statements
+  const times: number[] = [];
+  for (const id of queries) {
+    const start = performance.now();
+    const [result] = workbench.candidates({ annotationId: id, k: 10 }).perAnnotation;
+    times.push(performance.now() - start);
+    found.set(id, result.candidates.map((candidate) => candidate.annotationId));
+  }
+  return { times: times.sort((a, b) => a - b), found };
+}
+
+function benchCandidates(count: number): void {
+  const root = mkdtempSync(join(tmpdir(), 'pairx-bench-knn-'));
+  try {
+    const workbench = Workbench.init(root);
+    let start = performance.now();
+    // Vectors of one individual lie near its centre; all are shifted off the origin, as features often are.
+    const offset = Float32Array.from({ length: DIM }, (_, i) => 0.5 + 0.5 * Math.sin(i));
+    let centre = new Float32Array(DIM);
+    const { model, annotations } = fillSynthetic(workbench.store, {
+      count,
+      dim: DIM,
+      side: (i) => (Math.floor(i / GROUP) % 2 === 0 ? 'left' : 'right'),
+      keepVectors: false,
+      vector: (i, random) => {
+        if (i % GROUP === 0) centre = Float32Array.from({ length: DIM }, () => gaussian(random));
+        return centre.map((value, j) => offset[j] + 0.35 * value + 0.3 * gaussian(random));
+      },
+    });
+    emit({ bench: 'store-vectors', vectors: count, dim: DIM, seconds: round((performance.now() - start) / 1000) });
+
+    const random = seededRandom(7);
+    const queries = Array.from({ length: 40 }, () => annotations[Math.floor(random() * annotations.length)].id);
+    const exact = timeQueries(workbench, queries);
+    emit({ bench: 'candidates-exact', vectors: count, dim: DIM, k: 10, queries: queries.length, medianMs: round(percentile(exact.times, 0.5)), p95Ms: round(percentile(exact.times, 0.95)) });
+
+    start = performance.now();
+    const built = workbench.store.embeddings.refreshSignIndex(model);
+    emit({ bench: 'build-sign-index', built, vectors: count, seconds: round((performance.now() - start) / 1000) });
+
+    const indexed = timeQueries(workbench, queries);
+    let overlap = 0;
+    let mates = 0;
+    for (const id of queries) {
+      const got = new Set(indexed.found.get(id));
+      overlap += exact.found.get(id)!.filter((other) => got.has(other)).length / 10;
+      const first = Math.floor((id - 1) / GROUP) * GROUP + 1;
+      mates += Array.from({ length: GROUP }, (_, i) => first + i).filter((other) => other !== id && got.has(other)).length / (GROUP - 1);
+    }
+    emit({
+      bench: 'candidates-one-annotation',
+      search: built ? 'sign index + exact re-scoring' : 'exact',
+      vectors: count,
+      dim: DIM,
+      k: 10,
+      queries: queries.length,
+      medianMs: round(percentile(indexed.times, 0.5)),
+      p95Ms: round(percentile(indexed.times, 0.95)),
+      target: '<= 50 ms',
+      trueMatchRecall: round(mates / queries.length, 3),
+      overlapWithExactTop10: round(overlap / queries.length, 3),
+    });
+    workbench.close();
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+await benchImport(Number(values.photos));
+benchCandidates(Number(values.vectors));

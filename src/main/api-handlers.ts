@@ -1,0 +1,34 @@
+import { api, type ApiMethod, type ApiParsedArgs, type ApiResult } from '../shared/api.ts';
+import type { JobControls } from './jobs/tracked-job.ts';
+import type { Workbench } from './workbench.ts';
+
+type Handler<M extends ApiMethod> = (args: ApiParsedArgs<M>, controls: JobControls) => ApiResult<M> | Promise<ApiResult<M>>;
+type Handlers = { [M in ApiMethod]: Handler<M> };
+
+/** Each API method as a call on the workbench; the fronts (IPC, server) reach the workbench only through here. */
+export function workbenchHandlers(workbench: Workbench): Handlers {
+  return {
+    'catalog.status': () => workbench.status(),
+    'catalog.list': (args) => workbench.list(args),
+    'catalog.import': (args, controls) => workbench.importFolder(args.folder, { annotationsCsv: args.annotationsCsv, ...controls }),
+    'catalog.embed': (args, controls) => workbench.embed({ ...args, ...controls }),
+    'pairs.candidates': (args) => workbench.candidates(args),
+    'decisions.decide': ({ a, b, verdict, ...options }) => workbench.decide(a, b, verdict, options),
+    'decisions.undo': (args) => workbench.undo(args),
+    'decisions.list': () => workbench.decisions(),
+    'individuals.list': () => workbench.listIndividuals(),
+    'individuals.rename': ({ from, to, reviewer }) => workbench.renameIndividual(from, to, { reviewer }),
+    'catalog.export': (args) => workbench.exportCatalog(args.outDir),
+  };
+}
+
+/**
+ * Calls one API method with arguments from outside (IPC message, HTTP body): they are validated with the
+ * method's schema first, so a handler only ever sees well-formed arguments.
+ */
+export async function callApi<M extends ApiMethod>(handlers: Handlers, method: M, rawArgs: unknown, controls: JobControls = {}): Promise<ApiResult<M>> {
+  const spec = api[method];
+  if (!spec) throw new Error(`unknown API method ${String(method)}`);
+  const args = spec.args.parse(rawArgs ?? {}) as ApiParsedArgs<M>;
+  return (handlers[method] as Handler<M>)(args, controls);
+}

@@ -1,0 +1,189 @@
+import type Database from 'better-sqlite3';
+import type { Annotation, Box } from '../../../shared/api.ts';
+
+export interface AnnotationRecord {
+  id: number;
+  imageId: number;
+  box: Box | null;
+  theta: number;
+  side: string | null;
+  individualId: number | null;
+  source: string;
+}
+export type NewAnnotation = Omit<AnnotationRecord, 'id'>;
+
+const ANNOTATION_COLUMNS = 'id, image_id, x, y, w, h, theta, side, individual_id, source';
+interface AnnotationRow {
+  id: number;
+  image_id: number;
+  x: number | null;
+  y: number | null;
+  w: number | null;
+  h: number | null;
+  theta: number;
+  side: string | null;
+  individual_id: number | null;
+  source: string;
+}
+const toBox = (row: Pick<AnnotationRow, 'x' | 'y' | 'w' | 'h'>): Box | null =>
+  row.x === null ? null : { x: row.x, y: row.y!, w: row.w!, h: row.h! };
+const toAnnotation = (row: AnnotationRow): AnnotationRecord => ({
+  id: row.id,
+  imageId: row.image_id,
+  box: toBox(row),
+  theta: row.theta,
+  side: row.side,
+  individualId: row.individual_id,
+  source: row.source,
+});
+
+// The joined view the fronts show: an annotation with its photo and its individual's name.
+const VIEW_COLUMNS = `a.id, a.image_id, i.path AS image, i.width AS image_width, i.height AS image_height,
+  a.x, a.y, a.w, a.h, a.theta, a.side, a.individual_id, n.name, i.thumbnail, i.captured_at, a.source`;
+const VIEW_FROM = 'annotations a JOIN images i ON i.id = a.image_id LEFT JOIN individuals n ON n.id = a.individual_id';
+interface ViewRow extends AnnotationRow {
+  image: string;
+  image_width: number;
+  image_height: number;
+  name: string | null;
+  thumbnail: string | null;
+  captured_at: string | null;
+}
+const toView = (row: ViewRow): Annotation => ({
+  id: row.id,
+  imageId: row.image_id,
+  image: row.image,
+  imageWidth: row.image_width,
+  imageHeight: row.image_height,
+  box: toBox(row),
+  theta: row.theta,
+  side: row.side,
+  individualId: row.individual_id,
+  name: row.name,
+  // Thumbnails are stored relative to .pairx; the view gives paths relative to the catalog root.
+  thumbnail: row.thumbnail === null ? null : `.pairx/${row.thumbnail}`,
+  capturedAt: row.captured_at,
+  source: row.source,
+});
+
+export interface ViewFilter {
+  ids?: number[];
+  individualId?: number;
+  offset?: number;
+  limit?: number;
+}
+
+export class AnnotationsStore {
+  private readonly insertStatement;
+  private readonly byIdStatement;
+  private readonly byImageStatement;
+  private readonly setIndividualStatement;
+  private readonly setSideStatement;
+  private readonly byIndividualStatement;
+
+  constructor(private readonly db: Database.Database) {
+    this.insertStatement = db.prepare(
+      `INSERT INTO annotations (image_id, x, y, w, h, theta, side, individual_id, source, created_at)
+       VALUES (@imageId, @x, @y, @w, @h, @theta, @side, @individualId, @source, @createdAt)`,
+    );
+    this.byIdStatement = db.prepare<[number], AnnotationRow>(`SELECT ${ANNOTATION_COLUMNS} FROM annotations WHERE id = ?`);
+    this.byImageStatement = db.prepare<[number], AnnotationRow>(
+      `SELECT ${ANNOTATION_COLUMNS} FROM annotations WHERE image_id = ? ORDER BY id`,
+    );
+    this.setIndividualStatement = db.prepare('UPDATE annotations SET individual_id = ? WHERE id = ?');
+    this.setSideStatement = db.prepare('UPDATE annotations SET side = ? WHERE id = ?');
+    this.byIndividualStatement = db.prepare<[number], AnnotationRow>(
+      `SELECT ${ANNOTATION_COLUMNS} FROM annotations WHERE individual_id = ? ORDER BY id`,
+    );
+  }
+
+  insert(annotation: NewAnnotation): AnnotationRecord {
+    const box = annotation.box;
+    const { lastInsertRowid } = this.insertStatement.run({
+      imageId: annotation.imageId,
+      x: box?.x ?? null,
+      y: box?.y ?? null,
+      w: box?.w ?? null,
+      h: box?.h ?? null,
+      theta: annotation.theta,
+      side: annotation.side,
+      individualId: annotation.individualId,
+      source: annotation.source,
+      createdAt: new Date().toISOString(),
+    });
+    return { ...annotation, id: Number(lastInsertRowid) };
+  }
+
+  byId(id: number): AnnotationRecord | undefined {
+    const row = this.byIdStatement.get(id);
+    return row && toAnnotation(row);
+  }
+
+  byImage(imageId: number): AnnotationRecord[] {
+    return this.byImageStatement.all(imageId).map(toAnnotation);
+  }
+
+  byIndividual(individualId: number): AnnotationRecord[] {
+    return this.byIndividualStatement.all(individualId).map(toAnnotation);
+  }
+
+  setIndividual(annotationId: number, individualId: number | null): void {
+    this.setIndividualStatement.run(individualId, annotationId);
+  }
+
+  setSide(annotationId: number, side: string | null): void {
+    this.setSideStatement.run(side, annotationId);
+  }
+
+  /** Adds a whole-photo annotation to every image that has none (photos not described by a CSV). */
+  addWholeImageWhereMissing(imageIds: number[]): number {
+    const insert = this.db.prepare(
+      `INSERT INTO annotations (image_id, theta, source, created_at)
+       SELECT ?, 0, 'whole-image', ? WHERE NOT EXISTS (SELECT 1 FROM annotations WHERE image_id = ?)`,
+    );
+    const now = new Date().toISOString();
+    let added = 0;
+    for (const imageId of imageIds) added += insert.run(imageId, now, imageId).changes;
+    return added;
+  }
+
+  counts(): { annotations: number; named: number } {
+    return this.db
+      .prepare<[], { annotations: number; named: number }>(
+        'SELECT count(*) AS annotations, count(individual_id) AS named FROM annotations',
+      )
+      .get()!;
+  }
+
+  /** Annotations with photo and name, by id, by individual, or a page of all of them in id order. */
+  view(filter: ViewFilter = {}): { total: number; annotations: Annotation[] } {
+    if (filter.ids) {
+      const rows = this.db
+        .prepare<[string], ViewRow>(`SELECT ${VIEW_COLUMNS} FROM ${VIEW_FROM} WHERE a.id IN (SELECT value FROM json_each(?)) ORDER BY a.id`)
+        .all(JSON.stringify(filter.ids));
+      return { total: rows.length, annotations: rows.map(toView) };
+    }
+    // NULL means every individual; -1 is SQLite's "no limit".
+    const individualId = filter.individualId ?? null;
+    const where = 'WHERE (@individualId IS NULL OR a.individual_id = @individualId)';
+    const total = this.db
+      .prepare<[{ individualId: number | null }], { total: number }>(`SELECT count(*) AS total FROM annotations a ${where}`)
+      .get({ individualId })!.total;
+    const rows = this.db
+      .prepare<[{ individualId: number | null; limit: number; offset: number }], ViewRow>(
+        `SELECT ${VIEW_COLUMNS} FROM ${VIEW_FROM} ${where} ORDER BY a.id LIMIT @limit OFFSET @offset`,
+      )
+      .all({ individualId, limit: filter.limit ?? -1, offset: filter.offset ?? 0 });
+    return { total, annotations: rows.map(toView) };
+  }
+
+  /** Facts the candidate filters need, for a set of annotations. */
+  facts(ids: number[]): Map<number, { imageId: number; side: string | null; individualId: number | null }> {
+    const rows = this.db
+      .prepare<[string], { id: number; image_id: number; side: string | null; individual_id: number | null }>(
+        'SELECT id, image_id, side, individual_id FROM annotations WHERE id IN (SELECT value FROM json_each(?))',
+      )
+      .all(JSON.stringify(ids));
+    return new Map(rows.map((row) => [row.id, { imageId: row.image_id, side: row.side, individualId: row.individual_id }]));
+  }
+}

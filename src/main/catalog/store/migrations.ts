@@ -1,0 +1,198 @@
+import type Database from 'better-sqlite3';
+import { CatalogError } from '../errors.ts';
+
+type Migration = (db: Database.Database) => void;
+
+/**
+ * Schema version 1. Conventions kept by later versions:
+ * - paths are relative to the catalog root with '/' separators;
+ * - times are ISO-8601 strings (UTC, from Date.toISOString) unless the column says otherwise;
+ * - the decision log and its side tables are append-only (triggers refuse UPDATE and DELETE), so every
+ *   decision stays recoverable and the current state can always be explained from the log;
+ * - vectors are searched through sqlite-vec `vec0` tables, one per dimension, created when the first
+ *   model of that dimension is registered (their column type needs the dimension, which no migration
+ *   can know); see store/embeddings.ts.
+ */
+const v1: Migration = (db) => {
+  db.exec(`
+    CREATE TABLE settings (
+      key TEXT PRIMARY KEY,
+      value TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE images (
+      id INTEGER PRIMARY KEY,
+      sha256 TEXT NOT NULL UNIQUE,
+      path TEXT NOT NULL,             -- where the photo was last seen; other copies are in image_files
+      width INTEGER NOT NULL,         -- upright, after EXIF orientation
+      height INTEGER NOT NULL,
+      orientation INTEGER,            -- EXIF orientation tag (1-8) as found in the file
+      captured_at TEXT,               -- camera wall-clock time, with offset when the file has one
+      gps_lat REAL,
+      gps_lon REAL,
+      thumbnail TEXT,                 -- relative to the .pairx folder
+      added_at TEXT NOT NULL
+    ) STRICT;
+
+    -- Every file path known to hold an image, with what a re-import compares to skip unchanged files.
+    CREATE TABLE image_files (
+      path TEXT PRIMARY KEY,
+      image_id INTEGER NOT NULL REFERENCES images(id),
+      size INTEGER NOT NULL,
+      mtime_ms REAL NOT NULL,
+      seen_at TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX image_files_by_image ON image_files(image_id);
+
+    CREATE TABLE individuals (
+      id INTEGER PRIMARY KEY,
+      name TEXT NOT NULL UNIQUE,
+      created_at TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE annotations (
+      id INTEGER PRIMARY KEY,
+      image_id INTEGER NOT NULL REFERENCES images(id),
+      x REAL, y REAL, w REAL, h REAL, -- pixels of the upright photo; all NULL = the whole photo
+      theta REAL NOT NULL DEFAULT 0,  -- radians about the box centre
+      side TEXT,                      -- side or viewpoint, lower case
+      individual_id INTEGER REFERENCES individuals(id),
+      source TEXT NOT NULL,           -- 'whole-image' or '<csv file>:<row>'
+      created_at TEXT NOT NULL,
+      CHECK ((x IS NULL) = (y IS NULL) AND (x IS NULL) = (w IS NULL) AND (x IS NULL) = (h IS NULL)),
+      CHECK (w IS NULL OR (w > 0 AND h > 0))
+    ) STRICT;
+    CREATE INDEX annotations_by_image ON annotations(image_id);
+    CREATE INDEX annotations_by_individual ON annotations(individual_id);
+
+    CREATE TABLE name_changes (
+      id INTEGER PRIMARY KEY,
+      individual_id INTEGER NOT NULL REFERENCES individuals(id),
+      old_name TEXT NOT NULL,
+      new_name TEXT NOT NULL,
+      reviewer TEXT,
+      created_at TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE models (
+      id INTEGER PRIMARY KEY,
+      identity TEXT NOT NULL UNIQUE,
+      dim INTEGER NOT NULL CHECK (dim > 0),
+      created_at TEXT NOT NULL,
+      sign_center BLOB,               -- float32 mean the sign index is taken around; NULL until it exists
+      sign_count INTEGER              -- vectors the model had when sign_center was computed
+    ) STRICT;
+
+    -- The id of a row here is the rowid of its vector in embedding_vectors_<dim> (exact search) and of
+    -- its sign bits in embedding_signs_<dim> (coarse search for large catalogs). The vector is kept
+    -- here too: vec0 reads single rows slowly, and re-scoring coarse matches reads hundreds.
+    CREATE TABLE embeddings (
+      id INTEGER PRIMARY KEY,
+      model_id INTEGER NOT NULL REFERENCES models(id),
+      annotation_id INTEGER NOT NULL REFERENCES annotations(id),
+      vector BLOB NOT NULL,           -- float32, little-endian
+      created_at TEXT NOT NULL,
+      UNIQUE (model_id, annotation_id)
+    ) STRICT;
+
+    CREATE TABLE candidate_pairs (
+      model_id INTEGER NOT NULL REFERENCES models(id),
+      annotation_a INTEGER NOT NULL REFERENCES annotations(id),
+      annotation_b INTEGER NOT NULL REFERENCES annotations(id),
+      similarity REAL NOT NULL,
+      plausibility REAL,              -- filled by the PAIR-X plausibility pass, NULL until then
+      updated_at TEXT NOT NULL,
+      PRIMARY KEY (model_id, annotation_a, annotation_b),
+      CHECK (annotation_a < annotation_b)
+    ) STRICT;
+
+    CREATE TABLE decisions (
+      id INTEGER PRIMARY KEY,
+      annotation_a INTEGER NOT NULL REFERENCES annotations(id),
+      annotation_b INTEGER NOT NULL REFERENCES annotations(id),
+      verdict TEXT NOT NULL CHECK (verdict IN ('same', 'different', 'unsure', 'undo')),
+      merge TEXT CHECK (merge IN ('keep-a', 'keep-b')),
+      note TEXT,
+      reviewer TEXT,
+      created_at TEXT NOT NULL,
+      undoes INTEGER UNIQUE REFERENCES decisions(id),
+      CHECK ((verdict = 'undo') = (undoes IS NOT NULL)),
+      CHECK (annotation_a <> annotation_b)
+    ) STRICT;
+    CREATE INDEX decisions_by_a ON decisions(annotation_a);
+    CREATE INDEX decisions_by_b ON decisions(annotation_b);
+
+    -- What a decision changed, so that undoing it restores exactly the state before it.
+    CREATE TABLE decision_effects (
+      decision_id INTEGER NOT NULL REFERENCES decisions(id),
+      annotation_id INTEGER NOT NULL REFERENCES annotations(id),
+      individual_before INTEGER REFERENCES individuals(id),
+      individual_after INTEGER REFERENCES individuals(id),
+      PRIMARY KEY (decision_id, annotation_id)
+    ) STRICT;
+
+    CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions
+      BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
+    CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions
+      BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
+    CREATE TRIGGER decision_effects_no_update BEFORE UPDATE ON decision_effects
+      BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
+    CREATE TRIGGER decision_effects_no_delete BEFORE DELETE ON decision_effects
+      BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
+    CREATE TRIGGER name_changes_no_update BEFORE UPDATE ON name_changes
+      BEGIN SELECT RAISE(ABORT, 'the name log is append-only'); END;
+    CREATE TRIGGER name_changes_no_delete BEFORE DELETE ON name_changes
+      BEGIN SELECT RAISE(ABORT, 'the name log is append-only'); END;
+
+    CREATE TABLE jobs (
+      id INTEGER PRIMARY KEY,
+      kind TEXT NOT NULL,
+      params TEXT NOT NULL,           -- JSON
+      state TEXT NOT NULL CHECK (state IN ('running', 'done', 'cancelled', 'failed')),
+      done INTEGER NOT NULL DEFAULT 0,
+      total INTEGER,
+      pid INTEGER,
+      started_at TEXT NOT NULL,
+      updated_at TEXT NOT NULL,
+      finished_at TEXT,
+      error TEXT
+    ) STRICT;
+  `);
+};
+
+/** Migration i brings a database from user_version i to i + 1. Append only; never edit a shipped one. */
+export const MIGRATIONS: readonly Migration[] = [v1];
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export const schemaVersion = (db: Database.Database): number => db.pragma('user_version', { simple: true }) as number;
+
+/**
+ * Brings the database to SCHEMA_VERSION, one transaction per version so that a crash leaves a
+ * database at some whole version. IMMEDIATE takes the write lock before reading the version, so two
+ * processes opening the same old catalog cannot both run a migration.
+ */
+export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): void {
+  refuseNewer(db, migrations.length);
+  for (;;) {
+    const applied = db
+      .transaction(() => {
+        const version = schemaVersion(db);
+        if (version >= migrations.length) return false;
+        migrations[version](db);
+        // A pragma cannot take a bound parameter; the value is an integer we computed.
+        db.pragma(`user_version = ${version + 1}`);
+        return true;
+      })
+      .immediate();
+    if (!applied) return;
+  }
+}
+
+export function refuseNewer(db: Database.Database, known: number = SCHEMA_VERSION): void {
+  const version = schemaVersion(db);
+  if (version > known) {
+    throw new CatalogError(
+      `${db.name} was created by a newer version of pairx (schema version ${version}; this version knows up to ${known}); update pairx to open it`,
+    );
+  }
+}

@@ -1,0 +1,44 @@
+import type Database from 'better-sqlite3';
+
+export interface StoredPair {
+  a: number;
+  b: number;
+  similarity: number;
+  plausibility: number | null;
+}
+
+/** Candidate pairs per model, stored unordered (a < b), with the plausibility the PAIR-X pass fills in. */
+export class PairsStore {
+  private readonly upsertSimilarityStatement;
+  private readonly setPlausibilityStatement;
+  private readonly getStatement;
+
+  constructor(private readonly db: Database.Database) {
+    this.upsertSimilarityStatement = db.prepare(
+      `INSERT INTO candidate_pairs (model_id, annotation_a, annotation_b, similarity, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (model_id, annotation_a, annotation_b) DO UPDATE SET similarity = excluded.similarity, updated_at = excluded.updated_at`,
+    );
+    this.setPlausibilityStatement = db.prepare(
+      `INSERT INTO candidate_pairs (model_id, annotation_a, annotation_b, similarity, plausibility, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (model_id, annotation_a, annotation_b) DO UPDATE SET plausibility = excluded.plausibility, updated_at = excluded.updated_at`,
+    );
+    this.getStatement = db.prepare<[number, number, number], { similarity: number; plausibility: number | null }>(
+      'SELECT similarity, plausibility FROM candidate_pairs WHERE model_id = ? AND annotation_a = ? AND annotation_b = ?',
+    );
+  }
+
+  upsertSimilarities(modelId: number, pairs: { a: number; b: number; similarity: number }[]): void {
+    const now = new Date().toISOString();
+    this.db.transaction(() => {
+      for (const pair of pairs) this.upsertSimilarityStatement.run(modelId, Math.min(pair.a, pair.b), Math.max(pair.a, pair.b), pair.similarity, now);
+    })();
+  }
+
+  setPlausibility(modelId: number, a: number, b: number, similarity: number, plausibility: number | null): void {
+    this.setPlausibilityStatement.run(modelId, Math.min(a, b), Math.max(a, b), similarity, plausibility, new Date().toISOString());
+  }
+
+  get(modelId: number, a: number, b: number): Omit<StoredPair, 'a' | 'b'> | undefined {
+    return this.getStatement.get(modelId, Math.min(a, b), Math.max(a, b));
+  }
+}

@@ -1,0 +1,335 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { mkdirSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { resolve } from 'node:path';
+import { ZodError } from 'zod';
+import type { ApiArgs, ApiMethod, ApiResult, Progress, Verdict } from '../../shared/api.ts';
+import { callApi, workbenchHandlers } from '../api-handlers.ts';
+import { CatalogError } from '../catalog/errors.ts';
+import { findCatalogRoot } from '../catalog/layout.ts';
+import { ImageInputError } from '../imaging/preprocess.ts';
+import { Workbench } from '../workbench.ts';
+import { annotationText, boxText, decisionText, issueLine, statusText, table } from './format.ts';
+import { progressView } from './progress.ts';
+
+interface CommonOptions {
+  catalog?: string;
+  json?: boolean;
+}
+
+/** Exit codes: 1 an error, 2 a merge conflict that needs --confirm-merge, 130 cancelled (like a shell's Ctrl+C). */
+const EXIT_ERROR = 1;
+const EXIT_CONFLICT = 2;
+const EXIT_CANCELLED = 130;
+
+/** Ends a command with this exit code and one line on stderr, after what it printed on stdout. */
+class CommandExit extends Error {
+  constructor(
+    readonly exitCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const out = (text: string) => process.stdout.write(`${text}\n`);
+const printJson = (value: unknown) => out(JSON.stringify(value, null, 2));
+
+/** One line for the user. */
+function errorLine(error: unknown): string {
+  if (error instanceof ZodError) return error.issues.map((issue) => `${issue.path.join('.') || 'arguments'}: ${issue.message}`).join('; ');
+  // CatalogError, ImageInputError and Node's system errors (which name the file and the code) say it in their first line.
+  return String((error as Error)?.message ?? error).split('\n')[0];
+}
+
+/**
+ * Wraps a command's action: a failure becomes one line on stderr and a non-zero exit code, never a
+ * stack trace (unless --verbose or PAIRX_DEBUG asks for one, for what is a bug rather than the user's
+ * input). It goes through commander's `error()`, so that under `exitOverride()` (src/main/cli.ts) the
+ * exit code travels in the CommanderError that main() turns into the process's exit code.
+ */
+function action<Args extends unknown[]>(run: (...args: Args) => Promise<void> | void) {
+  return async (...args: Args): Promise<void> => {
+    try {
+      await run(...args);
+    } catch (error) {
+      const command = args[args.length - 1] as Command;
+      const known = error instanceof CommandExit || error instanceof ZodError || error instanceof CatalogError || error instanceof ImageInputError;
+      if (!known && (process.env.PAIRX_DEBUG || process.argv.includes('--verbose'))) console.error(error);
+      // Help after an error is for usage mistakes, which commander reports before any action runs.
+      command.showHelpAfterError(false);
+      command.error(`pairx: ${errorLine(error)}`, { exitCode: error instanceof CommandExit ? error.exitCode : EXIT_ERROR });
+    }
+  };
+}
+
+/** The catalog a command works on: --catalog, else the nearest catalog at or above `near`, else `near` itself. */
+function catalogFolder(options: CommonOptions, near: string = process.cwd()): string {
+  return options.catalog !== undefined ? resolve(options.catalog) : (findCatalogRoot(near) ?? resolve(near));
+}
+
+async function withWorkbench<T>(folder: string, run: (workbench: Workbench, call: <M extends ApiMethod>(method: M, args: ApiArgs<M>, controls?: { onProgress?: (p: Progress) => void; signal?: AbortSignal }) => Promise<ApiResult<M>>) => Promise<T>): Promise<T> {
+  const workbench = Workbench.open(folder);
+  const handlers = workbenchHandlers(workbench);
+  try {
+    return await run(workbench, (method, args, controls) => callApi(handlers, method, args, controls));
+  } finally {
+    workbench.close();
+  }
+}
+
+/**
+ * Runs a long job with a progress view and Ctrl+C: the first one cancels cleanly (the job stops after
+ * the photo or batch in hand, everything done so far stays), a second one quits at once.
+ */
+async function asJob<T extends { cancelled: boolean }>(run: (controls: { onProgress: (p: Progress) => void; signal: AbortSignal }) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const view = progressView();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(EXIT_CANCELLED);
+    process.stderr.write('\ncancelling… (Ctrl+C again to quit at once)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    return await run({ onProgress: (progress) => view.update(progress), signal: controller.signal });
+  } finally {
+    view.stop();
+    process.off('SIGINT', onSigint);
+  }
+}
+
+function positiveInteger(what: string) {
+  return (value: string): number => {
+    const number = Number(value);
+    if (!Number.isInteger(number) || number <= 0) throw new InvalidArgumentError(`${what} must be a positive whole number`);
+    return number;
+  };
+}
+
+const defaultReviewer = (): string | undefined => {
+  if (process.env.PAIRX_REVIEWER) return process.env.PAIRX_REVIEWER;
+  try {
+    return userInfo().username;
+  } catch {
+    return undefined;
+  }
+};
+
+function printIssues(issues: { file: string; row?: number; message: string }[]): void {
+  for (const issue of issues) process.stderr.write(`  ${issueLine(issue)}\n`);
+}
+
+/** Adds `pairx catalog …`: everything the workbench does with a catalog, scriptable with --json. */
+export function registerCatalogCommands(program: Command): void {
+  const catalog = program.command('catalog').description('photo catalogs: import, embed, review candidate pairs, record decisions');
+  const command = (spec: string, description: string) =>
+    catalog
+      .command(spec)
+      .description(description)
+      .option('--catalog <folder>', 'catalog folder (default: the catalog at or above the current folder)')
+      .option('--json', 'print the result as JSON');
+
+  command('init <folder>', 'make a folder a catalog (creates <folder>/.pairx/catalog.sqlite)').action(
+    action((folder: string, options: CommonOptions) => {
+      mkdirSync(folder, { recursive: true });
+      const workbench = Workbench.init(folder);
+      const status = workbench.status();
+      workbench.close();
+      if (options.json) printJson(status);
+      else out(`initialised a catalog in ${status.folder}; next: pairx catalog import ${folder}`);
+    }),
+  );
+
+  command('import <folder>', 'import photos at or below a folder inside the catalog (again: only new or changed files)')
+    .option('--annotations <file.csv>', 'CSV with image and optionally name, side|viewpoint, x,y,w,h, theta')
+    .action(
+      action(async (folder: string, options: CommonOptions & { annotations?: string }) => {
+        await withWorkbench(catalogFolder(options, folder), async (_, call) => {
+          const summary = await asJob((controls) => call('catalog.import', { folder: resolve(folder), annotationsCsv: options.annotations }, controls));
+          if (options.json) printJson(summary);
+          else {
+            printIssues(summary.issues);
+            out(
+              `${summary.cancelled ? 'cancelled after' : 'imported'} ${summary.scanned} files: ${summary.added} new, ${summary.unchanged} unchanged, ` +
+                `${summary.moved} moved, ${summary.duplicates} duplicates, ${summary.failed} unreadable; ` +
+                `annotations ${summary.annotationsAdded} added, ${summary.annotationsUpdated} updated; ${summary.issues.length} issues`,
+            );
+          }
+          if (summary.cancelled) throw new CommandExit(EXIT_CANCELLED, 'import cancelled; run the same command to resume');
+        });
+      }),
+    );
+
+  command('list', 'list annotations with their photo, name and side')
+    .option('--individual <name>', 'only this individual')
+    .option('--limit <n>', 'at most this many', positiveInteger('--limit'), 1000)
+    .option('--offset <n>', 'skip this many', (value) => Number(value), 0)
+    .action(
+      action(async (options: CommonOptions & { individual?: string; limit: number; offset: number }) => {
+        await withWorkbench(catalogFolder(options), async (_, call) => {
+          const page = await call('catalog.list', { individual: options.individual, limit: options.limit, offset: options.offset });
+          if (options.json) return printJson(page);
+          out(table(['id', 'image', 'name', 'side', 'box'], page.annotations.map((a) => [a.id, a.image, a.name ?? '-', a.side ?? '-', boxText(a)])));
+          if (page.total > page.annotations.length) out(`(${page.annotations.length} of ${page.total}; see --offset, --limit)`);
+        });
+      }),
+    );
+
+  command('status', 'counts: images, annotations, embedded, decided; unfinished jobs').action(
+    action(async (options: CommonOptions) => {
+      await withWorkbench(catalogFolder(options), async (_, call) => {
+        const status = await call('catalog.status', {});
+        out(options.json ? JSON.stringify(status, null, 2) : statusText(status));
+      });
+    }),
+  );
+
+  command('embed', 'compute a vector per annotation with the re-ID model (resumes where it stopped)')
+    .option('--model <name>', 'model to use (default: the default model)')
+    .option('--provider <name>', 'execution provider: auto, cpu, cuda, dml, coreml')
+    .option('--batch <n>', 'annotations per batch', positiveInteger('--batch'), 16)
+    .action(
+      action(async (options: CommonOptions & { model?: string; provider?: string; batch: number }) => {
+        await withWorkbench(catalogFolder(options), async (_, call) => {
+          const summary = await asJob((controls) => call('catalog.embed', { model: options.model, provider: options.provider, batchSize: options.batch }, controls));
+          if (options.json) printJson(summary);
+          else {
+            printIssues(summary.issues);
+            out(`${summary.embedded} embedded, ${summary.skipped} already embedded, ${summary.failed} failed with ${summary.model}`);
+          }
+          if (summary.cancelled) throw new CommandExit(EXIT_CANCELLED, 'embedding cancelled; run the same command to resume');
+        });
+      }),
+    );
+
+  command('candidates', 'the review queue: most similar annotation pairs not yet decided')
+    .option('--k <n>', 'candidates per annotation', positiveInteger('--k'), 10)
+    .option('--annotation <id>', 'only this annotation’s candidates', positiveInteger('--annotation'))
+    .option('--model <name>', 'model whose vectors to use (default: the one embedded last)')
+    .option('--limit <n>', 'longest queue to print', positiveInteger('--limit'))
+    .option('--any-side', 'also pair annotations of different sides')
+    .option('--include-decided', 'also pairs already decided')
+    .option('--include-same-name', 'also pairs already named as one individual')
+    .option('--include-same-image', 'also two annotations of one photo')
+    .addOption(new Option('--rerank <by>', 'order of the queue').choices(['similarity', 'plausibility']).default('similarity'))
+    .action(
+      action(
+        async (
+          options: CommonOptions & {
+            k: number;
+            annotation?: number;
+            model?: string;
+            limit?: number;
+            anySide?: boolean;
+            includeDecided?: boolean;
+            includeSameName?: boolean;
+            includeSameImage?: boolean;
+            rerank: 'similarity' | 'plausibility';
+          },
+        ) => {
+          await withWorkbench(catalogFolder(options), async (_, call) => {
+            const result = await call('pairs.candidates', {
+              k: options.k,
+              annotationId: options.annotation,
+              model: options.model,
+              limit: options.limit,
+              sameSide: !options.anySide,
+              excludeDecided: !options.includeDecided,
+              excludeSameName: !options.includeSameName,
+              excludeSameImage: !options.includeSameImage,
+              rerank: options.rerank,
+            });
+            if (options.json) return printJson(result);
+            const ids = [...new Set(result.queue.flatMap((pair) => [pair.a, pair.b]))];
+            const annotations = new Map((await call('catalog.list', { ids })).annotations.map((a) => [a.id, a]));
+            out(
+              table(
+                ['similarity', 'plausibility', 'a', 'b'],
+                result.queue.map((pair) => [
+                  pair.similarity.toFixed(3),
+                  pair.plausibility === null ? '-' : pair.plausibility.toFixed(3),
+                  annotationText(annotations.get(pair.a), pair.a),
+                  annotationText(annotations.get(pair.b), pair.b),
+                ]),
+              ),
+            );
+            out(`${result.queue.length} pairs by ${result.model}; decide with: pairx catalog decide <a> <b> same|different|unsure`);
+          });
+        },
+      ),
+    );
+
+  command('decide <a> <b> <verdict>', 'record a decision on two annotations: same, different or unsure')
+    .option('--note <text>', 'a note kept with the decision')
+    .option('--reviewer <name>', 'who decides (default: $PAIRX_REVIEWER or the user name)')
+    .addOption(new Option('--confirm-merge <keep>', 'when both are named differently: merge, keeping a’s or b’s name').choices(['keep-a', 'keep-b']))
+    .action(
+      action(async (a: string, b: string, verdict: string, options: CommonOptions & { note?: string; reviewer?: string; confirmMerge?: 'keep-a' | 'keep-b' }) => {
+        await withWorkbench(catalogFolder(options), async (_, call) => {
+          const result = await call('decisions.decide', {
+            a: positiveInteger('annotation id')(a),
+            b: positiveInteger('annotation id')(b),
+            verdict: verdict as Verdict, // checked by the schema in callApi
+            note: options.note,
+            reviewer: options.reviewer ?? defaultReviewer(),
+            confirmMerge: options.confirmMerge,
+          });
+          if ('conflict' in result) {
+            if (options.json) printJson(result);
+            const { nameA, nameB } = result.conflict;
+            throw new CommandExit(
+              EXIT_CONFLICT,
+              `${a} is "${nameA}" and ${b} is "${nameB}"; nothing recorded. To merge them, run again with --confirm-merge keep-a (keeps "${nameA}") or keep-b (keeps "${nameB}")`,
+            );
+          }
+          if (options.json) return printJson(result);
+          if (result.warning) process.stderr.write(`pairx: warning: ${result.warning}\n`);
+          out(`recorded ${decisionText(result.decision)}${result.individual ? `; both are now "${result.individual.name}"` : ''}`);
+        });
+      }),
+    );
+
+  command('undo', 'take back the latest decision still in force (the log keeps both entries)')
+    .option('--reviewer <name>', 'who undoes (default: $PAIRX_REVIEWER or the user name)')
+    .action(
+      action(async (options: CommonOptions & { reviewer?: string }) => {
+        await withWorkbench(catalogFolder(options), async (_, call) => {
+          const result = await call('decisions.undo', { reviewer: options.reviewer ?? defaultReviewer() });
+          out(options.json ? JSON.stringify(result, null, 2) : `undid ${decisionText(result.undone)} (log entry #${result.entry.id})`);
+        });
+      }),
+    );
+
+  command('export', 'write annotations.csv (current names) and decisions.csv (the whole log)')
+    .option('--out <folder>', 'where to write (default: <catalog>/export)')
+    .action(
+      action(async (options: CommonOptions & { out?: string }) => {
+        await withWorkbench(catalogFolder(options), async (_, call) => {
+          const result = await call('catalog.export', { outDir: options.out === undefined ? undefined : resolve(options.out) });
+          out(options.json ? JSON.stringify(result, null, 2) : `wrote ${result.annotationsCsv} (${result.annotations} annotations) and ${result.decisionsCsv} (${result.decisions} log entries)`);
+        });
+      }),
+    );
+
+  command('individuals', 'list individuals with their annotations').action(
+    action(async (options: CommonOptions) => {
+      await withWorkbench(catalogFolder(options), async (_, call) => {
+        const individuals = await call('individuals.list', {});
+        if (options.json) return printJson(individuals);
+        out(table(['name', 'annotations', 'ids'], individuals.map((i) => [i.name, i.annotations.length, i.annotations.map((a) => a.id).join(' ')])));
+      });
+    }),
+  );
+
+  command('rename <old> <new>', 'rename an individual')
+    .option('--reviewer <name>', 'who renames (default: $PAIRX_REVIEWER or the user name)')
+    .action(
+      action(async (from: string, to: string, options: CommonOptions & { reviewer?: string }) => {
+        await withWorkbench(catalogFolder(options), async (_, call) => {
+          const result = await call('individuals.rename', { from, to, reviewer: options.reviewer ?? defaultReviewer() });
+          out(options.json ? JSON.stringify(result, null, 2) : `renamed "${from}" to "${result.name}"`);
+        });
+      }),
+    );
+}

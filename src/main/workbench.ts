@@ -1,0 +1,159 @@
+import type {
+  ApiArgs,
+  ApiResult,
+  CandidatesOptions,
+  CatalogStatus,
+  Decision,
+  DecideResult,
+  EmbedSummary,
+  ExportResult,
+  ImportSummary,
+  Individual,
+  IndividualRef,
+  MergeChoice,
+  UndoResult,
+  Verdict,
+} from '../shared/api.ts';
+import { CandidatesArgs } from '../shared/api.ts';
+import { decide, listIndividuals, renameIndividual, undo } from './catalog/decisions.ts';
+import { embedAnnotations } from './catalog/embed.ts';
+import type { Embedder, EmbedderFactory } from './catalog/embedder.ts';
+import { createEngineEmbedder } from './catalog/embedding-engine.ts';
+import { CatalogError } from './catalog/errors.ts';
+import { exportCatalog } from './catalog/export.ts';
+import { importFolder, type ImportOptions } from './catalog/import.ts';
+import { resolveModel } from './catalog/models.ts';
+import { CatalogStore } from './catalog/store/catalog-store.ts';
+import type { JobControls } from './jobs/tracked-job.ts';
+import { findCandidates, type CandidatesResult } from './ranking/candidates.ts';
+
+export interface WorkbenchOptions {
+  /** Where `embed` gets an embedder when none is passed; defaults to the installed engine. */
+  embedderFactory?: EmbedderFactory;
+  /** Open without write access (a second reader next to a running job). */
+  readonly?: boolean;
+}
+
+export interface EmbedRequest extends JobControls {
+  /** Use this embedder instead of asking the factory. */
+  embedder?: Embedder;
+  model?: string;
+  provider?: string;
+  batchSize?: number;
+}
+
+/**
+ * The workbench service for one catalog: the one object the CLI, the local server and Electron's IPC
+ * call. Methods return plain data matching src/shared/api.ts; long jobs take progress listeners and an
+ * AbortSignal and return a summary with `cancelled` set instead of throwing when cancelled.
+ */
+export class Workbench {
+  private constructor(
+    readonly store: CatalogStore,
+    private readonly embedderFactory: EmbedderFactory,
+  ) {}
+
+  /** Makes `folder` a catalog (creating `<folder>/.pairx/catalog.sqlite`) and opens it. */
+  static init(folder: string, options: WorkbenchOptions = {}): Workbench {
+    return new Workbench(CatalogStore.init(folder), options.embedderFactory ?? createEngineEmbedder);
+  }
+
+  static open(folder: string, options: WorkbenchOptions = {}): Workbench {
+    return new Workbench(CatalogStore.open(folder, { readonly: options.readonly }), options.embedderFactory ?? createEngineEmbedder);
+  }
+
+  get folder(): string {
+    return this.store.root;
+  }
+
+  close(): void {
+    this.store.close();
+  }
+
+  status(): CatalogStatus {
+    const { store } = this;
+    return store.snapshot(() => {
+      const images = store.images.counts();
+      const annotations = store.annotations.counts();
+      const decisions = store.decisions.counts();
+      return {
+        folder: store.root,
+        schemaVersion: store.schemaVersion,
+        images: images.images,
+        missingImages: images.missing,
+        annotations: annotations.annotations,
+        namedAnnotations: annotations.named,
+        individuals: store.individuals.withAnnotations().length,
+        embedded: store.embeddings.counts(),
+        decidedPairs: decisions.decidedPairs,
+        logEntries: decisions.entries,
+        unfinishedJobs: store.jobs.unfinished(),
+      };
+    });
+  }
+
+  /** Annotations with photo and name: by ids, by individual name, or a page of all. */
+  list(args: ApiArgs<'catalog.list'> = {}): ApiResult<'catalog.list'> {
+    let individualId: number | undefined;
+    if (args.individual !== undefined) {
+      const individual = this.store.individuals.byName(args.individual);
+      if (!individual) throw new CatalogError(`there is no individual named "${args.individual}"`);
+      individualId = individual.id;
+    }
+    return this.store.annotations.view({ ids: args.ids, individualId, offset: args.offset ?? 0, limit: args.limit ?? 1000 });
+  }
+
+  /** Imports photos at or below `folder` (default: the whole catalog folder). */
+  importFolder(folder?: string, options: ImportOptions = {}): Promise<ImportSummary> {
+    return importFolder(this.store, folder, options);
+  }
+
+  async embed(request: EmbedRequest = {}): Promise<EmbedSummary> {
+    const embedder = request.embedder ?? (await this.embedderFactory({ model: request.model, provider: request.provider }));
+    return embedAnnotations(this.store, { embedder, batchSize: request.batchSize, onProgress: request.onProgress, signal: request.signal });
+  }
+
+  candidates(options: CandidatesOptions = {}): CandidatesResult {
+    const parsed = CandidatesArgs.parse(options);
+    return findCandidates(this.store, resolveModel(this.store, parsed.model), parsed);
+  }
+
+  /**
+   * Stores the PAIR-X plausibility of a pair under a model (null clears it); `pairs.candidates` with
+   * rerank 'plausibility' orders by it.
+   */
+  setPairPlausibility(a: number, b: number, model: string, value: number | null): void {
+    if (value !== null && !Number.isFinite(value)) throw new CatalogError(`plausibility must be a finite number, not ${value}`);
+    const record = resolveModel(this.store, model);
+    this.store.transaction(() => {
+      const similarity = this.store.embeddings.similarity(record, a, b);
+      if (similarity === undefined) throw new CatalogError(`annotations ${a} and ${b} do not both have vectors from ${record.identity}`);
+      this.store.pairs.setPlausibility(record.id, a, b, similarity, value);
+    });
+  }
+
+  decide(a: number, b: number, verdict: Verdict, options: { note?: string; reviewer?: string; confirmMerge?: MergeChoice } = {}): DecideResult {
+    return decide(this.store, { a, b, verdict, ...options });
+  }
+
+  undo(options: { reviewer?: string } = {}): UndoResult {
+    return undo(this.store, options.reviewer);
+  }
+
+  /** The whole decision log, oldest first. */
+  decisions(): Decision[] {
+    return this.store.decisions.list();
+  }
+
+  listIndividuals(): Individual[] {
+    return listIndividuals(this.store);
+  }
+
+  renameIndividual(from: string, to: string, options: { reviewer?: string } = {}): IndividualRef {
+    return renameIndividual(this.store, from, to, options.reviewer);
+  }
+
+  exportCatalog(outDir?: string): ExportResult {
+    return exportCatalog(this.store, outDir);
+  }
+}

@@ -1,0 +1,264 @@
+import { z } from 'zod';
+
+/**
+ * The workbench API: every method the CLI, the Electron IPC bridge and the local server offer, with
+ * argument and result schemas. Adapters validate arguments with these schemas; TypeScript types are
+ * inferred from them and never written again by hand. Runs in every process, so it imports nothing
+ * from src/main or src/renderer.
+ */
+
+// ------------------------------------------------------------------------------------------ entities
+const id = z.number().int().positive();
+
+export const Verdict = z.enum(['same', 'different', 'unsure']);
+export const MergeChoice = z.enum(['keep-a', 'keep-b']);
+
+/** One problem met while importing or embedding; it never stops the job. */
+export const Issue = z.object({
+  file: z.string(),
+  /** Line number in the CSV (the header is line 1), when the problem is in a CSV row. */
+  row: z.number().int().positive().optional(),
+  message: z.string(),
+});
+
+export const Box = z.object({ x: z.number(), y: z.number(), w: z.number().positive(), h: z.number().positive() });
+
+export const Annotation = z.object({
+  id,
+  imageId: id,
+  /** Photo path relative to the catalog folder, '/'-separated. */
+  image: z.string(),
+  imageWidth: z.number().int(),
+  imageHeight: z.number().int(),
+  /** Box in pixels of the upright photo; null for the whole photo. */
+  box: Box.nullable(),
+  theta: z.number(),
+  side: z.string().nullable(),
+  individualId: id.nullable(),
+  name: z.string().nullable(),
+  /** Thumbnail path relative to the catalog folder. */
+  thumbnail: z.string().nullable(),
+  capturedAt: z.string().nullable(),
+  source: z.string(),
+});
+
+export const Decision = z.object({
+  id,
+  a: id,
+  b: id,
+  verdict: z.enum(['same', 'different', 'unsure', 'undo']),
+  merge: MergeChoice.nullable(),
+  note: z.string().nullable(),
+  reviewer: z.string().nullable(),
+  createdAt: z.string(),
+  /** For an undo entry: the decision it undoes. */
+  undoes: id.nullable(),
+  /** The undo entry that undid this decision, if any. */
+  undoneBy: id.nullable(),
+});
+
+export const IndividualRef = z.object({ id, name: z.string() });
+export const Individual = IndividualRef.extend({ annotations: z.array(Annotation) });
+
+export const Candidate = z.object({ annotationId: id, similarity: z.number() });
+export const CandidatePair = z.object({
+  a: id,
+  b: id,
+  similarity: z.number(),
+  /** PAIR-X plausibility of the match, when it has been computed for this pair and model. */
+  plausibility: z.number().nullable(),
+});
+
+export const ModelCount = z.object({ model: z.string(), dim: z.number().int(), embedded: z.number().int() });
+export const JobInfo = z.object({
+  id,
+  kind: z.string(),
+  state: z.enum(['running', 'done', 'cancelled', 'failed', 'interrupted']),
+  done: z.number().int(),
+  total: z.number().int().nullable(),
+  startedAt: z.string(),
+  updatedAt: z.string(),
+  error: z.string().nullable(),
+});
+
+export const CatalogStatus = z.object({
+  folder: z.string(),
+  schemaVersion: z.number().int(),
+  images: z.number().int(),
+  /** Images none of whose files were found by the last import that scanned their folder. */
+  missingImages: z.number().int(),
+  annotations: z.number().int(),
+  namedAnnotations: z.number().int(),
+  individuals: z.number().int(),
+  embedded: z.array(ModelCount),
+  /** Unordered annotation pairs whose latest decision is in force (not undone). */
+  decidedPairs: z.number().int(),
+  /** Entries in the decision log, undo entries included. */
+  logEntries: z.number().int(),
+  /** Unfinished jobs: running in another process, or interrupted (run the same command again to resume). */
+  unfinishedJobs: z.array(JobInfo),
+});
+
+export const ImportSummary = z.object({
+  scanned: z.number().int(),
+  added: z.number().int(),
+  unchanged: z.number().int(),
+  /** Known photos found at a new path (their old path is gone). */
+  moved: z.number().int(),
+  /** Files with the same content as a photo already in the catalog at another path that still exists. */
+  duplicates: z.number().int(),
+  failed: z.number().int(),
+  annotationsAdded: z.number().int(),
+  annotationsUpdated: z.number().int(),
+  issues: z.array(Issue),
+  cancelled: z.boolean(),
+});
+
+export const EmbedSummary = z.object({
+  model: z.string(),
+  dim: z.number().int(),
+  embedded: z.number().int(),
+  /** Annotations that already had a vector from this model. */
+  skipped: z.number().int(),
+  failed: z.number().int(),
+  issues: z.array(Issue),
+  cancelled: z.boolean(),
+});
+
+export const Progress = z.object({
+  phase: z.string(),
+  done: z.number().int(),
+  total: z.number().int().nullable(),
+  item: z.string().optional(),
+});
+
+export const DecideResult = z.union([
+  z.object({
+    decision: Decision,
+    /** The individual both annotations now belong to, after a 'same' decision. */
+    individual: IndividualRef.nullable(),
+    /** Set when the decision contradicts the current naming (e.g. 'different' within one individual). */
+    warning: z.string().optional(),
+  }),
+  z.object({ conflict: z.object({ nameA: z.string(), nameB: z.string() }) }),
+]);
+
+export const UndoResult = z.object({ entry: Decision, undone: Decision });
+
+export const ExportResult = z.object({
+  annotationsCsv: z.string(),
+  decisionsCsv: z.string(),
+  annotations: z.number().int(),
+  decisions: z.number().int(),
+});
+
+// ------------------------------------------------------------------------------------------ arguments
+export const CandidatesArgs = z.object({
+  /** Model identity (or a unique prefix of it); defaults to the model embedded last. */
+  model: z.string().optional(),
+  /** Only this annotation's candidates; otherwise every embedded annotation's. */
+  annotationId: id.optional(),
+  k: z.number().int().positive().max(1000).default(10),
+  /** Only pair annotations of the same side, where both sides are known. */
+  sameSide: z.boolean().default(true),
+  /** Leave out pairs whose latest decision is in force. */
+  excludeDecided: z.boolean().default(true),
+  /** Leave out pairs already named as one individual. */
+  excludeSameName: z.boolean().default(true),
+  /** Leave out two annotations of one photo. */
+  excludeSameImage: z.boolean().default(true),
+  rerank: z.enum(['similarity', 'plausibility']).default('similarity'),
+  /** Longest review queue returned. */
+  limit: z.number().int().positive().optional(),
+});
+
+export const DecideArgs = z.object({
+  a: id,
+  b: id,
+  verdict: Verdict,
+  note: z.string().optional(),
+  reviewer: z.string().optional(),
+  confirmMerge: MergeChoice.optional(),
+});
+
+// ------------------------------------------------------------------------------------------ methods
+const none = z.object({});
+
+/**
+ * Method name → argument and result schema. `job: true` marks long-running methods: they report
+ * Progress events and can be cancelled. `pairs.explain` (PAIR-X) joins this table with the engine.
+ */
+export const api = {
+  'catalog.status': { args: none, result: CatalogStatus },
+  'catalog.list': {
+    args: z.object({
+      ids: z.array(id).optional(),
+      individual: z.string().optional(),
+      offset: z.number().int().nonnegative().default(0),
+      limit: z.number().int().positive().default(1000),
+    }),
+    result: z.object({ total: z.number().int(), annotations: z.array(Annotation) }),
+  },
+  'catalog.import': {
+    args: z.object({ folder: z.string().optional(), annotationsCsv: z.string().optional() }),
+    result: ImportSummary,
+    job: true,
+  },
+  'catalog.embed': {
+    args: z.object({
+      model: z.string().optional(),
+      provider: z.string().optional(),
+      batchSize: z.number().int().positive().max(1024).default(16),
+    }),
+    result: EmbedSummary,
+    job: true,
+  },
+  'pairs.candidates': {
+    args: CandidatesArgs,
+    result: z.object({
+      model: z.string(),
+      queue: z.array(CandidatePair),
+      perAnnotation: z.array(z.object({ annotationId: id, candidates: z.array(Candidate) })),
+    }),
+  },
+  'decisions.decide': { args: DecideArgs, result: DecideResult },
+  'decisions.undo': { args: z.object({ reviewer: z.string().optional() }), result: UndoResult },
+  'decisions.list': { args: none, result: z.array(Decision) },
+  'individuals.list': { args: none, result: z.array(Individual) },
+  'individuals.rename': {
+    args: z.object({ from: z.string().min(1), to: z.string().min(1), reviewer: z.string().optional() }),
+    result: IndividualRef,
+  },
+  'catalog.export': { args: z.object({ outDir: z.string().optional() }), result: ExportResult },
+} as const satisfies Record<string, { args: z.ZodType; result: z.ZodType; job?: true }>;
+
+export type Api = typeof api;
+export type ApiMethod = keyof Api;
+export const API_METHODS = Object.keys(api) as ApiMethod[];
+/** What a caller passes (defaults may be left out). */
+export type ApiArgs<M extends ApiMethod> = z.input<Api[M]['args']>;
+/** What a handler receives after validation (defaults filled in). */
+export type ApiParsedArgs<M extends ApiMethod> = z.output<Api[M]['args']>;
+export type ApiResult<M extends ApiMethod> = z.output<Api[M]['result']>;
+
+export type Verdict = z.infer<typeof Verdict>;
+export type MergeChoice = z.infer<typeof MergeChoice>;
+export type Issue = z.infer<typeof Issue>;
+export type Box = z.infer<typeof Box>;
+export type Annotation = z.infer<typeof Annotation>;
+export type Decision = z.infer<typeof Decision>;
+export type IndividualRef = z.infer<typeof IndividualRef>;
+export type Individual = z.infer<typeof Individual>;
+export type Candidate = z.infer<typeof Candidate>;
+export type CandidatePair = z.infer<typeof CandidatePair>;
+export type ModelCount = z.infer<typeof ModelCount>;
+export type JobInfo = z.infer<typeof JobInfo>;
+export type CatalogStatus = z.infer<typeof CatalogStatus>;
+export type ImportSummary = z.infer<typeof ImportSummary>;
+export type EmbedSummary = z.infer<typeof EmbedSummary>;
+export type Progress = z.infer<typeof Progress>;
+export type DecideResult = z.infer<typeof DecideResult>;
+export type UndoResult = z.infer<typeof UndoResult>;
+export type ExportResult = z.infer<typeof ExportResult>;
+export type CandidatesOptions = z.input<typeof CandidatesArgs>;
+export type DecideArgs = z.infer<typeof DecideArgs>;

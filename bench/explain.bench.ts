@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readNpy } from '../src/main/arrays/npy.ts';
-import { ReidModel } from '../src/main/pairx/reid-model.ts';
+import { ReidModel, type Explanation } from '../src/main/pairx/reid-model.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const folders = [resolve('test/fixtures/golden'), resolve('../shared/golden')].filter(existsSync);
@@ -32,7 +32,7 @@ for (const [name, dir] of cases) {
   const compileStart = performance.now();
   await model.explain(a, b, { layer, kColors: 10 }); // compiles graphs and warms the sessions
   const firstMs = performance.now() - compileStart;
-  const timings = [];
+  const timings: Explanation['timings'][] = [];
   for (let i = 0; i < RUNS; i++) timings.push((await model.explain(a, b, { layer, kColors: 10 })).timings);
   const pick = (key: keyof (typeof timings)[0]) => round(median(timings.map((t) => t[key])));
   console.log(

@@ -19,6 +19,15 @@ export function workbenchHandlers(workbench: Workbench): Handlers {
     'individuals.list': () => workbench.listIndividuals(),
     'individuals.rename': ({ from, to, reviewer }) => workbench.renameIndividual(from, to, { reviewer }),
     'catalog.export': (args) => workbench.exportCatalog(args.outDir),
+    'pairs.explain': (args) => workbench.explainPair(args),
+    'pairs.pixels': (args) => workbench.pairPixels(args),
+    'pairs.prefetch': (args) => workbench.prefetchPair(args),
+    'models.list': () => workbench.models.list(),
+    'models.layers': (args) => workbench.modelLayers(args.model),
+    'models.add': (args) => workbench.models.add(args.path),
+    'models.select': (args) => workbench.models.select(args.id),
+    'settings.get': () => workbench.models.settingsView(),
+    'settings.set': (args) => workbench.models.update(args),
   };
 }
 

@@ -14,7 +14,12 @@ import type {
   UndoResult,
   Verdict,
 } from '../shared/api.ts';
-import { CandidatesArgs } from '../shared/api.ts';
+import { CandidatesArgs, ExplainArgs } from '../shared/api.ts';
+import { ExplainSettings, type PairMatchesPayload, type PairPixelsPayload } from '../shared/explanation.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ModelRegistry } from './models/model-registry.ts';
+import { ExplanationService, type AnnotationSource } from './pairx/explanation-service.ts';
 import { decide, listIndividuals, renameIndividual, undo } from './catalog/decisions.ts';
 import { embedAnnotations } from './catalog/embed.ts';
 import type { Embedder, EmbedderFactory } from './catalog/embedder.ts';
@@ -48,10 +53,19 @@ export interface EmbedRequest extends JobControls {
  * AbortSignal and return a summary with `cancelled` set instead of throwing when cancelled.
  */
 export class Workbench {
+  readonly models: ModelRegistry;
+  private readonly explanations: ExplanationService;
+
   private constructor(
     readonly store: CatalogStore,
     private readonly embedderFactory: EmbedderFactory,
-  ) {}
+  ) {
+    this.models = new ModelRegistry(store.settings);
+    this.explanations = new ExplanationService(
+      () => this.models.active(),
+      (id) => this.annotationSource(id),
+    );
+  }
 
   /** Makes `folder` a catalog (creating `<folder>/.pairx/catalog.sqlite`) and opens it. */
   static init(folder: string, options: WorkbenchOptions = {}): Workbench {
@@ -109,7 +123,12 @@ export class Workbench {
   }
 
   async embed(request: EmbedRequest = {}): Promise<EmbedSummary> {
-    const embedder = request.embedder ?? (await this.embedderFactory({ model: request.model, provider: request.provider }));
+    const embedder =
+      request.embedder ??
+      (await this.embedderFactory({
+        model: request.model ?? this.activeModelPath(),
+        provider: request.provider ?? this.models.provider,
+      }));
     return embedAnnotations(this.store, { embedder, batchSize: request.batchSize, onProgress: request.onProgress, signal: request.signal });
   }
 
@@ -155,5 +174,65 @@ export class Workbench {
 
   exportCatalog(outDir?: string): ExportResult {
     return exportCatalog(this.store, outDir);
+  }
+
+  private activeModelPath(): string | undefined {
+    try {
+      return this.models.activePath();
+    } catch {
+      return undefined; // the engine then reports that no default model is installed
+    }
+  }
+
+  /** The photo and crop behind an annotation, for the engine. */
+  private annotationSource(id: number): AnnotationSource {
+    const annotation = this.store.annotations.view({ ids: [id], offset: 0, limit: 1 }).annotations[0];
+    if (!annotation) throw new CatalogError(`there is no annotation ${id}`);
+    const path = join(this.folder, annotation.image);
+    if (!existsSync(path)) throw new CatalogError(`the photo of annotation ${id} is missing: ${annotation.image}`);
+    return { path, crop: annotation.box ? { ...annotation.box, theta: annotation.theta } : undefined };
+  }
+
+  /** PAIR-X steps 1–5 for a pair (cached); records the pair's plausibility for re-ranking. */
+  async explainPair(args: ApiArgs<'pairs.explain'>): Promise<PairMatchesPayload> {
+    const { a, b, ...settings } = ExplainArgs.parse(args);
+    const payload = await this.explanations.matches(a, b, settings);
+    this.models.noteProvider(payload.provider);
+    if (payload.plausibility) {
+      try {
+        this.setPairPlausibility(a, b, payload.model, payload.plausibility.inlierRatio);
+      } catch {
+        // the pair has no stored vectors under this model: nothing to re-rank
+      }
+    }
+    return payload;
+  }
+
+  /** PAIR-X step 6 (pixel maps) for a pair, after explainPair or on its own. */
+  pairPixels(args: ApiArgs<'pairs.pixels'>): Promise<PairPixelsPayload> {
+    const { a, b, ...settings } = ExplainArgs.parse(args);
+    return this.explanations.pixels(a, b, settings);
+  }
+
+  /** Starts both phases of a pair's explanation in the background (the next pair of the queue). */
+  prefetchPair(args: ApiArgs<'pairs.prefetch'>): { ok: true } {
+    const { a, b, ...settings } = ExplainArgs.parse(args);
+    this.explanations.prefetch(a, b, settings);
+    return { ok: true };
+  }
+
+  /** The explanation picture in the reference layout (PNG), for export. */
+  explanationPng(a: number, b: number, settings: Partial<ExplainSettings> = {}): Promise<Buffer> {
+    return this.explanations.png(a, b, ExplainSettings.parse(settings));
+  }
+
+  /** The model-sized view of an annotation (PNG): the explanation's coordinates refer to it. */
+  annotationViewPng(annotationId: number): Promise<Buffer> {
+    return this.explanations.viewPng(annotationId);
+  }
+
+  async modelLayers(model?: string): Promise<ApiResult<'models.layers'>> {
+    const loaded = model ? await this.models.load(model) : await this.models.active();
+    return { default: loaded.defaultLayer, layers: loaded.listLayers() };
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ExplainSettings, PairMatchesPayload, PairPixelsPayload } from './explanation.ts';
 
 /**
  * The workbench API: every method the CLI, the Electron IPC bridge and the local server offer, with
@@ -152,7 +153,33 @@ export const ExportResult = z.object({
   decisions: z.number().int(),
 });
 
+export const ModelEntry = z.object({
+  id: z.string(),
+  name: z.string(),
+  path: z.string(),
+  inputWidth: z.number().int(),
+  inputHeight: z.number().int(),
+  embeddingDim: z.number().int(),
+  defaultLayer: z.string(),
+  active: z.boolean(),
+});
+export type ModelEntry = z.infer<typeof ModelEntry>;
+
+export const LayerEntry = z.object({ key: z.string(), tensor: z.string(), depth: z.number().int(), shape: z.array(z.number()) });
+
+export const WorkbenchSettings = z.object({
+  reviewer: z.string().nullable(),
+  /** The execution provider asked for (auto, cpu, cuda, dml, coreml). */
+  provider: z.string(),
+  /** The provider the last model run actually used, once one has run. */
+  providerInUse: z.string().nullable(),
+  activeModel: z.string().nullable(),
+});
+export type WorkbenchSettings = z.infer<typeof WorkbenchSettings>;
+
 // ------------------------------------------------------------------------------------------ arguments
+export const ExplainArgs = ExplainSettings.extend({ a: id, b: id });
+
 export const CandidatesArgs = z.object({
   /** Model identity (or a unique prefix of it); defaults to the model embedded last. */
   model: z.string().optional(),
@@ -186,7 +213,7 @@ const none = z.object({});
 
 /**
  * Method name → argument and result schema. `job: true` marks long-running methods: they report
- * Progress events and can be cancelled. `pairs.explain` (PAIR-X) joins this table with the engine.
+ * Progress events and can be cancelled.
  */
 export const api = {
   'catalog.status': { args: none, result: CatalogStatus },
@@ -230,6 +257,21 @@ export const api = {
     result: IndividualRef,
   },
   'catalog.export': { args: z.object({ outDir: z.string().optional() }), result: ExportResult },
+  'pairs.explain': { args: ExplainArgs, result: PairMatchesPayload },
+  'pairs.pixels': { args: ExplainArgs, result: PairPixelsPayload },
+  'pairs.prefetch': { args: ExplainArgs, result: z.object({ ok: z.literal(true) }) },
+  'models.list': { args: none, result: z.array(ModelEntry) },
+  'models.layers': {
+    args: z.object({ model: z.string().optional() }),
+    result: z.object({ default: z.string(), layers: z.array(LayerEntry) }),
+  },
+  'models.add': { args: z.object({ path: z.string().min(1) }), result: ModelEntry },
+  'models.select': { args: z.object({ id: z.string().min(1) }), result: ModelEntry },
+  'settings.get': { args: none, result: WorkbenchSettings },
+  'settings.set': {
+    args: z.object({ reviewer: z.string().optional(), provider: z.string().optional() }),
+    result: WorkbenchSettings,
+  },
 } as const satisfies Record<string, { args: z.ZodType; result: z.ZodType; job?: true }>;
 
 export type Api = typeof api;

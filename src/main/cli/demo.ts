@@ -3,9 +3,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { ExplanationService } from '../pairx/explanation-service.ts';
 import { Workbench } from '../workbench.ts';
-import { loadModel, modelOption, providerOption } from './engine.ts';
+import { modelOption, providerOption } from './engine.ts';
 
 const DEMO = fileURLToPath(new URL('../../../resources/demo', import.meta.url));
 
@@ -33,14 +32,16 @@ export function registerDemoCommand(program: Command): void {
       }
       const workbench = existsSync(join(folder, '.pairx')) ? Workbench.open(folder) : Workbench.init(folder);
       try {
-        const model = await loadModel(options);
+        if (options.model) await workbench.models.select((await workbench.models.add(options.model)).path);
+        if (options.provider) workbench.models.update({ provider: options.provider });
+        const model = await workbench.models.active();
         say(`catalog      ${folder}`);
         say(`model        ${model.id} (${model.card.input.width}×${model.card.input.height}, ${model.embeddingDim}-d, layer ${model.defaultLayer})`);
 
         const imported = await workbench.importFolder(folder, { annotationsCsv: join(folder, 'annotations.csv') });
         for (const issue of imported.issues ?? []) say(`  issue: ${issue.file}${issue.row ? ` row ${issue.row}` : ''}: ${issue.message}`);
         const embedStart = performance.now();
-        const embedded = await workbench.embed({ model: options.model, provider: options.provider });
+        const embedded = await workbench.embed({});
         const embedSeconds = (performance.now() - embedStart) / 1000;
         const status = workbench.status();
         say(`photos       ${status.images} images, ${status.annotations} annotations, ${status.individuals} individuals`);
@@ -54,28 +55,22 @@ export function registerDemoCommand(program: Command): void {
         say(`rank-1       ${hits.length}/${scored.length} (${((100 * hits.length) / Math.max(1, scored.length)).toFixed(0)}%) of annotations have the same individual as their top candidate`);
 
         const queue = workbench.candidates({ k: 5, excludeSameName: false }).queue.slice(0, options.pairs);
-        const explanations = new ExplanationService(async () => model, (id) => {
-          const a = annotations.get(id);
-          if (!a) throw new Error(`annotation ${id} is not in the catalog`);
-          return { path: join(folder, a.image), crop: a.box ? { ...a.box, theta: a.theta } : undefined };
-        });
         const pictures = join(out, 'explanations');
         mkdirSync(pictures, { recursive: true });
         say(`top pairs    (similarity, plausibility, truth) → ${pictures}`);
         for (const pair of queue) {
           const settings = { kLines: 20, kColors: 10 };
-          const explanation = await explanations.explain(pair.a, pair.b, settings);
+          const explanation = await workbench.explainPair({ a: pair.a, b: pair.b, ...settings });
           const file = join(pictures, `pair-${pair.a}-${pair.b}.png`);
-          await writeFile(file, await explanations.png(pair.a, pair.b, settings));
+          await writeFile(file, await workbench.explanationPng(pair.a, pair.b, settings));
           const [a, b] = [annotations.get(pair.a)!, annotations.get(pair.b)!];
           const truth = a.name && a.name === b.name ? 'same individual' : 'different individuals';
           const p = explanation.plausibility;
           say(
-            `  ${a.image} ↔ ${b.image}: ${pair.similarity.toFixed(3)}, ${p ? `${(100 * p.inlierRatio).toFixed(0)}% inliers` : 'n/a'}, ${truth} (${explanation.timings.totalMs.toFixed(0)} ms)`,
+            `  ${a.image} ↔ ${b.image}: ${pair.similarity.toFixed(3)}, ${p ? `${(100 * p.inlierRatio).toFixed(0)}% inliers` : 'n/a'}, ${truth} (${explanation.timings.totalMs.toFixed(0)} ms to matches)`,
           );
         }
         say(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-        await model.release();
       } finally {
         workbench.close();
       }

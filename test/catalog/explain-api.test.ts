@@ -1,0 +1,59 @@
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callApi, workbenchHandlers } from '../../src/main/api-handlers.ts';
+import { Workbench } from '../../src/main/workbench.ts';
+
+const MODEL = resolve('test/fixtures/golden/resnet-narrow-128/model.onnx');
+
+describe('explanations through the workbench API', () => {
+  let folder: string;
+  let workbench: Workbench;
+  let handlers: ReturnType<typeof workbenchHandlers>;
+  beforeAll(async () => {
+    folder = mkdtempSync(join(tmpdir(), 'pairx-explain-'));
+    cpSync(resolve('test/fixtures/photos'), join(folder, 'photos'), { recursive: true });
+    workbench = Workbench.init(folder);
+    handlers = workbenchHandlers(workbench);
+    await callApi(handlers, 'models.add', { path: MODEL });
+    await callApi(handlers, 'models.select', { id: MODEL });
+    await workbench.importFolder(folder);
+    await workbench.embed({});
+  });
+  afterAll(() => workbench?.close());
+
+  it('lists and selects models, lists layers, keeps settings', async () => {
+    const models = await callApi(handlers, 'models.list', {});
+    expect(models.find((m) => m.path === MODEL)?.active).toBe(true);
+    const layers = await callApi(handlers, 'models.layers', {});
+    expect(layers.layers.map((l) => l.key)).toContain('layer3');
+    const settings = await callApi(handlers, 'settings.set', { reviewer: 'ana' });
+    expect(settings.reviewer).toBe('ana');
+    await expect(callApi(handlers, 'settings.set', { provider: 'tpu' })).rejects.toThrow(/unknown execution provider/);
+  });
+
+  it('explains a candidate pair in two phases and records its plausibility', async () => {
+    const { queue, model } = workbench.candidates({ k: 3, excludeSameName: false, sameSide: false });
+    expect(queue.length).toBeGreaterThan(0);
+    const { a, b } = queue[0];
+    const matches = await callApi(handlers, 'pairs.explain', { a, b, layer: 'layer3' });
+    expect(matches.model).toBe(model);
+    expect(matches.matches.length).toBeGreaterThan(0);
+    expect(matches.relevanceMaps[0]).toHaveLength(matches.layer.height * matches.layer.width);
+    const pixels = await callApi(handlers, 'pairs.pixels', { a, b, layer: 'layer3' });
+    expect(pixels.kColors).toBe(Math.min(10, matches.matches.length));
+    expect(Buffer.from(pixels.maps[0], 'base64').length).toBe(pixels.kColors * pixels.width * pixels.height);
+    expect((await callApi(handlers, 'settings.get', {})).providerInUse).toBe('cpu');
+    if (matches.plausibility) {
+      const again = workbench.candidates({ k: 3, excludeSameName: false, sameSide: false, rerank: 'plausibility' });
+      expect(again.queue.find((p) => p.a === a && p.b === b)?.plausibility).toBeCloseTo(matches.plausibility.inlierRatio, 6);
+    }
+    const png = await workbench.explanationPng(a, b, { layer: 'layer3' });
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it('says which annotation is missing', async () => {
+    await expect(callApi(handlers, 'pairs.explain', { a: 1, b: 99999 })).rejects.toThrow(/there is no annotation 99999/);
+  });
+});

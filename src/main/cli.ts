@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerCatalogCommands } from './cli/catalog.ts';
+import { registerDemoCommand } from './cli/demo.ts';
 import { registerEngineCommands } from './cli/engine.ts';
 
 /** The `pairx` command: a thin front over the engine and the Workbench service. */
@@ -11,16 +12,8 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError()
     .exitOverride();
   registerEngineCommands(program);
-  const catalogCommands = new URL('./cli/catalog.ts', import.meta.url);
-  if (existsSync(catalogCommands)) {
-    const { registerCatalogCommands } = await import(catalogCommands.href);
-    registerCatalogCommands(program);
-  }
-  const demoCommand = new URL('./cli/demo.ts', import.meta.url);
-  if (existsSync(demoCommand)) {
-    const { registerDemoCommand } = await import(demoCommand.href);
-    registerDemoCommand(program);
-  }
+  registerCatalogCommands(program);
+  registerDemoCommand(program);
   try {
     await program.parseAsync(argv.filter((a) => a !== '--verbose'), { from: 'user' });
     return 0;

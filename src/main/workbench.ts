@@ -232,7 +232,7 @@ export class Workbench {
   }
 
   async modelLayers(model?: string): Promise<ApiResult<'models.layers'>> {
-    const loaded = model ? await this.models.load(model) : await this.models.active();
+    const loaded = model ? await this.models.find(model) : await this.models.active();
     return { default: loaded.defaultLayer, layers: loaded.listLayers() };
   }
 }

@@ -68,6 +68,16 @@ export class ModelRegistry {
     return this.entry(absolute, model);
   }
 
+  /** A known model by id or path; an unknown path is loaded as it is. */
+  async find(idOrPath: string): Promise<ReidModel> {
+    for (const path of this.paths()) {
+      const model = await this.load(path);
+      if (model.id === idOrPath || path === resolve(idOrPath)) return model;
+    }
+    if (existsSync(idOrPath)) return this.load(idOrPath);
+    throw new Error(`no model '${idOrPath}' is known to this catalog (add it first)`);
+  }
+
   async select(idOrPath: string): Promise<ModelEntry> {
     for (const path of this.paths()) {
       const model = await this.load(path);

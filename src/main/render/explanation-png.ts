@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import type { Explanation } from '../pairx/reid-model.ts';
-import { MATCH_COLOR_MAPS, MATCH_LINE_COLORS, jet } from './colormaps.ts';
+import { MATCH_COLOR_MAPS, MATCH_LINE_COLORS, jet } from '../../shared/colormaps.ts';
 
 /**
  * Draws an explanation in the reference's layout (docs/PAIRX.md step 7): top row, both photos with

@@ -1,4 +1,7 @@
-/** The colour maps of the reference picture, as 0–1 RGB functions of a value in [0, 1]. */
+/**
+ * The colour maps of the reference picture, as 0–1 RGB functions of a value in [0, 1]. Shared: the PNG
+ * renderer (src/main/render) and the interactive pair view (src/renderer) draw with the same colours.
+ */
 export type ColorMap = (value: number) => [number, number, number];
 
 const clamp01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
@@ -32,6 +35,8 @@ function sequential(name: string): ColorMap {
   return (v) => table[Math.min(255, Math.max(0, Math.floor(v * 256)))];
 }
 
-export const MATCH_COLOR_MAPS = ['Greys', 'Purples', 'Blues', 'Greens', 'Oranges', 'Reds'].map(sequential);
+/** The sequential maps of the pixel-relevance row, one per match, cycling (docs/PAIRX.md step 7). */
+export const MATCH_COLOR_MAP_NAMES = ['Greys', 'Purples', 'Blues', 'Greens', 'Oranges', 'Reds'] as const;
+export const MATCH_COLOR_MAPS = MATCH_COLOR_MAP_NAMES.map(sequential);
 /** matplotlib's named colours Grey, Purple, Blue, Green, Orange, Red, as the reference cycles them. */
 export const MATCH_LINE_COLORS = ['#808080', '#800080', '#0000ff', '#008000', '#ffa500', '#ff0000'];

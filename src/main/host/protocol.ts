@@ -1,0 +1,21 @@
+import type { ApiMethod } from '../../shared/api.ts';
+import type { CallOutcome, JobProgressEvent, MediaRequest } from '../../shared/bridge.ts';
+
+/**
+ * Messages between a front's thread (Electron main, the local server) and the workbench worker thread,
+ * which owns the catalog and runs the models so that inference never blocks the front.
+ */
+export type HostMessage =
+  | { type: 'open'; id: number; folder: string; create: boolean }
+  | { type: 'call'; id: number; method: ApiMethod; args: unknown; callId?: string }
+  | { type: 'cancel'; callId: string }
+  | { type: 'media'; id: number; request: MediaRequest }
+  | { type: 'close'; id: number };
+
+/** A picture's bytes, or a file inside the catalog for the front to stream. */
+export type Media = { contentType: string; bytes: Uint8Array } | { contentType: string; file: string };
+
+export type WorkerMessage =
+  | { type: 'reply'; id: number; outcome: CallOutcome }
+  | { type: 'media'; id: number; outcome: CallOutcome<Media> }
+  | ({ type: 'progress' } & JobProgressEvent);

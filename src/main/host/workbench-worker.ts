@@ -1,0 +1,124 @@
+import { parentPort } from 'node:worker_threads';
+import { ZodError } from 'zod';
+import { API_METHODS } from '../../shared/api.ts';
+import type { CallError, CallOutcome, MediaRequest } from '../../shared/bridge.ts';
+import { callApi, workbenchHandlers } from '../api-handlers.ts';
+import { CatalogError } from '../catalog/errors.ts';
+import { absolutePath, thumbsDir } from '../catalog/layout.ts';
+import { ImageInputError } from '../imaging/preprocess.ts';
+import { Workbench } from '../workbench.ts';
+import { contentTypeOf, fileInside } from './media-files.ts';
+import type { HostMessage, Media, WorkerMessage } from './protocol.ts';
+
+/**
+ * The workbench thread: owns the open catalog and its models. onnxruntime's runs, imports and
+ * thumbnailing happen here, so the thread that draws windows or answers HTTP never waits on them.
+ */
+if (!parentPort) throw new Error('workbench-worker.ts runs as a worker thread (see workbench-host.ts)');
+const port = parentPort;
+
+let workbench: Workbench | null = null;
+let handlers: ReturnType<typeof workbenchHandlers> | null = null;
+const running = new Map<string, AbortController>();
+
+const post = (message: WorkerMessage) => port.postMessage(message);
+
+class UnavailableError extends Error {}
+class UnknownMethodError extends Error {}
+
+function toCallError(error: unknown): CallError {
+  if (error instanceof ZodError) {
+    return {
+      kind: 'invalid-arguments',
+      message: error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; '),
+    };
+  }
+  if (error instanceof UnavailableError) return { kind: 'unavailable', message: error.message };
+  if (error instanceof UnknownMethodError) return { kind: 'unknown-method', message: error.message };
+  const { code, message } = error as NodeJS.ErrnoException;
+  if (code === 'ENOENT' || error instanceof ImageInputError)
+    return { kind: 'not-found', message: String(message) };
+  if (error instanceof CatalogError) return { kind: 'failed', message };
+  // Not the user's doing: keep the stack in the log, give the window one line.
+  console.error(error);
+  return { kind: 'failed', message: String(message ?? error).split('\n')[0] };
+}
+
+function current(): Workbench {
+  if (!workbench) throw new UnavailableError('no catalog is open');
+  return workbench;
+}
+
+async function media(request: MediaRequest): Promise<Media> {
+  const bench = current();
+  if (request.kind === 'view')
+    return { contentType: 'image/png', bytes: await bench.annotationViewPng(request.annotationId) };
+  if (request.kind === 'export') {
+    const { a, b, ...settings } = request;
+    return { contentType: 'image/png', bytes: await bench.explanationPng(a, b, settings) };
+  }
+  const [annotation] = bench.list({ ids: [request.annotationId] }).annotations;
+  if (!annotation) throw new CatalogError(`there is no annotation ${request.annotationId}`);
+  const stored = request.kind === 'thumb' ? annotation.thumbnail : annotation.image;
+  const allowed = request.kind === 'thumb' ? thumbsDir(bench.folder) : bench.folder;
+  const file = stored === null ? null : fileInside(allowed, absolutePath(bench.folder, stored));
+  if (!file)
+    throw new ImageInputError(
+      `the ${request.kind === 'thumb' ? 'thumbnail' : 'photo'} of annotation ${request.annotationId} is missing`,
+    );
+  return { contentType: contentTypeOf(file), file };
+}
+
+async function reply<T>(work: () => T | Promise<T>): Promise<CallOutcome<T>> {
+  try {
+    return { ok: true, value: await work() };
+  } catch (error) {
+    return { ok: false, error: toCallError(error) };
+  }
+}
+
+port.on('message', async (message: HostMessage) => {
+  switch (message.type) {
+    case 'open': {
+      const outcome = await reply(() => {
+        workbench?.close();
+        workbench = null;
+        handlers = null;
+        const opened = message.create ? Workbench.init(message.folder) : Workbench.open(message.folder);
+        workbench = opened;
+        handlers = workbenchHandlers(opened);
+        return { catalog: opened.folder };
+      });
+      post({ type: 'reply', id: message.id, outcome });
+      break;
+    }
+    case 'call': {
+      const { id, method, args, callId } = message;
+      const controller = new AbortController();
+      if (callId) running.set(callId, controller);
+      const outcome = await reply(() => {
+        if (!API_METHODS.includes(method)) throw new UnknownMethodError(`unknown method ${String(method)}`);
+        current();
+        return callApi(handlers!, method, args, {
+          signal: controller.signal,
+          onProgress: callId ? (progress) => post({ type: 'progress', callId, method, progress }) : undefined,
+        });
+      });
+      if (callId) running.delete(callId);
+      post({ type: 'reply', id, outcome });
+      break;
+    }
+    case 'cancel':
+      running.get(message.callId)?.abort();
+      break;
+    case 'media':
+      post({ type: 'media', id: message.id, outcome: await reply(() => media(message.request)) });
+      break;
+    case 'close':
+      for (const controller of running.values()) controller.abort();
+      workbench?.close();
+      workbench = null;
+      post({ type: 'reply', id: message.id, outcome: { ok: true, value: null } });
+      break;
+  }
+});

@@ -1,0 +1,239 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseMediaPath, type JobProgressEvent } from '../../shared/bridge.ts';
+import { RENDERER_CSP } from '../../shared/csp.ts';
+import {
+  dispatchCall,
+  FrontError,
+  statusOf,
+  type AppHandlers,
+  type WorkbenchPort,
+} from '../host/dispatch.ts';
+import { rendererFile } from '../host/static-files.ts';
+
+export interface WorkbenchServerOptions {
+  host: WorkbenchPort;
+  /** The built renderer (index.html and assets). */
+  rendererDir: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Defaults to 32 random bytes, hex. */
+  token?: string;
+  version?: string;
+}
+
+export interface WorkbenchServer {
+  /** The address to open, token included. */
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 1 << 20;
+const HEARTBEAT_MS = 15_000;
+
+const SECURITY_HEADERS = {
+  'Content-Security-Policy': RENDERER_CSP,
+  'X-Content-Type-Options': 'nosniff',
+  // The token travels in the page's address: no Referer may carry it anywhere.
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'X-Frame-Options': 'DENY',
+};
+
+function sameToken(given: string | null | undefined, token: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function send(
+  response: ServerResponse,
+  status: number,
+  body: string | Buffer,
+  contentType: string,
+  extra: Record<string, string> = {},
+): void {
+  response.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'Content-Type': contentType,
+    'Content-Length': Buffer.byteLength(body),
+    ...extra,
+  });
+  response.end(body);
+}
+
+const sendJson = (response: ServerResponse, status: number, value: unknown) =>
+  send(response, status, JSON.stringify(value), 'application/json; charset=utf-8', {
+    'Cache-Control': 'no-store',
+  });
+
+const refuse = (response: ServerResponse, status: number, message: string) =>
+  sendJson(response, status, {
+    ok: false,
+    error: { kind: status === 404 ? 'not-found' : 'failed', message },
+  });
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new FrontError('invalid-arguments', 'request body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Browser mode: the built renderer and the workbench API on 127.0.0.1 only. Every API, event and media
+ * request must carry the session's random token (`Authorization: Bearer …`, or `?token=` where a
+ * browser cannot set headers: <img>, EventSource, download links); the renderer's own files are public.
+ * Requests naming another host are refused, so a web page cannot reach the server by DNS rebinding.
+ */
+export async function startWorkbenchServer(options: WorkbenchServerOptions): Promise<WorkbenchServer> {
+  const { host, rendererDir } = options;
+  const token = options.token ?? randomBytes(32).toString('hex');
+  const events = new Set<ServerResponse>();
+  let port = 0;
+
+  const app: AppHandlers = {
+    'app.info': () => ({
+      mode: 'browser',
+      catalog: host.folder,
+      canOpenCatalogs: false,
+      version: options.version ?? '0.0.0',
+    }),
+    'app.openCatalog': ({ folder }) => {
+      if (host.folder && folder === host.folder) return { catalog: host.folder };
+      throw new FrontError(
+        'unavailable',
+        'this server serves one catalog; start `npm run serve -- <folder>` for another',
+      );
+    },
+    'app.chooseFolder': () => ({ folder: null }),
+    'app.exportPng': () => {
+      throw new FrontError('unavailable', 'in the browser the picture is downloaded from /media/export');
+    },
+    'app.cancel': ({ callId }) => ({ cancelled: host.cancel(callId) }),
+  };
+
+  const stopForwarding = host.onProgress((event: JobProgressEvent) => {
+    const frame = `event: progress\ndata: ${JSON.stringify(event)}\n\n`;
+    for (const response of events) response.write(frame);
+  });
+  const heartbeat = setInterval(() => {
+    for (const response of events) response.write(': keep-alive\n\n');
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const hostHeader = request.headers.host ?? '';
+    if (hostHeader !== `127.0.0.1:${port}` && hostHeader !== `localhost:${port}`)
+      return refuse(response, 421, 'wrong host');
+    const url = new URL(request.url ?? '/', `http://127.0.0.1:${port}`);
+    const path = url.pathname;
+    const isApi = path.startsWith('/api/') || path.startsWith('/media/');
+    if (isApi) {
+      const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+      if (!sameToken(bearer ?? url.searchParams.get('token'), token))
+        return refuse(response, 401, 'missing or wrong token');
+    }
+
+    if (path === '/api/call') {
+      if (request.method !== 'POST') return refuse(response, 405, 'POST only');
+      let body: unknown;
+      try {
+        body = JSON.parse(await readBody(request));
+      } catch (error) {
+        return refuse(response, 400, error instanceof FrontError ? error.message : 'the body is not JSON');
+      }
+      const outcome = await dispatchCall(host, app, body);
+      return sendJson(response, statusOf(outcome), outcome);
+    }
+
+    if (path === '/api/events') {
+      response.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'Content-Type': 'text/event-stream',
+        'Cache-Control': 'no-store',
+        Connection: 'keep-alive',
+      });
+      response.write(': connected\n\n');
+      events.add(response);
+      request.on('close', () => events.delete(response));
+      return;
+    }
+
+    if (path.startsWith('/media/')) {
+      if (request.method !== 'GET' && request.method !== 'HEAD') return refuse(response, 405, 'GET only');
+      const media = parseMediaPath(path.slice('/media/'.length), url.searchParams);
+      if (!media) return refuse(response, 404, 'no such media');
+      const outcome = await host.media(media);
+      if (!outcome.ok) return sendJson(response, statusOf(outcome), outcome);
+      const caching =
+        media.kind === 'export'
+          ? { 'Cache-Control': 'no-store' }
+          : { 'Cache-Control': 'private, max-age=300' };
+      const download =
+        media.kind === 'export'
+          ? { 'Content-Disposition': `attachment; filename="pairx-${media.a}-${media.b}.png"` }
+          : ({} as Record<string, string>);
+      if ('bytes' in outcome.value)
+        return send(response, 200, Buffer.from(outcome.value.bytes), outcome.value.contentType, {
+          ...caching,
+          ...download,
+        });
+      response.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': outcome.value.contentType, ...caching });
+      createReadStream(outcome.value.file)
+        .on('error', () => response.destroy())
+        .pipe(response);
+      return;
+    }
+
+    if (path.startsWith('/api/')) return refuse(response, 404, 'no such route');
+    if (request.method !== 'GET' && request.method !== 'HEAD') return refuse(response, 405, 'GET only');
+    const file =
+      rendererFile(rendererDir, path) ?? (path.includes('.') ? null : rendererFile(rendererDir, '/'));
+    if (!file) return refuse(response, 404, 'not found');
+    response.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Content-Type': file.contentType,
+      'Cache-Control': path.startsWith('/assets/') ? 'max-age=31536000, immutable' : 'no-cache',
+    });
+    createReadStream(file.file).pipe(response);
+  }
+
+  const server: Server = createServer((request, response) => {
+    handle(request, response).catch((error) => {
+      console.error(error);
+      if (!response.headersSent) refuse(response, 500, String((error as Error)?.message ?? error));
+      else response.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    port,
+    token,
+    async close() {
+      stopForwarding();
+      clearInterval(heartbeat);
+      for (const response of events) response.end();
+      events.clear();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}

@@ -1,0 +1,127 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { AppInfo } from '../shared/app-api.ts';
+import { ErrorBoundary } from './components/ErrorBoundary.tsx';
+import { ErrorNotice } from './components/ErrorNotice.tsx';
+import { useExplainChoice } from './lib/explain-settings.ts';
+import { rememberCatalog } from './lib/queue.ts';
+import { storage, useClient } from './lib/use-client.ts';
+import { useReview } from './lib/use-review.ts';
+import { CatalogView } from './views/CatalogView.tsx';
+import { PairView } from './views/PairView.tsx';
+import { QueueView } from './views/QueueView.tsx';
+import { SettingsView } from './views/SettingsView.tsx';
+import { StartView } from './views/StartView.tsx';
+
+export type View = 'start' | 'catalog' | 'queue' | 'pair' | 'settings';
+
+const TABS: { view: View; label: string; needsCatalog: boolean }[] = [
+  { view: 'start', label: 'Catalogs', needsCatalog: false },
+  { view: 'catalog', label: 'Catalog', needsCatalog: true },
+  { view: 'queue', label: 'Review queue', needsCatalog: true },
+  { view: 'settings', label: 'Settings', needsCatalog: true },
+];
+
+export function App() {
+  const client = useClient();
+  const [info, setInfo] = useState<AppInfo | null>(null);
+  const [infoError, setInfoError] = useState<Error | null>(null);
+  const [catalog, setCatalog] = useState<string | null>(null);
+  const [view, setView] = useState<View>('start');
+  const [reviewer, setReviewer] = useState<string | null>(null);
+  const review = useReview(catalog);
+  const [choice, setChoice] = useExplainChoice(catalog);
+
+  const loadInfo = useCallback(() => {
+    setInfoError(null);
+    client.call('app.info').then(setInfo, setInfoError);
+  }, [client]);
+  useEffect(loadInfo, [loadInfo]);
+
+  useEffect(() => {
+    if (!catalog) return;
+    // The reviewer's name goes with every decision; a catalog without the setting works without it.
+    client.call('settings.get').then(
+      (settings) => setReviewer(settings.reviewer || null),
+      () => setReviewer(null),
+    );
+  }, [client, catalog]);
+
+  const opened = useCallback((folder: string) => {
+    const store = storage();
+    if (store) rememberCatalog(store, folder);
+    setCatalog(folder);
+    setView('catalog');
+  }, []);
+
+  const title = catalog ? catalog.split(/[\\/]/).filter(Boolean).pop() : null;
+  useEffect(() => {
+    document.title = title ? `${title} — PAIR-X workbench` : 'PAIR-X workbench';
+  }, [title]);
+
+  return (
+    <div className="app">
+      <header className="top-bar">
+        <span className="brand">PAIR-X workbench</span>
+        <nav aria-label="Views">
+          {TABS.map((tab) => (
+            <button
+              key={tab.view}
+              type="button"
+              className={
+                view === tab.view || (tab.view === 'queue' && view === 'pair') ? 'tab active' : 'tab'
+              }
+              disabled={tab.needsCatalog && !catalog}
+              aria-current={view === tab.view ? 'page' : undefined}
+              onClick={() => setView(tab.view)}
+            >
+              {tab.label}
+            </button>
+          ))}
+        </nav>
+        <span className="catalog-name" title={catalog ?? undefined}>
+          {title ?? 'no catalog open'}
+        </span>
+      </header>
+      <main className="content">
+        <ErrorNotice error={infoError} action="Connecting to the workbench" onRetry={loadInfo} />
+        <ErrorBoundary where={viewName(view)} resetKey={`${view}|${catalog}|${review.index}`}>
+          {view === 'start' && <StartView info={info} catalog={catalog} onOpened={opened} />}
+          {view === 'catalog' && catalog && (
+            <CatalogView catalog={catalog} onChanged={() => void review.reload()} />
+          )}
+          {view === 'queue' && catalog && (
+            <QueueView review={review} onOpen={() => setView('pair')} reviewer={reviewer} />
+          )}
+          {view === 'pair' && catalog && (
+            <PairView
+              review={review}
+              choice={choice}
+              onChoice={setChoice}
+              reviewer={reviewer}
+              onBack={() => setView('queue')}
+            />
+          )}
+          {view === 'settings' && catalog && (
+            <SettingsView
+              mode={info?.mode ?? 'browser'}
+              choice={choice}
+              onChoice={setChoice}
+              onReviewer={setReviewer}
+              onModelChanged={() => void review.reload()}
+            />
+          )}
+        </ErrorBoundary>
+      </main>
+    </div>
+  );
+}
+
+function viewName(view: View): string {
+  return {
+    start: 'The start view',
+    catalog: 'The catalog view',
+    queue: 'The review queue',
+    pair: 'The pair view',
+    settings: 'The settings view',
+  }[view];
+}

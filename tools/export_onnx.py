@@ -1,0 +1,251 @@
+#!/usr/bin/python3
+"""Export a PyTorch re-ID model to ONNX + card.json for the PAIR-X workbench.
+
+The model must map an image batch [N, 3, H, W] (RGB, scaled to 0..1 then normalised with mean/std) to an
+embedding batch [N, D]; the workbench compares embeddings with cosine similarity, so do not L2-normalise
+inside the model (it is harmless for matching but adds ops the relevance compiler may not support).
+
+Sources (pick one):
+  --python FILE --callable NAME   a Python file and a function or class in it that returns/constructs a
+                                  torch.nn.Module (`--kwargs '{"dim": 256}'` passes keyword arguments)
+  --torchscript FILE              a TorchScript file (torch.jit.save); note: scripted/traced modules
+                                  may lose module scope names, so PAIR-X layers may not be selectable
+  --timm NAME                     a timm model (needs `pip install timm`), built with num_classes=0
+  --checkpoint FILE               optional state dict loaded into the model (keys `state_dict`, `model`,
+                                  `module.` prefixes are unwrapped)
+
+The export uses opset 17, a dynamic batch axis, input name `image`, output name `embedding`, constant
+folding and eval mode (batch norm folds into convolutions). It then lists the ONNX operators (warning about
+any the workbench's relevance compiler does not support) and prints the module keys (PyTorch module paths,
+e.g. `backbone.features.10`) that can be chosen as PAIR-X layers, with their output shapes.
+
+Example:
+  /usr/bin/python3 tools/export_onnx.py --python my_model.py --callable build_model \\
+      --checkpoint best.pth --height 224 --width 224 --name my-reid --out-dir /tmp/my-reid \\
+      --default-layer backbone.layer3
+"""
+import argparse
+import importlib.util
+import json
+import os
+import sys
+
+import torch
+import torch.nn as nn
+
+SUPPORTED_OPS = {"Conv", "Clip", "Relu", "Add", "GlobalAveragePool", "AveragePool", "ReduceMean", "Pow",
+                 "Flatten", "Reshape", "Gemm", "MatMul", "Constant", "Identity", "BatchNormalization"}
+
+
+# ------------------------------------------------------------------------------------------- loading
+def load_python(path, name, kwargs):
+    spec = importlib.util.spec_from_file_location("user_model", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+    spec.loader.exec_module(mod)
+    obj = getattr(mod, name)
+    model = obj(**kwargs)
+    if not isinstance(model, nn.Module):
+        raise SystemExit(f"{name}(...) returned {type(model).__name__}, not a torch.nn.Module")
+    return model
+
+
+def load_timm(name):
+    try:
+        import timm  # noqa: F401  (optional dependency)
+    except ImportError:
+        raise SystemExit("--timm needs the `timm` package (pip install timm); it is not installed here.")
+    return timm.create_model(name, pretrained=False, num_classes=0)
+
+
+def load_checkpoint(model, path, strict):
+    sd = torch.load(path, map_location="cpu")
+    for key in ("state_dict", "model", "model_state_dict", "net"):
+        if isinstance(sd, dict) and key in sd and isinstance(sd[key], dict):
+            sd = sd[key]
+    if isinstance(sd, nn.Module):
+        sd = sd.state_dict()
+    sd = {k[len("module."):] if k.startswith("module.") else k: v for k, v in sd.items()}
+    missing, unexpected = model.load_state_dict(sd, strict=strict)
+    if missing or unexpected:
+        print(f"checkpoint: {len(missing)} missing keys, {len(unexpected)} unexpected keys "
+              f"(e.g. {list(missing)[:3]} {list(unexpected)[:3]})")
+
+
+class PickOutput(nn.Module):
+    """Wraps a model whose forward returns a tuple/dict; module keys then start with `model.`."""
+
+    def __init__(self, model, index):
+        super().__init__()
+        self.model, self.index = model, index
+
+    def forward(self, x):
+        y = self.model(x)
+        if isinstance(y, dict):
+            return y[self.index]
+        return y[int(self.index)]
+
+
+# ------------------------------------------------------------------------------------------ scopes
+def scope_prefix(key):
+    """PyTorch (>= 1.13) ONNX node-name prefix for a module key, e.g. 'backbone.features.4' ->
+    '/backbone/features/features.4/' (numeric child names are appended to the enclosing name)."""
+    comps = []
+    for part in key.split("."):
+        if part.isdigit() and comps:
+            comps.append(comps[-1] + "." + part)
+        else:
+            comps.append(part)
+    # a numeric part replaces nothing: each level gets its own component
+    return "/" + "/".join(comps) + "/"
+
+
+def module_shapes(model, height, width):
+    shapes = {}
+    hooks = []
+    for key, m in model.named_modules():
+        if not key:
+            continue
+
+        def hook(_m, _i, out, key=key):
+            if torch.is_tensor(out):
+                shapes[key] = list(out.shape)
+        hooks.append(m.register_forward_hook(hook))
+    with torch.no_grad():
+        y = model(torch.zeros(1, 3, height, width))
+    for h in hooks:
+        h.remove()
+    return shapes, y
+
+
+def layer_keys(model, onnx_model, height, width):
+    """Module keys whose scope prefix appears in the exported node names, with output shapes."""
+    shapes, _ = module_shapes(model, height, width)
+    names = [n.name for n in onnx_model.graph.node]
+    out = []
+    for key, shape in shapes.items():
+        pre = scope_prefix(key)
+        if any(n.startswith(pre) for n in names):
+            out.append((key, shape))
+    return out
+
+
+# ------------------------------------------------------------------------------------------ export
+def export_model(model, out_dir, height, width, card=None, file_name="model.onnx", verbose=True):
+    """Export `model` (eval mode) to out_dir/model.onnx and write out_dir/card.json (if card is given).
+    Returns (onnx path, list of (module key, output shape), set of op types)."""
+    import onnx
+
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, file_name)
+    model.eval()
+    dummy = torch.zeros(1, 3, height, width)
+    torch.onnx.export(model, dummy, path, opset_version=17, input_names=["image"], output_names=["embedding"],
+                      dynamic_axes={"image": {0: "batch"}, "embedding": {0: "batch"}}, do_constant_folding=True)
+    m = onnx.load(path)
+    onnx.checker.check_model(m)
+    ops = sorted({n.op_type for n in m.graph.node})
+    bad = [o for o in ops if o not in SUPPORTED_OPS]
+    keys = layer_keys(model, m, height, width) if isinstance(model, nn.Module) and not isinstance(
+        model, torch.jit.ScriptModule) else []
+    with torch.no_grad():
+        dim = int(model(dummy).shape[-1])
+    if verbose:
+        print(f"wrote {path} ({os.path.getsize(path) / 1e6:.2f} MB), {len(m.graph.node)} nodes")
+        print("operators: " + ", ".join(ops))
+        if bad:
+            print("WARNING: operators not supported by the workbench's relevance (PAIR-X) compiler: "
+                  + ", ".join(bad) + " (matching still works; explanations will not)")
+        print(f"embedding dim: {dim}")
+        print("module keys usable as PAIR-X layers (output shape at this input size):")
+        for k, s in keys:
+            print(f"  {k:50s} {s}")
+    if card is not None:
+        card = dict(card)
+        card.setdefault("embedding", {})
+        card["embedding"] = {**card["embedding"], "name": "embedding", "dim": dim}
+        card["file"] = file_name
+        if "onnx" not in card:
+            card["onnx"] = {"opset": 17, "operators": ops, "sizeBytes": os.path.getsize(path)}
+        with open(os.path.join(out_dir, "card.json"), "w") as f:
+            json.dump(card, f, indent=2)
+            f.write("\n")
+        if verbose:
+            print(f"wrote {os.path.join(out_dir, 'card.json')}")
+    return path, keys, set(ops)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument("--python", help="Python file defining the model")
+    src.add_argument("--torchscript", help="TorchScript file")
+    src.add_argument("--timm", help="timm model name")
+    ap.add_argument("--callable", help="function or class in --python that returns the nn.Module")
+    ap.add_argument("--kwargs", default="{}", help="JSON keyword arguments for --callable")
+    ap.add_argument("--checkpoint", help="state dict to load into the model")
+    ap.add_argument("--non-strict", action="store_true", help="load the checkpoint with strict=False")
+    ap.add_argument("--output-index", help="if forward returns a tuple/dict: which element is the embedding")
+    ap.add_argument("--height", type=int, default=224)
+    ap.add_argument("--width", type=int, default=224)
+    ap.add_argument("--mean", type=float, nargs=3, default=[0.485, 0.456, 0.406])
+    ap.add_argument("--std", type=float, nargs=3, default=[0.229, 0.224, 0.225])
+    ap.add_argument("--name", default="my-reid-model", help="model name in the card")
+    ap.add_argument("--description", default="")
+    ap.add_argument("--embedding-name", default="embedding", help="(the output is always named `embedding`)")
+    ap.add_argument("--default-layer", help="module key used for PAIR-X by default (see the printed list)")
+    ap.add_argument("--layers", nargs="*", help="candidate module keys offered in the workbench")
+    ap.add_argument("--data-credit", default="", help="training data credit for the card")
+    ap.add_argument("--license", default="", help="license of the weights")
+    ap.add_argument("--out-dir", required=True)
+    args = ap.parse_args()
+
+    if args.python:
+        if not args.callable:
+            ap.error("--python needs --callable")
+        model = load_python(args.python, args.callable, json.loads(args.kwargs))
+    elif args.torchscript:
+        model = torch.jit.load(args.torchscript, map_location="cpu")
+    else:
+        model = load_timm(args.timm)
+    if args.checkpoint:
+        load_checkpoint(model, args.checkpoint, strict=not args.non_strict)
+    if args.output_index is not None:
+        model = PickOutput(model, args.output_index)
+    model.eval()
+    with torch.no_grad():
+        y = model(torch.zeros(2, 3, args.height, args.width))
+    if not torch.is_tensor(y) or y.dim() != 2:
+        raise SystemExit(f"the model must return a [batch, dim] tensor; got "
+                         f"{type(y).__name__} {getattr(y, 'shape', '')} (use --output-index?)")
+
+    card = {
+        "name": args.name,
+        "description": args.description or f"{args.name}: re-ID embedding model exported with tools/export_onnx.py",
+        "file": "model.onnx",
+        "input": {"name": "image", "width": args.width, "height": args.height, "mean": args.mean,
+                  "std": args.std, "channelOrder": "RGB", "resize": "bilinear"},
+        "embedding": {"name": "embedding", "dim": int(y.shape[1])},
+        "source": {"data": args.data_credit, "init": "", "license": args.license},
+    }
+    path, keys, ops = export_model(model, args.out_dir, args.height, args.width, card=None)
+    key_names = [k for k, _ in keys]
+    if args.default_layer and args.default_layer not in key_names:
+        print(f"WARNING: --default-layer {args.default_layer} is not among the module keys above")
+    default = args.default_layer
+    if default is None and key_names:
+        # a module halfway through the network, as a starting point
+        spatial = [k for k, s in keys if len(s) == 4 and s[2] > 1 and k.count(".") <= 2]
+        default = spatial[len(spatial) // 2] if spatial else key_names[len(key_names) // 2]
+        print(f"default layer (not given): {default}")
+    card["defaultLayer"] = default
+    card["layers"] = args.layers or [default]
+    card["onnx"] = {"opset": 17, "operators": sorted(ops), "sizeBytes": os.path.getsize(path)}
+    with open(os.path.join(args.out_dir, "card.json"), "w") as f:
+        json.dump(card, f, indent=2)
+        f.write("\n")
+    print(f"wrote {os.path.join(args.out_dir, 'card.json')}")
+
+
+if __name__ == "__main__":
+    main()

@@ -159,11 +159,25 @@ export class ReidModel {
     return product(this.shapes.get(this.card.embedding.name)!.slice(1));
   }
 
-  /** The layer PAIR-X uses when none is given: the card's, else the deepest scope with a spatial map. */
+  /**
+   * The layer PAIR-X uses when none is given: the card's; else the deepest module (nesting depth ≤ 3,
+   * the shallowest name for a tensor) whose feature map still has at least 1/16 of the input's rows
+   * (14×14 at 224 px, the resolution of the reference's usual layers), so that there are enough
+   * positions to match.
+   */
   get defaultLayer(): string {
     if (this.card.defaultLayer) return this.card.defaultLayer;
-    const spatial = this.listLayers().filter((l) => l.shape.length === 4 && l.shape[2] > 1 && l.depth === 1);
-    return (spatial.at(-1) ?? this.listLayers().filter((l) => l.shape.length === 4).at(-1))?.key ?? '';
+    const producedAt = new Map<string, number>();
+    this.model.graph.nodes.forEach((node, i) => node.outputs.forEach((o) => producedAt.set(o, i)));
+    const byTensor = new Map<string, LayerInfo>();
+    for (const layer of this.listLayers()) {
+      if (layer.shape.length !== 4 || layer.depth > 3 || layer.shape[2] <= 1) continue;
+      const known = byTensor.get(layer.tensor);
+      if (!known || layer.depth < known.depth) byTensor.set(layer.tensor, layer);
+    }
+    const spatial = [...byTensor.values()].sort((a, b) => (producedAt.get(a.tensor) ?? 0) - (producedAt.get(b.tensor) ?? 0));
+    const fine = spatial.filter((l) => l.shape[2] * 16 >= this.card.input.height);
+    return (fine.at(-1) ?? spatial.at(-1))?.key ?? '';
   }
 
   listLayers(): LayerInfo[] {

@@ -122,7 +122,9 @@ export class Workbench {
     return importFolder(this.store, folder, options);
   }
 
+  /** Embeds every annotation not yet embedded; a model named here becomes the catalog's active model. */
   async embed(request: EmbedRequest = {}): Promise<EmbedSummary> {
+    if (request.model && !request.embedder) await this.models.select((await this.models.add(request.model)).path);
     const embedder =
       request.embedder ??
       (await this.embedderFactory({

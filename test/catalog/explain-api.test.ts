@@ -57,3 +57,23 @@ describe('explanations through the workbench API', () => {
     await expect(callApi(handlers, 'pairs.explain', { a: 1, b: 99999 })).rejects.toThrow(/there is no annotation 99999/);
   });
 });
+
+describe('pairx catalog explain and score', () => {
+  it('explains two annotations and scores the queue from the command line', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { existsSync } = await import('node:fs');
+    const folder = mkdtempSync(join(tmpdir(), 'pairx-cli-explain-'));
+    cpSync(resolve('test/fixtures/photos'), join(folder, 'photos'), { recursive: true });
+    const cli = (...args: string[]) => execFileSync('node', [resolve('bin/pairx.js'), 'catalog', ...args, '--catalog', folder], { encoding: 'utf8' });
+    execFileSync('node', [resolve('bin/pairx.js'), 'catalog', 'init', folder]);
+    cli('import', folder);
+    cli('embed', '--model', MODEL);
+    const picture = join(folder, 'pair.png');
+    expect(cli('explain', '1', '2', '--layer', 'layer2', '--out', picture)).toMatch(/similarity 0\.\d+, layer layer2, \d+ matches/);
+    expect(existsSync(picture)).toBe(true);
+    const scored = JSON.parse(cli('score', '--limit', '3', '--json'));
+    expect(scored.length).toBeGreaterThan(0);
+    const queue = JSON.parse(cli('candidates', '--rerank', 'plausibility', '--json')).queue;
+    expect(queue.some((p: { plausibility: number | null }) => p.plausibility !== null)).toBe(true);
+  });
+});

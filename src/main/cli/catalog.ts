@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { ZodError } from 'zod';
@@ -329,6 +329,48 @@ export function registerCatalogCommands(program: Command): void {
         await withWorkbench(catalogFolder(options), async (_, call) => {
           const result = await call('individuals.rename', { from, to, reviewer: options.reviewer ?? defaultReviewer() });
           out(options.json ? JSON.stringify(result, null, 2) : `renamed "${from}" to "${result.name}"`);
+        });
+      }),
+    );
+
+  command('explain <a> <b>', 'PAIR-X explanation of two annotations with the active model (picture in the reference layout)')
+    .option('--layer <key>', "module key or tensor name (default: the model card's)")
+    .option('--k-lines <n>', 'matches drawn as lines', positiveInteger('--k-lines'), 20)
+    .option('--k-colors <n>', 'matches with pixel maps', positiveInteger('--k-colors'), 10)
+    .option('--out <file.png>', 'where to write the picture', 'explanation.png')
+    .action(
+      action(async (a: string, b: string, options: CommonOptions & { layer?: string; kLines: number; kColors: number; out: string }) => {
+        await withWorkbench(catalogFolder(options), async (workbench, call) => {
+          const args = { a: Number(a), b: Number(b), layer: options.layer, kLines: options.kLines, kColors: options.kColors };
+          const matches = await call('pairs.explain', args);
+          writeFileSync(options.out, await workbench.explanationPng(args.a, args.b, args));
+          const p = matches.plausibility;
+          if (options.json) printJson({ ...matches, picture: options.out });
+          else
+            out(
+              `similarity ${matches.similarity.toFixed(4)}, layer ${matches.layer.key}, ${matches.matches.length} matches, ` +
+                `plausibility ${p ? `${(100 * p.inlierRatio).toFixed(0)}% inliers` : 'n/a'}, ${matches.provider} → ${options.out}`,
+            );
+        });
+      }),
+    );
+
+  command('score', 'compute PAIR-X plausibility for the top pairs of the review queue (for --rerank plausibility)')
+    .option('--limit <n>', 'pairs to score', positiveInteger('--limit'), 50)
+    .option('--layer <key>', "module key or tensor name (default: the model card's)")
+    .action(
+      action(async (options: CommonOptions & { limit: number; layer?: string }) => {
+        await withWorkbench(catalogFolder(options), async (_, call) => {
+          const { queue } = await call('pairs.candidates', { limit: options.limit });
+          const scored = [];
+          for (const [i, pair] of queue.entries()) {
+            const matches = await call('pairs.explain', { a: pair.a, b: pair.b, layer: options.layer, kLines: 20, kColors: 0 });
+            scored.push({ a: pair.a, b: pair.b, similarity: pair.similarity, plausibility: matches.plausibility?.inlierRatio ?? null });
+            if (!options.json && process.stderr.isTTY) process.stderr.write(`\rscored ${i + 1}/${queue.length}`);
+          }
+          if (!options.json && process.stderr.isTTY) process.stderr.write('\n');
+          if (options.json) printJson(scored);
+          else out(`scored ${scored.length} pairs; see: pairx catalog candidates --rerank plausibility`);
         });
       }),
     );

@@ -15,9 +15,10 @@ Training then runs features.<cache_at> .. features.18 + head on the cached tenso
 layers stay in eval mode (the converted weights have batch norm folded into the convolutions), so they
 act as per-channel affine layers.
 
-Example (the shipped model):
-    nice -n 10 /usr/bin/python3 tools/train_default_model.py --height 288 --width 384 \
-        --loss arcface --epochs 20 --run-dir /tmp/runs/final \
+Example (the shipped model; see tools/TRAINING.md for the recipes compared):
+    /usr/bin/python3 tools/convert_mobilenetv2.py --out /tmp/mobilenetv2_float.pth
+    nice -n 10 /usr/bin/python3 tools/train_default_model.py --height 224 --width 288 \
+        --loss triplet --lr 1.5e-4 --epochs 20 --run-dir /tmp/runs/e5_tri_224_lr15 \
         --export-dir resources/models/nyala-mbv2
 """
 import os
@@ -57,6 +58,9 @@ class Backbone(nn.Module):
         super().__init__()
         self.features = torchvision.models.mobilenet_v2().features
 
+    def forward(self, x):  # called as a module so that ONNX node names carry the `/backbone/` scope
+        return self.features(x)
+
 
 class GeM(nn.Module):
     """Generalised-mean pooling: (mean(x^p))^(1/p). Exports as Clip, Pow, GlobalAveragePool, Pow."""
@@ -67,7 +71,10 @@ class GeM(nn.Module):
         self.eps = eps
 
     def forward(self, x):
-        return F.adaptive_avg_pool2d(x.clamp(min=self.eps).pow(self.p), 1).pow(1.0 / self.p)
+        p = self.p
+        if torch.onnx.is_in_onnx_export():
+            p = float(p.detach())  # constant exponents in the exported graph: Pow only, no Reciprocal/Mul
+        return F.adaptive_avg_pool2d(x.clamp(min=self.eps).pow(p), 1).pow(1.0 / p)
 
 
 class AvgPool(nn.Module):
@@ -95,7 +102,7 @@ class ReIDNet(nn.Module):
 
     def forward(self, x):
         # No L2 normalisation here: cosine similarity is taken outside the graph.
-        return self.head(self.backbone.features(x))
+        return self.head(self.backbone(x))
 
 
 def load_init(model, init_path):
@@ -453,7 +460,8 @@ def export_default(args, summary):
     b = summary["best"]
     cmd = "nice -n 10 /usr/bin/python3 tools/train_default_model.py " + " ".join(
         f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items()
-        if v is not None and k not in ("data", "init", "cache_dir", "threads"))
+        if v is not None and not isinstance(v, bool)
+        and k not in ("data", "init", "cache_dir", "threads", "default_layer"))
     loss_txt = {"arcface": "sub-center ArcFace (k=3, s=%g, m=%g)" % (args.arc_s, args.arc_m),
                 "triplet": "batch-hard triplet (margin %g)" % args.margin,
                 "both": "sub-center ArcFace + batch-hard triplet"}[args.loss]
@@ -468,8 +476,7 @@ def export_default(args, summary):
                   "channelOrder": "RGB", "resize": "bilinear", "layout": "NCHW", "scale": "0..1"},
         "embedding": {"name": "embedding", "dim": args.dim, "similarity": "cosine"},
         "defaultLayer": args.default_layer,
-        "layers": ["backbone.features.6", "backbone.features.10", "backbone.features.13",
-                   "backbone.features.16", "backbone.features.18"],
+        "layers": ["backbone.features.6", "backbone.features.10", "backbone.features.13", "backbone.features.16"],
         "source": {
             "data": ("NyalaData (Dlamini & van Zyl, 'Automated identification of individuals in wildlife population "
                      "using Siamese neural networks', 2020), zero-shot split, training part; public repository "

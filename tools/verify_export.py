@@ -1,12 +1,12 @@
 #!/usr/bin/python3
 """Check an exported model directory (model.onnx + card.json): allowed operators, scope names of the card's
 layers, and (with --torch-state + the train script's model) the PyTorch reference embedding of a photo,
-written to JSON for tools/check_onnx_node.js (onnxruntime-node) to compare against.
+written to JSON for tools/check_onnx_node.cjs (onnxruntime-node) to compare against.
 
     /usr/bin/python3 tools/verify_export.py resources/models/nyala-mbv2 \
         --state /tmp/runs/final/best.pth --photo /work/shared/data/nyala-train/100/124_leftphoto.jpg \
         --ref /tmp/ref.json
-    node tools/check_onnx_node.js resources/models/nyala-mbv2/model.onnx /tmp/ref.json
+    node tools/check_onnx_node.cjs resources/models/nyala-mbv2/model.onnx /tmp/ref.json
 """
 import argparse
 import json

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerCatalogCommands } from './cli/catalog.ts';
 import { registerDemoCommand } from './cli/demo.ts';
 import { registerEngineCommands } from './cli/engine.ts';
+import { registerEvaluateCommand } from './cli/evaluate.ts';
 
 /** The `pairx` command: a thin front over the engine and the Workbench service. */
 export async function main(argv: string[]): Promise<number> {
@@ -14,6 +15,7 @@ export async function main(argv: string[]): Promise<number> {
   registerEngineCommands(program);
   registerCatalogCommands(program);
   registerDemoCommand(program);
+  registerEvaluateCommand(program);
   try {
     await program.parseAsync(argv.filter((a) => a !== '--verbose'), { from: 'user' });
     return 0;

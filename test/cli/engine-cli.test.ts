@@ -97,6 +97,16 @@ describe('pairx explain on real photos', () => {
     expect(readFileSync(out).length).toBeGreaterThan(paths.length * 64 * 4);
   });
 
+  it('evaluates a model on labelled photos through the engine', async () => {
+    const result = await pairx('evaluate', PHOTOS, '--model', MODEL, '--json');
+    expect(result.code).toBe(0);
+    const metrics = JSON.parse(result.stdout);
+    // Two left photos of nyala-100 are the only queries with a positive of their side.
+    expect(metrics).toMatchObject({ photos: 4, individuals: 2, queries: 2, skipped: 2 });
+    expect(metrics.rank1).toBeGreaterThanOrEqual(0);
+    expect(metrics.mAP).toBeGreaterThan(0);
+  });
+
   it('uses all matches and says so when --k-colors exceeds them', async () => {
     const json = join(tmp, 'k.json');
     const result = await pairx('explain', join(PHOTOS, 'nyala-100-left-a.jpg'), join(PHOTOS, 'nyala-100-left-b.jpg'),

@@ -1,6 +1,6 @@
 // Compare an exported model's ONNX output (onnxruntime-node) with a reference embedding computed in PyTorch.
 // Usage (from the repository root, so that onnxruntime-node resolves):
-//   node tools/check_onnx_node.js resources/models/nyala-mbv2/model.onnx /tmp/ref.json
+//   node tools/check_onnx_node.cjs resources/models/nyala-mbv2/model.onnx /tmp/ref.json
 // where /tmp/ref.json = {"input": [flat float32 NCHW], "shape": [1,3,H,W], "embedding": [flat float32]}
 // (written by tools/verify_export.py).
 const fs = require('fs');

@@ -1,0 +1,88 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { parse } from 'csv-parse/sync';
+import cliProgress from 'cli-progress';
+import { preprocess } from '../imaging/preprocess.ts';
+import { locateModel } from '../models/model-card.ts';
+import { reidMetrics, type LabelledEmbedding } from '../pairx/evaluation.ts';
+import { loadModel, modelOption, providerOption } from './engine.ts';
+
+/**
+ * `pairx evaluate`: rank-1 and mAP of a model on labelled photos, through the engine's own embedding
+ * (onnxruntime), the numbers a model card reports.
+ */
+export function registerEvaluateCommand(program: Command): void {
+  program
+    .command('evaluate')
+    .description('rank-1 and mAP of a model on labelled photos (each query against the other photos of its flank side)')
+    .argument('<folder>', 'folder of photos with an annotations CSV (image,name[,side])')
+    .option('--annotations <file.csv>', 'the CSV (default: <folder>/annotations.csv)')
+    .option('--held-out', "only the individuals the model card lists as held out from training")
+    .option('--update-card', 'record the result in the model card under metrics.engine')
+    .option('--json', 'machine-readable output')
+    .option('--batch <n>', 'images per inference batch', (v) => Number(v), 16)
+    .addOption(modelOption())
+    .addOption(providerOption())
+    .action(async (folder: string, options) => {
+      const model = await loadModel(options);
+      const csvPath = resolve(options.annotations ?? join(folder, 'annotations.csv'));
+      const rows = parse(await readFile(csvPath), { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
+      if (rows.length && !('image' in rows[0] && 'name' in rows[0])) {
+        throw new Error(`${csvPath}: needs the columns image and name (it has ${Object.keys(rows[0]).join(', ')})`);
+      }
+      const heldOut = (model.card.training as { heldOutIndividuals?: string[] } | undefined)?.heldOutIndividuals;
+      if (options.heldOut && !heldOut) throw new Error(`the model card of ${model.card.name} lists no held-out individuals`);
+      const selected = rows.filter((r) => r.name && (!options.heldOut || heldOut!.includes(r.name)));
+      const base = dirname(csvPath);
+      const spec = model.inputSpec;
+      const perImage = 3 * spec.width * spec.height;
+      const labelled: LabelledEmbedding[] = [];
+      const bar = new cliProgress.SingleBar(
+        { format: 'embedding {bar} {value}/{total} photos', stream: process.stderr, noTTYOutput: false },
+        cliProgress.Presets.shades_classic,
+      );
+      if (!options.json) bar.start(selected.length, 0);
+      const started = performance.now();
+      for (let start = 0; start < selected.length; start += options.batch) {
+        const slice = selected.slice(start, start + options.batch);
+        const batch = new Float32Array(slice.length * perImage);
+        (await Promise.all(slice.map((r) => preprocess(resolve(base, r.image), spec)))).forEach((t, i) => batch.set(t, i * perImage));
+        const { embeddings } = await model.embed(batch, slice.length);
+        slice.forEach((r, i) =>
+          labelled.push({
+            name: r.name,
+            side: r.side || r.viewpoint || null,
+            embedding: embeddings.slice(i * model.embeddingDim, (i + 1) * model.embeddingDim),
+          }),
+        );
+        if (!options.json) bar.update(start + slice.length);
+      }
+      if (!options.json) bar.stop();
+      const seconds = (performance.now() - started) / 1000;
+      const metrics = reidMetrics(labelled);
+      const result = {
+        model: model.id,
+        photos: labelled.length,
+        individuals: new Set(labelled.map((l) => l.name)).size,
+        heldOutOnly: Boolean(options.heldOut),
+        ...metrics,
+        photosPerSecond: labelled.length / seconds,
+        evaluatedWith: 'pairx-workbench (onnxruntime-node)',
+      };
+      if (options.updateCard) {
+        const location = locateModel(options.model ?? model.card.file);
+        if (!location.cardPath) throw new Error('the model has no card.json to update');
+        const card = JSON.parse(await readFile(location.cardPath, 'utf8'));
+        card.metrics = { ...card.metrics, engine: { rank1: metrics.rank1, mAP: metrics.mAP, queries: metrics.queries, heldOutOnly: result.heldOutOnly, evaluatedWith: result.evaluatedWith } };
+        await writeFile(location.cardPath, JSON.stringify(card, null, 2) + '\n');
+      }
+      if (options.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+      else
+        process.stdout.write(
+          `${result.photos} photos of ${result.individuals} individuals: rank-1 ${(100 * metrics.rank1).toFixed(1)}%, mAP ${(100 * metrics.mAP).toFixed(1)}% ` +
+            `(${metrics.queries} queries, ${metrics.skipped} without another photo of their side; ${result.photosPerSecond.toFixed(1)} photos/s)\n`,
+        );
+      await model.release();
+    });
+}

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { parse } from 'csv-parse/sync';
 import cliProgress from 'cli-progress';
 import { preprocess } from '../imaging/preprocess.ts';
+import { defaultModelPath } from '../models/default-model.ts';
 import { locateModel } from '../models/model-card.ts';
 import { reidMetrics, type LabelledEmbedding } from '../pairx/evaluation.ts';
 import { loadModel, modelOption, providerOption } from './engine.ts';
@@ -71,7 +72,7 @@ export function registerEvaluateCommand(program: Command): void {
         evaluatedWith: 'pairx-workbench (onnxruntime-node)',
       };
       if (options.updateCard) {
-        const location = locateModel(options.model ?? model.card.file);
+        const location = locateModel(options.model ?? defaultModelPath());
         if (!location.cardPath) throw new Error('the model has no card.json to update');
         const card = JSON.parse(await readFile(location.cardPath, 'utf8'));
         card.metrics = { ...card.metrics, engine: { rank1: metrics.rank1, mAP: metrics.mAP, queries: metrics.queries, heldOutOnly: result.heldOutOnly, evaluatedWith: result.evaluatedWith } };

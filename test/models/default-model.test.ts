@@ -1,0 +1,48 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { preprocess } from '../../src/main/imaging/preprocess.ts';
+import { defaultModelPath } from '../../src/main/models/default-model.ts';
+import { ReidModel } from '../../src/main/pairx/reid-model.ts';
+
+const PHOTOS = resolve('test/fixtures/photos');
+
+describe('the bundled default model', () => {
+  let model: ReidModel;
+  beforeAll(async () => {
+    model = await ReidModel.load(defaultModelPath(), { provider: 'cpu' });
+  });
+  afterAll(() => model?.release());
+
+  it('has a card with its source, metrics and held-out individuals', () => {
+    expect(existsSync(join(defaultModelPath(), 'card.json'))).toBe(true);
+    expect(model.card.source).toBeDefined();
+    expect(model.card.metrics).toBeDefined();
+    expect((model.card.training as { heldOutIndividuals?: string[] }).heldOutIndividuals?.length).toBeGreaterThan(0);
+  });
+
+  it("embeds a real photo to the card's dimension", async () => {
+    const tensor = await preprocess(join(PHOTOS, 'nyala-100-left-a.jpg'), model.inputSpec);
+    const { embeddings } = await model.embed(tensor, 1);
+    expect(embeddings.length).toBe(model.card.embedding.dim);
+    expect(embeddings.every(Number.isFinite)).toBe(true);
+  });
+
+  it('has its default layer, and the relevance compiler accepts the model at every listed layer', async () => {
+    expect(model.card.defaultLayer).toBeDefined();
+    expect(model.resolveLayer().key).toBe(model.card.defaultLayer);
+    for (const layer of [model.card.defaultLayer!, ...(model.card.layers ?? [])]) {
+      await expect(model.compileLayer(layer)).resolves.toBeDefined();
+    }
+  });
+
+  it('explains two photos of one individual', async () => {
+    const [a, b] = await Promise.all(
+      ['nyala-100-left-a.jpg', 'nyala-100-left-b.jpg'].map((f) => preprocess(join(PHOTOS, f), model.inputSpec)),
+    );
+    const explanation = await model.explain(a, b);
+    expect(explanation.layer.key).toBe(model.card.defaultLayer);
+    expect(explanation.matches.length).toBeGreaterThan(explanation.kColors - 1);
+    expect(explanation.pixelMaps[0].length).toBe(explanation.kColors * model.card.input.width * model.card.input.height);
+  });
+});

@@ -229,6 +229,11 @@ export class ReidModel {
       createSession(writeModel(compiled.passes[0].model), this.provider),
       createSession(writeModel(compiled.passes[1].model), this.provider),
     ]);
+    const layerDims = this.shapes.get(tensor)!;
+    await this.warmUp(forward, compiled.forward.graph.outputs.map((o) => o.name), [
+      { session: toLayer, seedDims: [1, this.embeddingDim] },
+      { session: toPixels, seedDims: [10, ...layerDims.slice(1)] },
+    ]);
     return {
       key,
       tensor,
@@ -296,6 +301,23 @@ export class ReidModel {
       warnings: [],
       forwardState: { layer, perImage: [perImage(0), perImage(1)] },
     };
+  }
+
+  /**
+   * onnxruntime plans memory and grows its arena over the first runs of a session, which makes them
+   * several times slower than later ones. Running each session on zeros here moves that cost into the
+   * compilation (the first explanation of a layer) instead of the next pairs a reviewer opens.
+   */
+  private async warmUp(forward: Session, forwardOutputs: string[], passes: { session: Session; seedDims: number[] }[]): Promise<void> {
+    const { width, height, name } = this.card.input;
+    const image = { data: new Float32Array(2 * 3 * height * width), dims: [2, 3, height, width] };
+    let outputs: Record<string, NamedArray> = {};
+    for (let run = 0; run < 2; run++) outputs = await forward.run({ [name]: image }, forwardOutputs);
+    for (const { session, seedDims } of passes) {
+      const feeds: Record<string, NamedArray> = { seed: { data: new Float32Array(product(seedDims)), dims: seedDims } };
+      for (const input of session.inputNames) if (input !== 'seed') feeds[input] = sliceBatch(outputs[input], 0);
+      await session.run(feeds);
+    }
   }
 
   /** PAIR-X step 6: pixel relevance of the top `kColors` matches, one batched pass per image. */

@@ -94,6 +94,9 @@ export async function createSession(model: Uint8Array, choice: ProviderChoice = 
         executionProviders: [provider],
         graphOptimizationLevel: 'all',
         logSeverityLevel: 3,
+        // Idle worker threads sleep instead of spinning: the workbench shares the cores with the
+        // window, the server and image decoding, which spinning threads would starve.
+        extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
       });
       return wrap(session, provider);
     } catch (error) {

@@ -13,6 +13,8 @@ interface CacheEntry {
   matched: Promise<MatchedPair>;
   explained?: Promise<Explanation>;
   views: Promise<[RgbImage, RgbImage]>;
+  /** Lets the computation start: at once for a request, when the service is idle for a prefetch. */
+  start: () => void;
 }
 
 /**
@@ -23,6 +25,9 @@ interface CacheEntry {
 export class ExplanationService {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly views = new Map<string, Promise<RgbImage>>();
+  /** Requests a reviewer is waiting for; prefetches only run while there are none. */
+  private waiting = 0;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly model: () => Promise<ReidModel>,
@@ -44,7 +49,21 @@ export class ExplanationService {
     return view;
   }
 
-  private async entry(a: number, b: number, settings: ExplainSettings): Promise<{ model: ReidModel; entry: CacheEntry }> {
+  private idle(): Promise<void> {
+    return this.waiting === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Runs a request the reviewer waits for; prefetches yield to it between their steps. */
+  private async foreground<T>(run: () => Promise<T>): Promise<T> {
+    this.waiting++;
+    try {
+      return await run();
+    } finally {
+      if (--this.waiting === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    }
+  }
+
+  private async entry(a: number, b: number, settings: ExplainSettings, start = true): Promise<{ model: ReidModel; entry: CacheEntry }> {
     const model = await this.model();
     const layer = model.resolveLayer(settings.layer).key;
     const key = [model.id, layer, a, b, settings.kLines, settings.kColors].join('|');
@@ -52,16 +71,19 @@ export class ExplanationService {
     if (entry) {
       this.cache.delete(key); // most recently used goes last
     } else {
-      const views = Promise.all([this.view(model, a), this.view(model, b)]) as Promise<[RgbImage, RgbImage]>;
+      let open!: () => void;
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      const views = opened.then(() => Promise.all([this.view(model, a), this.view(model, b)])) as Promise<[RgbImage, RgbImage]>;
       const spec = model.inputSpec;
       const matched = views.then(([va, vb]) =>
         model.matchPair(normalise(va.data, spec), normalise(vb.data, spec), { layer, kLines: settings.kLines }),
       );
-      entry = { matched, views };
+      entry = { matched, views, start: open };
       matched.catch(() => this.cache.delete(key));
       if (this.cache.size >= this.capacity) this.cache.delete(this.cache.keys().next().value!);
     }
     this.cache.set(key, entry);
+    if (start) entry.start();
     return { model, entry };
   }
 
@@ -70,7 +92,11 @@ export class ExplanationService {
     return entry.explained;
   }
 
-  async matches(a: number, b: number, settings: ExplainSettings): Promise<PairMatchesPayload> {
+  matches(a: number, b: number, settings: ExplainSettings): Promise<PairMatchesPayload> {
+    return this.foreground(() => this.matchesNow(a, b, settings));
+  }
+
+  private async matchesNow(a: number, b: number, settings: ExplainSettings): Promise<PairMatchesPayload> {
     const { model, entry } = await this.entry(a, b, settings);
     const m = await entry.matched;
     return {
@@ -89,7 +115,11 @@ export class ExplanationService {
     };
   }
 
-  async pixels(a: number, b: number, settings: ExplainSettings): Promise<PairPixelsPayload> {
+  pixels(a: number, b: number, settings: ExplainSettings): Promise<PairPixelsPayload> {
+    return this.foreground(() => this.pixelsNow(a, b, settings));
+  }
+
+  private async pixelsNow(a: number, b: number, settings: ExplainSettings): Promise<PairPixelsPayload> {
     const { entry } = await this.entry(a, b, settings);
     const e = await this.explained(entry, settings.kColors);
     const plane = e.input.width * e.input.height;
@@ -120,21 +150,33 @@ export class ExplanationService {
   }
 
   /** The whole explanation (all arrays), computing what the cache does not hold. */
-  async explain(a: number, b: number, settings: ExplainSettings): Promise<Explanation> {
-    const { entry } = await this.entry(a, b, settings);
-    return this.explained(entry, settings.kColors);
+  explain(a: number, b: number, settings: ExplainSettings): Promise<Explanation> {
+    return this.foreground(async () => this.explained((await this.entry(a, b, settings)).entry, settings.kColors));
   }
 
-  /** Computes both phases in the background (the next pair of a review queue). */
+  /**
+   * Computes both phases in the background (the next pair of a review queue), each only while no
+   * request is waiting, so that a pair the reviewer opens never queues behind a guess.
+   */
   prefetch(a: number, b: number, settings: ExplainSettings): void {
-    void this.explain(a, b, settings).catch(() => undefined);
+    const run = async () => {
+      const { entry } = await this.entry(a, b, settings, false);
+      await this.idle();
+      entry.start();
+      await entry.matched;
+      await this.idle();
+      await this.explained(entry, settings.kColors);
+    };
+    void run().catch(() => undefined);
   }
 
   /** The picture in the reference layout. */
-  async png(a: number, b: number, settings: ExplainSettings): Promise<Buffer> {
-    const { entry } = await this.entry(a, b, settings);
-    const [explanation, views] = await Promise.all([this.explained(entry, settings.kColors), entry.views]);
-    return renderExplanationPng(explanation, views);
+  png(a: number, b: number, settings: ExplainSettings): Promise<Buffer> {
+    return this.foreground(async () => {
+      const { entry } = await this.entry(a, b, settings);
+      const [explanation, views] = await Promise.all([this.explained(entry, settings.kColors), entry.views]);
+      return renderExplanationPng(explanation, views);
+    });
   }
 
   /** The model-sized view of an annotation as PNG (what the explanation's coordinates refer to). */

@@ -1,0 +1,51 @@
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ExplanationService } from '../../src/main/pairx/explanation-service.ts';
+import type { ReidModel } from '../../src/main/pairx/reid-model.ts';
+
+const PHOTO = resolve('test/fixtures/photos/nyala-100-left-a.jpg');
+
+/** A stand-in model that records when each pair's steps start and lets the test finish them. */
+function fakeModel() {
+  const started: string[] = [];
+  const pending = new Map<string, () => void>();
+  const model = {
+    id: 'fake@1',
+    inputSpec: { width: 32, height: 32, mean: [0, 0, 0], std: [1, 1, 1] },
+    resolveLayer: () => ({ key: 'layer', tensor: 't' }),
+    async matchPair(a: Float32Array) {
+      const key = `match:${a[0]}`;
+      started.push(key);
+      await new Promise<void>((done) => pending.set(key, done));
+      return { similarity: 1, matches: [], timings: {}, layer: {}, input: {}, relevanceMaps: [[], []] };
+    },
+    async addPixelMaps() {
+      started.push('pixels');
+      return { kColors: 0, pixelMaps: [new Float32Array(), new Float32Array()], input: { width: 32, height: 32 }, timings: { pixelMs: 0 }, warnings: [] };
+    },
+  };
+  return { model: model as unknown as ReidModel, started, finish: (key: string) => pending.get(key)?.() };
+}
+
+describe('explanation service', () => {
+  it('runs a prefetch only when no request is waiting, and reuses its result', async () => {
+    const fake = fakeModel();
+    const service = new ExplanationService(async () => fake.model, () => ({ path: PHOTO }));
+    const settings = { kLines: 20, kColors: 10 };
+    const first = service.matches(1, 2, settings);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(fake.started).toHaveLength(1);
+    service.prefetch(3, 4, settings);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(fake.started).toHaveLength(1); // the prefetch waits for the request
+    fake.finish(fake.started[0]);
+    await first;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(fake.started).toHaveLength(2); // now it runs
+    fake.finish(fake.started[1]);
+    await new Promise((r) => setTimeout(r, 50));
+    const before = fake.started.length;
+    await service.matches(3, 4, settings); // served from the prefetch
+    expect(fake.started.length).toBe(before);
+  });
+});

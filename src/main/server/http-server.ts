@@ -176,8 +176,9 @@ export async function startWorkbenchServer(options: WorkbenchServerOptions): Pro
       if (!media) return refuse(response, 404, 'no such media');
       const outcome = await host.media(media);
       if (!outcome.ok) return sendJson(response, statusOf(outcome), outcome);
+      // A model-sized view changes with the active model (its size and crop), so it is never cached.
       const caching =
-        media.kind === 'export'
+        media.kind === 'export' || media.kind === 'view'
           ? { 'Cache-Control': 'no-store' }
           : { 'Cache-Control': 'private, max-age=300' };
       const download =

@@ -27,7 +27,7 @@ export class ModelRegistry {
   }
 
   paths(): string[] {
-    const added = this.settings.get<string[]>('models') ?? [];
+    const added = this.settings.get<string[]>('addedModels') ?? [];
     const bundled = this.bundled();
     return [...new Set([...(bundled ? [bundled] : []), ...added])];
   }
@@ -37,7 +37,7 @@ export class ModelRegistry {
   }
 
   activePath(): string {
-    const chosen = this.settings.get<string>('activeModel');
+    const chosen = this.settings.get<string>('activeModelPath');
     if (chosen && existsSync(chosen)) return chosen;
     const first = this.paths()[0];
     if (!first) throw new NoDefaultModelError('no default model is installed; add one in Settings or with `models.add`');
@@ -63,8 +63,8 @@ export class ModelRegistry {
   async add(path: string): Promise<ModelEntry> {
     const absolute = resolve(path);
     const model = await this.load(absolute);
-    const added = this.settings.get<string[]>('models') ?? [];
-    if (!added.includes(absolute)) this.settings.set('models', [...added, absolute]);
+    const added = this.settings.get<string[]>('addedModels') ?? [];
+    if (!added.includes(absolute)) this.settings.set('addedModels', [...added, absolute]);
     return this.entry(absolute, model);
   }
 
@@ -82,7 +82,7 @@ export class ModelRegistry {
     for (const path of this.paths()) {
       const model = await this.load(path);
       if (model.id === idOrPath || path === resolve(idOrPath)) {
-        this.settings.set('activeModel', path);
+        this.settings.set('activeModelPath', path);
         return this.entry(path, model);
       }
     }

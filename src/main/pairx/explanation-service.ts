@@ -25,6 +25,7 @@ interface CacheEntry {
 export class ExplanationService {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly views = new Map<string, Promise<RgbImage>>();
+  private readonly viewPngs = new Map<string, Promise<Buffer>>();
   /** Requests a reviewer is waiting for; prefetches only run while there are none. */
   private waiting = 0;
   private idleWaiters: (() => void)[] = [];
@@ -164,6 +165,7 @@ export class ExplanationService {
       await this.idle();
       entry.start();
       await entry.matched;
+      await Promise.all([this.viewPng(a), this.viewPng(b)]);
       await this.idle();
       await this.explained(entry, settings.kColors);
     };
@@ -181,8 +183,18 @@ export class ExplanationService {
 
   /** The model-sized view of an annotation as PNG (what the explanation's coordinates refer to). */
   async viewPng(annotationId: number): Promise<Buffer> {
-    const { default: sharp } = await import('sharp');
-    const view = await this.view(await this.model(), annotationId);
-    return sharp(view.data, { raw: { width: view.width, height: view.height, channels: 3 } }).png().toBuffer();
+    const model = await this.model();
+    const key = `${model.id}|${annotationId}`;
+    let png = this.viewPngs.get(key);
+    if (!png) {
+      png = this.view(model, annotationId).then(async (view) => {
+        const { default: sharp } = await import('sharp');
+        return sharp(view.data, { raw: { width: view.width, height: view.height, channels: 3 } }).png({ compressionLevel: 1 }).toBuffer();
+      });
+      png.catch(() => this.viewPngs.delete(key));
+      this.viewPngs.set(key, png);
+      if (this.viewPngs.size > this.capacity * 2) this.viewPngs.delete(this.viewPngs.keys().next().value!);
+    }
+    return png;
   }
 }

@@ -22,6 +22,13 @@ import { useCall, useClient } from '../lib/use-client.ts';
 import type { Review } from '../lib/use-review.ts';
 import { IDENTITY, type ViewTransform } from '../lib/view-transform.ts';
 
+/** The verdict buttons of the decision bar, with the keys that also record them. */
+const DECISION_BUTTONS = [
+  { verdict: 'same', label: 'Same individual', key: 'S' },
+  { verdict: 'different', label: 'Different individuals', key: 'D' },
+  { verdict: 'unsure', label: 'Unsure', key: 'U' },
+] as const;
+
 interface Props {
   review: Review;
   choice: ExplainChoice;
@@ -533,33 +540,18 @@ export function PairView({ review, choice, onChoice, reviewer, onBack }: Props) 
       </div>
 
       <div className="decision-bar" role="group" aria-label="Decision">
-        <button
-          type="button"
-          className="decide same"
-          onClick={() => void decide('same')}
-          disabled={busy}
-          aria-keyshortcuts="S"
-        >
-          Same individual
-        </button>
-        <button
-          type="button"
-          className="decide different"
-          onClick={() => void decide('different')}
-          disabled={busy}
-          aria-keyshortcuts="D"
-        >
-          Different individuals
-        </button>
-        <button
-          type="button"
-          className="decide unsure"
-          onClick={() => void decide('unsure')}
-          disabled={busy}
-          aria-keyshortcuts="U"
-        >
-          Unsure
-        </button>
+        {DECISION_BUTTONS.map(({ verdict, label, key }) => (
+          <button
+            key={verdict}
+            type="button"
+            className={`decide ${verdict}`}
+            onClick={() => void decide(verdict)}
+            disabled={busy}
+            aria-keyshortcuts={key}
+          >
+            {label}
+          </button>
+        ))}
         <button type="button" onClick={skip} disabled={busy} aria-keyshortcuts="N">
           Skip
         </button>

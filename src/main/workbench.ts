@@ -73,7 +73,10 @@ export class Workbench {
   }
 
   static open(folder: string, options: WorkbenchOptions = {}): Workbench {
-    return new Workbench(CatalogStore.open(folder, { readonly: options.readonly }), options.embedderFactory ?? createEngineEmbedder);
+    return new Workbench(
+      CatalogStore.open(folder, { readonly: options.readonly }),
+      options.embedderFactory ?? createEngineEmbedder,
+    );
   }
 
   get folder(): string {
@@ -114,7 +117,12 @@ export class Workbench {
       if (!individual) throw new CatalogError(`there is no individual named "${args.individual}"`);
       individualId = individual.id;
     }
-    return this.store.annotations.view({ ids: args.ids, individualId, offset: args.offset ?? 0, limit: args.limit ?? 1000 });
+    return this.store.annotations.view({
+      ids: args.ids,
+      individualId,
+      offset: args.offset ?? 0,
+      limit: args.limit ?? 1000,
+    });
   }
 
   /** Imports photos at or below `folder` (default: the whole catalog folder). */
@@ -124,14 +132,20 @@ export class Workbench {
 
   /** Embeds every annotation not yet embedded; a model named here becomes the catalog's active model. */
   async embed(request: EmbedRequest = {}): Promise<EmbedSummary> {
-    if (request.model && !request.embedder) await this.models.select((await this.models.add(request.model)).path);
+    if (request.model && !request.embedder)
+      await this.models.select((await this.models.add(request.model)).path);
     const embedder =
       request.embedder ??
       (await this.embedderFactory({
         model: request.model ?? this.activeModelPath(),
         provider: request.provider ?? this.models.provider,
       }));
-    return embedAnnotations(this.store, { embedder, batchSize: request.batchSize, onProgress: request.onProgress, signal: request.signal });
+    return embedAnnotations(this.store, {
+      embedder,
+      batchSize: request.batchSize,
+      onProgress: request.onProgress,
+      signal: request.signal,
+    });
   }
 
   candidates(options: CandidatesOptions = {}): CandidatesResult {
@@ -144,16 +158,23 @@ export class Workbench {
    * rerank 'plausibility' orders by it.
    */
   setPairPlausibility(a: number, b: number, model: string, value: number | null): void {
-    if (value !== null && !Number.isFinite(value)) throw new CatalogError(`plausibility must be a finite number, not ${value}`);
+    if (value !== null && !Number.isFinite(value))
+      throw new CatalogError(`plausibility must be a finite number, not ${value}`);
     const record = resolveModel(this.store, model);
     this.store.transaction(() => {
       const similarity = this.store.embeddings.similarity(record, a, b);
-      if (similarity === undefined) throw new CatalogError(`annotations ${a} and ${b} do not both have vectors from ${record.identity}`);
+      if (similarity === undefined)
+        throw new CatalogError(`annotations ${a} and ${b} do not both have vectors from ${record.identity}`);
       this.store.pairs.setPlausibility(record.id, a, b, similarity, value);
     });
   }
 
-  decide(a: number, b: number, verdict: Verdict, options: { note?: string; reviewer?: string; confirmMerge?: MergeChoice } = {}): DecideResult {
+  decide(
+    a: number,
+    b: number,
+    verdict: Verdict,
+    options: { note?: string; reviewer?: string; confirmMerge?: MergeChoice } = {},
+  ): DecideResult {
     return decide(this.store, { a, b, verdict, ...options });
   }
 
@@ -191,7 +212,8 @@ export class Workbench {
     const annotation = this.store.annotations.view({ ids: [id], offset: 0, limit: 1 }).annotations[0];
     if (!annotation) throw new CatalogError(`there is no annotation ${id}`);
     const path = join(this.folder, annotation.image);
-    if (!existsSync(path)) throw new CatalogError(`the photo of annotation ${id} is missing: ${annotation.image}`);
+    if (!existsSync(path))
+      throw new CatalogError(`the photo of annotation ${id} is missing: ${annotation.image}`);
     return { path, crop: annotation.box ? { ...annotation.box, theta: annotation.theta } : undefined };
   }
 

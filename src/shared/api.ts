@@ -22,7 +22,12 @@ export const Issue = z.object({
   message: z.string(),
 });
 
-export const Box = z.object({ x: z.number(), y: z.number(), w: z.number().positive(), h: z.number().positive() });
+export const Box = z.object({
+  x: z.number(),
+  y: z.number(),
+  w: z.number().positive(),
+  h: z.number().positive(),
+});
 
 export const Annotation = z.object({
   id,
@@ -165,7 +170,12 @@ export const ModelEntry = z.object({
 });
 export type ModelEntry = z.infer<typeof ModelEntry>;
 
-export const LayerEntry = z.object({ key: z.string(), tensor: z.string(), depth: z.number().int(), shape: z.array(z.number()) });
+export const LayerEntry = z.object({
+  key: z.string(),
+  tensor: z.string(),
+  depth: z.number().int(),
+  shape: z.array(z.number()),
+});
 
 export const WorkbenchSettings = z.object({
   reviewer: z.string().nullable(),

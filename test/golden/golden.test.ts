@@ -25,7 +25,10 @@ interface ManifestMatch {
 interface Manifest {
   cosine: number;
   k: number;
-  layers: Record<string, { tensor: string; shape: number[]; matches: ManifestMatch[]; arrays: Record<string, { file: string }> }>;
+  layers: Record<
+    string,
+    { tensor: string; shape: number[]; matches: ManifestMatch[]; arrays: Record<string, { file: string }> }
+  >;
 }
 
 function relativeError(actual: Float32Array, reference: Float32Array): number {
@@ -62,7 +65,9 @@ function describeCase(name: string, dir: string) {
 
         it('resolves the layer to the reference tensor', () => {
           expect(explanation.layer.tensor).toBe(layer.tensor);
-          expect([1, explanation.layer.channels, explanation.layer.height, explanation.layer.width]).toEqual(layer.shape);
+          expect([1, explanation.layer.channels, explanation.layer.height, explanation.layer.width]).toEqual(
+            layer.shape,
+          );
         });
 
         it('reproduces similarity, embeddings, seeds and feature maps', async () => {
@@ -70,19 +75,24 @@ function describeCase(name: string, dir: string) {
           for (const i of [0, 1]) {
             expect(relativeError(explanation.embeddings[i], await array(`emb${i}.npy`))).toBeLessThan(1e-4);
             expect(relativeError(explanation.seeds[i], await array(`seed${i}.npy`))).toBeLessThan(1e-4);
-            expect(relativeError(explanation.featureMaps[i], await array(layer.arrays[`fm${i}`].file))).toBeLessThan(1e-4);
+            expect(
+              relativeError(explanation.featureMaps[i], await array(layer.arrays[`fm${i}`].file)),
+            ).toBeLessThan(1e-4);
           }
         });
 
         it('reproduces the intermediate relevance maps', async () => {
           for (const i of [0, 1]) {
-            expect(relativeError(explanation.relevanceMaps[i], await array(layer.arrays[`relevance${i}`].file))).toBeLessThan(5e-2);
+            expect(
+              relativeError(explanation.relevanceMaps[i], await array(layer.arrays[`relevance${i}`].file)),
+            ).toBeLessThan(5e-2);
           }
         });
 
         it('finds the same matches and the same top-k', () => {
           expect(explanation.matches.length).toBe(layer.matches.length);
-          const top = (ms: { coord0: number[]; coord1: number[] }[]) => new Set(ms.slice(0, manifest.k).map(matchKey));
+          const top = (ms: { coord0: number[]; coord1: number[] }[]) =>
+            new Set(ms.slice(0, manifest.k).map(matchKey));
           expect(top(explanation.matches)).toEqual(top(layer.matches));
           const reference = new Map(layer.matches.map((m) => [matchKey(m), m]));
           for (const match of explanation.matches) {
@@ -97,7 +107,9 @@ function describeCase(name: string, dir: string) {
         it('reproduces the pixel relevance maps of the top-k matches', async () => {
           expect(explanation.kColors).toBe(Math.min(manifest.k, layer.matches.length));
           for (const i of [0, 1]) {
-            expect(relativeError(explanation.pixelMaps[i], await array(layer.arrays[`pixel${i}`].file))).toBeLessThan(5e-2);
+            expect(
+              relativeError(explanation.pixelMaps[i], await array(layer.arrays[`pixel${i}`].file)),
+            ).toBeLessThan(5e-2);
           }
         });
       });

@@ -21,7 +21,13 @@ function fakeModel() {
     },
     async addPixelMaps() {
       started.push('pixels');
-      return { kColors: 0, pixelMaps: [new Float32Array(), new Float32Array()], input: { width: 32, height: 32 }, timings: { pixelMs: 0 }, warnings: [] };
+      return {
+        kColors: 0,
+        pixelMaps: [new Float32Array(), new Float32Array()],
+        input: { width: 32, height: 32 },
+        timings: { pixelMs: 0 },
+        warnings: [],
+      };
     },
   };
   return { model: model as unknown as ReidModel, started, finish: (key: string) => pending.get(key)?.() };
@@ -30,7 +36,10 @@ function fakeModel() {
 describe('explanation service', () => {
   it('runs a prefetch only when no request is waiting, and reuses its result', async () => {
     const fake = fakeModel();
-    const service = new ExplanationService(async () => fake.model, () => ({ path: PHOTO }));
+    const service = new ExplanationService(
+      async () => fake.model,
+      () => ({ path: PHOTO }),
+    );
     const settings = { kLines: 20, kColors: 10 };
     const first = service.matches(1, 2, settings);
     await new Promise((r) => setTimeout(r, 200));

@@ -42,7 +42,11 @@ export class ExplanationService {
     if (!view) {
       const source = this.resolve(annotationId);
       const spec = model.inputSpec;
-      view = modelView(source.path, spec, source.crop).then((data) => ({ data, width: spec.width, height: spec.height }));
+      view = modelView(source.path, spec, source.crop).then((data) => ({
+        data,
+        width: spec.width,
+        height: spec.height,
+      }));
       view.catch(() => this.views.delete(key));
       this.views.set(key, view);
       if (this.views.size > this.capacity * 2) this.views.delete(this.views.keys().next().value!);
@@ -64,7 +68,12 @@ export class ExplanationService {
     }
   }
 
-  private async entry(a: number, b: number, settings: ExplainSettings, start = true): Promise<{ model: ReidModel; entry: CacheEntry }> {
+  private async entry(
+    a: number,
+    b: number,
+    settings: ExplainSettings,
+    start = true,
+  ): Promise<{ model: ReidModel; entry: CacheEntry }> {
     const model = await this.model();
     const layer = model.resolveLayer(settings.layer).key;
     const key = [model.id, layer, a, b, settings.kLines, settings.kColors].join('|');
@@ -74,10 +83,15 @@ export class ExplanationService {
     } else {
       let open!: () => void;
       const opened = new Promise<void>((resolve) => (open = resolve));
-      const views = opened.then(() => Promise.all([this.view(model, a), this.view(model, b)])) as Promise<[RgbImage, RgbImage]>;
+      const views = opened.then(() => Promise.all([this.view(model, a), this.view(model, b)])) as Promise<
+        [RgbImage, RgbImage]
+      >;
       const spec = model.inputSpec;
       const matched = views.then(([va, vb]) =>
-        model.matchPair(normalise(va.data, spec), normalise(vb.data, spec), { layer, kLines: settings.kLines }),
+        model.matchPair(normalise(va.data, spec), normalise(vb.data, spec), {
+          layer,
+          kLines: settings.kLines,
+        }),
       );
       entry = { matched, views, start: open };
       matched.catch(() => this.cache.delete(key));
@@ -89,7 +103,9 @@ export class ExplanationService {
   }
 
   private explained(entry: CacheEntry, kColors: number): Promise<Explanation> {
-    entry.explained ??= entry.matched.then(async (matched) => (await this.model()).addPixelMaps(matched, kColors));
+    entry.explained ??= entry.matched.then(async (matched) =>
+      (await this.model()).addPixelMaps(matched, kColors),
+    );
     return entry.explained;
   }
 
@@ -152,7 +168,9 @@ export class ExplanationService {
 
   /** The whole explanation (all arrays), computing what the cache does not hold. */
   explain(a: number, b: number, settings: ExplainSettings): Promise<Explanation> {
-    return this.foreground(async () => this.explained((await this.entry(a, b, settings)).entry, settings.kColors));
+    return this.foreground(async () =>
+      this.explained((await this.entry(a, b, settings)).entry, settings.kColors),
+    );
   }
 
   /**
@@ -189,7 +207,9 @@ export class ExplanationService {
     if (!png) {
       png = this.view(model, annotationId).then(async (view) => {
         const { default: sharp } = await import('sharp');
-        return sharp(view.data, { raw: { width: view.width, height: view.height, channels: 3 } }).png({ compressionLevel: 1 }).toBuffer();
+        return sharp(view.data, { raw: { width: view.width, height: view.height, channels: 3 } })
+          .png({ compressionLevel: 1 })
+          .toBuffer();
       });
       png.catch(() => this.viewPngs.delete(key));
       this.viewPngs.set(key, png);

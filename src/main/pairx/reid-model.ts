@@ -4,7 +4,13 @@ import { IMAGENET_MEAN, IMAGENET_STD, locateModel, type ModelCard } from '../mod
 import type { IrModel } from '../onnx/ir.ts';
 import { readModel, writeModel } from '../onnx/model-proto.ts';
 import { moduleScopes, resolveLayer, type LayerScope } from '../onnx/scopes.ts';
-import { createSession, type NamedArray, type ProviderChoice, type ProviderName, type Session } from '../onnx/session.ts';
+import {
+  createSession,
+  type NamedArray,
+  type ProviderChoice,
+  type ProviderName,
+  type Session,
+} from '../onnx/session.ts';
 import { probeShapes } from '../onnx/shapes.ts';
 import { canonize, type CanonicalModel } from '../relevance/canonize.ts';
 import { compileRelevance } from '../relevance/compiler.ts';
@@ -44,7 +50,10 @@ export interface Explanation {
 
 /** Steps 1–5 of an explanation, with what step 6 needs from the forward pass. */
 export interface MatchedPair extends Omit<Explanation, 'kColors' | 'pixelMaps'> {
-  forwardState: { layer: CompiledLayer; perImage: [(name: string) => NamedArray, (name: string) => NamedArray] };
+  forwardState: {
+    layer: CompiledLayer;
+    perImage: [(name: string) => NamedArray, (name: string) => NamedArray];
+  };
 }
 
 interface CompiledLayer {
@@ -66,11 +75,17 @@ const product = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
 
 function sliceBatch(value: NamedArray, index: number): NamedArray {
   const per = product(value.dims.slice(1));
-  return { data: value.data.subarray(index * per, (index + 1) * per) as NamedArray['data'], dims: [1, ...value.dims.slice(1)] };
+  return {
+    data: value.data.subarray(index * per, (index + 1) * per) as NamedArray['data'],
+    dims: [1, ...value.dims.slice(1)],
+  };
 }
 
 /** ∂cos(e0,e1)/∂e0 = e1/(|e0||e1|) − cos·e0/|e0|², the seed of the intermediate relevance pass. */
-export function cosineSeeds(e0: Float32Array, e1: Float32Array): { similarity: number; seeds: [Float32Array, Float32Array] } {
+export function cosineSeeds(
+  e0: Float32Array,
+  e1: Float32Array,
+): { similarity: number; seeds: [Float32Array, Float32Array] } {
   let dot = 0;
   let n0 = 0;
   let n1 = 0;
@@ -124,7 +139,10 @@ export class ReidModel {
     const model = readModel(bytes, location.onnxPath);
     const graphInput = model.graph.inputs[0];
     const card: ModelCard = location.card ?? {
-      name: location.onnxPath.split(/[\\/]/).pop()!.replace(/\.onnx$/i, ''),
+      name: location.onnxPath
+        .split(/[\\/]/)
+        .pop()!
+        .replace(/\.onnx$/i, ''),
       file: location.onnxPath,
       input: {
         name: graphInput.name,
@@ -137,10 +155,14 @@ export class ReidModel {
       embedding: { name: model.graph.outputs[0].name },
     };
     if (!Number.isInteger(card.input.width) || !Number.isInteger(card.input.height)) {
-      throw new Error(`${location.onnxPath}: the model's input has no fixed height and width; give a model card with input.width and input.height`);
+      throw new Error(
+        `${location.onnxPath}: the model's input has no fixed height and width; give a model card with input.width and input.height`,
+      );
     }
     if (!model.graph.inputs.some((i) => i.name === card.input.name)) {
-      throw new Error(`${location.onnxPath}: the model has no input '${card.input.name}' (inputs: ${model.graph.inputs.map((i) => i.name).join(', ')})`);
+      throw new Error(
+        `${location.onnxPath}: the model has no input '${card.input.name}' (inputs: ${model.graph.inputs.map((i) => i.name).join(', ')})`,
+      );
     }
     const shapes = await probeShapes(model, card.input.name, [1, 3, card.input.height, card.input.width]);
     if (!shapes.has(card.embedding.name)) {
@@ -175,13 +197,18 @@ export class ReidModel {
       const known = byTensor.get(layer.tensor);
       if (!known || layer.depth < known.depth) byTensor.set(layer.tensor, layer);
     }
-    const spatial = [...byTensor.values()].sort((a, b) => (producedAt.get(a.tensor) ?? 0) - (producedAt.get(b.tensor) ?? 0));
+    const spatial = [...byTensor.values()].sort(
+      (a, b) => (producedAt.get(a.tensor) ?? 0) - (producedAt.get(b.tensor) ?? 0),
+    );
     const fine = spatial.filter((l) => l.shape[2] * 16 >= this.card.input.height);
     return (fine.at(-1) ?? spatial.at(-1))?.key ?? '';
   }
 
   listLayers(): LayerInfo[] {
-    return moduleScopes(this.model.graph).map((scope) => ({ ...scope, shape: this.shapes.get(scope.tensor) ?? [] }));
+    return moduleScopes(this.model.graph).map((scope) => ({
+      ...scope,
+      shape: this.shapes.get(scope.tensor) ?? [],
+    }));
   }
 
   resolveLayer(layer?: string): { key: string; tensor: string } {
@@ -194,10 +221,16 @@ export class ReidModel {
   }
 
   /** Embeddings of a batch of preprocessed images [n,3,H,W] → [n,D]. */
-  async embed(batch: Float32Array, count: number): Promise<{ embeddings: Float32Array; provider: ProviderName }> {
+  async embed(
+    batch: Float32Array,
+    count: number,
+  ): Promise<{ embeddings: Float32Array; provider: ProviderName }> {
     const session = await this.embedder();
     const { height, width } = this.card.input;
-    const out = await session.run({ [this.card.input.name]: { data: batch, dims: [count, 3, height, width] } }, [this.card.embedding.name]);
+    const out = await session.run(
+      { [this.card.input.name]: { data: batch, dims: [count, 3, height, width] } },
+      [this.card.embedding.name],
+    );
     return { embeddings: out[this.card.embedding.name].data as Float32Array, provider: session.provider };
   }
 
@@ -230,10 +263,14 @@ export class ReidModel {
       createSession(writeModel(compiled.passes[1].model), this.provider),
     ]);
     const layerDims = this.shapes.get(tensor)!;
-    await this.warmUp(forward, compiled.forward.graph.outputs.map((o) => o.name), [
-      { session: toLayer, seedDims: [1, this.embeddingDim] },
-      { session: toPixels, seedDims: [10, ...layerDims.slice(1)] },
-    ]);
+    await this.warmUp(
+      forward,
+      compiled.forward.graph.outputs.map((o) => o.name),
+      [
+        { session: toLayer, seedDims: [1, this.embeddingDim] },
+        { session: toPixels, seedDims: [10, ...layerDims.slice(1)] },
+      ],
+    );
     return {
       key,
       tensor,
@@ -249,7 +286,11 @@ export class ReidModel {
    * relevance and ranked matches. The result keeps the forward statistics so that `addPixelMaps` (step 6)
    * needs no second forward pass; interactive views show matches first and pixel maps when ready.
    */
-  async matchPair(image0: Float32Array, image1: Float32Array, options: ExplainOptions = {}): Promise<MatchedPair> {
+  async matchPair(
+    image0: Float32Array,
+    image1: Float32Array,
+    options: ExplainOptions = {},
+  ): Promise<MatchedPair> {
     const started = performance.now();
     const layer = await this.compileLayer(options.layer);
     const { width, height } = this.card.input;
@@ -260,7 +301,9 @@ export class ReidModel {
     const batch = new Float32Array(image0.length * 2);
     batch.set(image0, 0);
     batch.set(image1, image0.length);
-    const forward = await layer.forward.run({ [this.card.input.name]: { data: batch, dims: [2, 3, height, width] } });
+    const forward = await layer.forward.run({
+      [this.card.input.name]: { data: batch, dims: [2, 3, height, width] },
+    });
     const perImage = (i: number) => (name: string) => sliceBatch(forward[name], i);
     const [fm0, fm1] = [0, 1].map((i) => perImage(i)(layer.tensor));
     const [, channels, h, w] = fm0.dims;
@@ -282,7 +325,14 @@ export class ReidModel {
 
     // 4–5. Mutual nearest neighbours, ranked by relevance.
     const grid = (f: NamedArray) => ({ data: f.data as Float32Array, channels, height: h, width: w });
-    const matches = mutualNearestNeighbours(grid(fm0), grid(fm1), relevanceAtLayer[0], relevanceAtLayer[1], width, height);
+    const matches = mutualNearestNeighbours(
+      grid(fm0),
+      grid(fm1),
+      relevanceAtLayer[0],
+      relevanceAtLayer[1],
+      width,
+      height,
+    );
     const t3 = performance.now();
     const kLines = Math.min(options.kLines ?? 20, matches.length);
     return {
@@ -297,7 +347,13 @@ export class ReidModel {
       matches,
       kLines,
       plausibility: measurePlausibility(matches.slice(0, kLines), width, height),
-      timings: { forwardMs: t1 - t0, relevanceMs: t2 - t1, matchingMs: t3 - t2, pixelMs: 0, totalMs: performance.now() - started },
+      timings: {
+        forwardMs: t1 - t0,
+        relevanceMs: t2 - t1,
+        matchingMs: t3 - t2,
+        pixelMs: 0,
+        totalMs: performance.now() - started,
+      },
       warnings: [],
       forwardState: { layer, perImage: [perImage(0), perImage(1)] },
     };
@@ -308,14 +364,21 @@ export class ReidModel {
    * several times slower than later ones. Running each session on zeros here moves that cost into the
    * compilation (the first explanation of a layer) instead of the next pairs a reviewer opens.
    */
-  private async warmUp(forward: Session, forwardOutputs: string[], passes: { session: Session; seedDims: number[] }[]): Promise<void> {
+  private async warmUp(
+    forward: Session,
+    forwardOutputs: string[],
+    passes: { session: Session; seedDims: number[] }[],
+  ): Promise<void> {
     const { width, height, name } = this.card.input;
     const image = { data: new Float32Array(2 * 3 * height * width), dims: [2, 3, height, width] };
     let outputs: Record<string, NamedArray> = {};
     for (let run = 0; run < 2; run++) outputs = await forward.run({ [name]: image }, forwardOutputs);
     for (const { session, seedDims } of passes) {
-      const feeds: Record<string, NamedArray> = { seed: { data: new Float32Array(product(seedDims)), dims: seedDims } };
-      for (const input of session.inputNames) if (input !== 'seed') feeds[input] = sliceBatch(outputs[input], 0);
+      const feeds: Record<string, NamedArray> = {
+        seed: { data: new Float32Array(product(seedDims)), dims: seedDims },
+      };
+      for (const input of session.inputNames)
+        if (input !== 'seed') feeds[input] = sliceBatch(outputs[input], 0);
       await session.run(feeds);
     }
   }
@@ -330,7 +393,9 @@ export class ReidModel {
     const warnings = [...matched.warnings];
     const kColors = Math.min(requestedColors, matches.length);
     if (requestedColors > matches.length) {
-      warnings.push(`--k-colors ${requestedColors} is more than the ${matches.length} matches; using all ${matches.length}`);
+      warnings.push(
+        `--k-colors ${requestedColors} is more than the ${matches.length} matches; using all ${matches.length}`,
+      );
     }
     const plane = h * w;
     const pixelMaps = await Promise.all(
@@ -362,7 +427,11 @@ export class ReidModel {
   }
 
   /** PAIR-X (docs/PAIRX.md steps 1–6) for two preprocessed images, each [3,H,W] or [1,3,H,W]. */
-  async explain(image0: Float32Array, image1: Float32Array, options: ExplainOptions = {}): Promise<Explanation> {
+  async explain(
+    image0: Float32Array,
+    image1: Float32Array,
+    options: ExplainOptions = {},
+  ): Promise<Explanation> {
     return this.addPixelMaps(await this.matchPair(image0, image1, options), options.kColors ?? 10);
   }
 

@@ -220,16 +220,7 @@ export class Workbench {
   /** PAIR-X steps 1–5 for a pair (cached); records the pair's plausibility for re-ranking. */
   async explainPair(args: ApiArgs<'pairs.explain'>): Promise<PairMatchesPayload> {
     const { a, b, ...settings } = ExplainArgs.parse(args);
-    const payload = await this.explanations.matches(a, b, settings);
-    this.models.noteProvider(payload.provider);
-    if (payload.plausibility) {
-      try {
-        this.setPairPlausibility(a, b, payload.model, payload.plausibility.inlierRatio);
-      } catch {
-        // the pair has no stored vectors under this model: nothing to re-rank
-      }
-    }
-    return payload;
+    return this.noteMatches(await this.explanations.matches(a, b, settings));
   }
 
   /** PAIR-X step 6 (pixel maps) for a pair, after explainPair or on its own. */
@@ -238,11 +229,26 @@ export class Workbench {
     return this.explanations.pixels(a, b, settings);
   }
 
-  /** Starts both phases of a pair's explanation in the background (the next pair of the queue). */
-  prefetchPair(args: ApiArgs<'pairs.prefetch'>): { ok: true } {
+  /**
+   * Explains a pair in the background (the next pair of the queue): answers with what explainPair
+   * would once the first phase is done, and computes the pixel maps after it, while nobody waits.
+   */
+  async prefetchPair(args: ApiArgs<'pairs.prefetch'>): Promise<PairMatchesPayload> {
     const { a, b, ...settings } = ExplainArgs.parse(args);
-    this.explanations.prefetch(a, b, settings);
-    return { ok: true };
+    return this.noteMatches(await this.explanations.prefetch(a, b, settings));
+  }
+
+  /** What an explanation teaches the catalog: the provider in use, and the pair's plausibility. */
+  private noteMatches(payload: PairMatchesPayload): PairMatchesPayload {
+    this.models.noteProvider(payload.provider);
+    if (payload.plausibility) {
+      try {
+        this.setPairPlausibility(payload.a, payload.b, payload.model, payload.plausibility.inlierRatio);
+      } catch {
+        // the pair has no stored vectors under this model: nothing to re-rank
+      }
+    }
+    return payload;
   }
 
   /** The explanation picture in the reference layout (PNG), for export. */

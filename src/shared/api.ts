@@ -269,7 +269,7 @@ export const api = {
   'catalog.export': { args: z.object({ outDir: z.string().optional() }), result: ExportResult },
   'pairs.explain': { args: ExplainArgs, result: PairMatchesPayload },
   'pairs.pixels': { args: ExplainArgs, result: PairPixelsPayload },
-  'pairs.prefetch': { args: ExplainArgs, result: z.object({ ok: z.literal(true) }) },
+  'pairs.prefetch': { args: ExplainArgs, result: PairMatchesPayload },
   'models.list': { args: none, result: z.array(ModelEntry) },
   'models.layers': {
     args: z.object({ model: z.string().optional() }),

@@ -17,7 +17,15 @@ function fakeModel() {
       const key = `match:${a[0]}`;
       started.push(key);
       await new Promise<void>((done) => pending.set(key, done));
-      return { similarity: 1, matches: [], timings: {}, layer: {}, input: {}, relevanceMaps: [[], []] };
+      return {
+        similarity: 1,
+        matches: [],
+        timings: {},
+        layer: {},
+        input: {},
+        relevanceMaps: [[], []],
+        forwardState: { images: [a, a], perImage: [] },
+      };
     },
     async addPixelMaps() {
       started.push('pixels');
@@ -44,7 +52,7 @@ describe('explanation service', () => {
     const first = service.matches(1, 2, settings);
     await new Promise((r) => setTimeout(r, 200));
     expect(fake.started).toHaveLength(1);
-    service.prefetch(3, 4, settings);
+    const prefetched = service.prefetch(3, 4, settings);
     await new Promise((r) => setTimeout(r, 200));
     expect(fake.started).toHaveLength(1); // the prefetch waits for the request
     fake.finish(fake.started[0]);
@@ -52,9 +60,40 @@ describe('explanation service', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(fake.started).toHaveLength(2); // now it runs
     fake.finish(fake.started[1]);
+    expect((await prefetched).a).toBe(3); // the prefetch answers with its first phase
     await new Promise((r) => setTimeout(r, 50));
+    expect(fake.started.at(-1)).toBe('pixels'); // and goes on with the pixel maps
     const before = fake.started.length;
     await service.matches(3, 4, settings); // served from the prefetch
     expect(fake.started.length).toBe(before);
+  });
+
+  it('keeps the forward statistics of the newest two pairs only, and none once their pixel maps are done', async () => {
+    const fake = fakeModel();
+    const service = new ExplanationService(
+      async () => fake.model,
+      () => ({ path: PHOTO }),
+    );
+    const settings = { kLines: 20, kColors: 10 };
+    const matchedOf = async (a: number, b: number) => {
+      const pending = service.matches(a, b, settings);
+      await new Promise((r) => setTimeout(r, 150));
+      fake.finish(fake.started.at(-1)!);
+      await pending;
+    };
+    const held: { forwardState: { perImage: unknown } }[] = [];
+    const original = fake.model.matchPair.bind(fake.model);
+    fake.model.matchPair = (async (...args: Parameters<typeof original>) => {
+      const matched = await original(...args);
+      held.push(matched as never);
+      return matched;
+    }) as typeof original;
+    await matchedOf(1, 2);
+    await matchedOf(3, 4);
+    expect(held.map((m) => m.forwardState.perImage !== null)).toEqual([true, true]);
+    await matchedOf(5, 6);
+    expect(held.map((m) => m.forwardState.perImage !== null)).toEqual([false, true, true]);
+    await service.pixels(5, 6, settings);
+    expect(held.map((m) => m.forwardState.perImage !== null)).toEqual([false, true, false]);
   });
 });

@@ -1,7 +1,7 @@
 import type { PairMatchesPayload, PairPixelsPayload, ExplainSettings } from '../../shared/explanation.ts';
 import { modelView, normalise, type Crop } from '../imaging/preprocess.ts';
 import { renderExplanationPng, type RgbImage } from '../render/explanation-png.ts';
-import type { Explanation, MatchedPair, ReidModel } from './reid-model.ts';
+import { releaseForward, type Explanation, type MatchedPair, type ReidModel } from './reid-model.ts';
 
 /** Where an annotation's pixels are: the photo file and, optionally, its box and rotation. */
 export interface AnnotationSource {
@@ -26,6 +26,12 @@ export class ExplanationService {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly views = new Map<string, Promise<RgbImage>>();
   private readonly viewPngs = new Map<string, Promise<Buffer>>();
+  /**
+   * Matched pairs still holding their forward statistics (about 150 MB each for the default model),
+   * oldest first. Holding many made every new forward pass several times slower (fresh memory each
+   * time) and the process several GB large; past the newest few, pixel maps redo the forward pass.
+   */
+  private readonly holding: MatchedPair[] = [];
   /** Requests a reviewer is waiting for; prefetches only run while there are none. */
   private waiting = 0;
   private idleWaiters: (() => void)[] = [];
@@ -34,7 +40,19 @@ export class ExplanationService {
     private readonly model: () => Promise<ReidModel>,
     private readonly resolve: (annotationId: number) => AnnotationSource,
     private readonly capacity = 24,
+    private readonly forwardsHeld = 2,
   ) {}
+
+  private hold(matched: MatchedPair): void {
+    this.holding.push(matched);
+    while (this.holding.length > this.forwardsHeld) releaseForward(this.holding.shift()!);
+  }
+
+  private letGo(matched: MatchedPair): void {
+    releaseForward(matched);
+    const at = this.holding.indexOf(matched);
+    if (at >= 0) this.holding.splice(at, 1);
+  }
 
   private view(model: ReidModel, annotationId: number): Promise<RgbImage> {
     const key = `${model.id}|${annotationId}`;
@@ -94,7 +112,10 @@ export class ExplanationService {
         }),
       );
       entry = { matched, views, start: open };
-      matched.catch(() => this.cache.delete(key));
+      matched.then(
+        (m) => this.hold(m),
+        () => this.cache.delete(key),
+      );
       if (this.cache.size >= this.capacity) this.cache.delete(this.cache.keys().next().value!);
     }
     this.cache.set(key, entry);
@@ -103,9 +124,11 @@ export class ExplanationService {
   }
 
   private explained(entry: CacheEntry, kColors: number): Promise<Explanation> {
-    entry.explained ??= entry.matched.then(async (matched) =>
-      (await this.model()).addPixelMaps(matched, kColors),
-    );
+    entry.explained ??= entry.matched.then(async (matched) => {
+      const explanation = await (await this.model()).addPixelMaps(matched, kColors);
+      this.letGo(matched); // the entry's pixel maps are computed: its statistics are of no more use
+      return explanation;
+    });
     return entry.explained;
   }
 
@@ -175,19 +198,22 @@ export class ExplanationService {
 
   /**
    * Computes both phases in the background (the next pair of a review queue), each only while no
-   * request is waiting, so that a pair the reviewer opens never queues behind a guess.
+   * request is waiting, so that a pair the reviewer opens never queues behind a guess. Answers with the
+   * first phase once it is ready, so that a window can hold it and show the pair without asking again;
+   * the pixel maps go on in the background.
    */
-  prefetch(a: number, b: number, settings: ExplainSettings): void {
-    const run = async () => {
-      const { entry } = await this.entry(a, b, settings, false);
-      await this.idle();
-      entry.start();
-      await entry.matched;
+  async prefetch(a: number, b: number, settings: ExplainSettings): Promise<PairMatchesPayload> {
+    const { entry } = await this.entry(a, b, settings, false);
+    await this.idle();
+    entry.start();
+    const payload = await this.matchesNow(a, b, settings);
+    const rest = async () => {
       await Promise.all([this.viewPng(a), this.viewPng(b)]);
       await this.idle();
       await this.explained(entry, settings.kColors);
     };
-    void run().catch(() => undefined);
+    void rest().catch(() => undefined);
+    return payload;
   }
 
   /** The picture in the reference layout. */

@@ -48,12 +48,21 @@ export interface Explanation {
   warnings: string[];
 }
 
-/** Steps 1–5 of an explanation, with what step 6 needs from the forward pass. */
+type PerImage = [(name: string) => NamedArray, (name: string) => NamedArray];
+
+/**
+ * Steps 1–5 of an explanation, with what step 6 needs from the forward pass: its statistics (every
+ * intermediate tensor the relevance passes read; about 150 MB for MobileNetV2 at 288×224), which a
+ * holder of many pairs releases with `releaseForward` (step 6 then runs the forward pass again from
+ * the images).
+ */
 export interface MatchedPair extends Omit<Explanation, 'kColors' | 'pixelMaps'> {
-  forwardState: {
-    layer: CompiledLayer;
-    perImage: [(name: string) => NamedArray, (name: string) => NamedArray];
-  };
+  forwardState: { layer: CompiledLayer; images: [Float32Array, Float32Array]; perImage: PerImage | null };
+}
+
+/** Lets go of a matched pair's forward statistics; its pixel maps can still be computed, a forward pass later. */
+export function releaseForward(matched: MatchedPair): void {
+  matched.forwardState.perImage = null;
 }
 
 interface CompiledLayer {
@@ -298,13 +307,8 @@ export class ReidModel {
 
     // 1. Forward, both images in one batch, with every statistic the relevance passes need.
     const t0 = performance.now();
-    const batch = new Float32Array(image0.length * 2);
-    batch.set(image0, 0);
-    batch.set(image1, image0.length);
-    const forward = await layer.forward.run({
-      [this.card.input.name]: { data: batch, dims: [2, 3, height, width] },
-    });
-    const perImage = (i: number) => (name: string) => sliceBatch(forward[name], i);
+    const [stats0, stats1] = await this.forwardStats(layer, image0, image1);
+    const perImage = (i: number) => (i === 0 ? stats0 : stats1);
     const [fm0, fm1] = [0, 1].map((i) => perImage(i)(layer.tensor));
     const [, channels, h, w] = fm0.dims;
     const e0 = perImage(0)(embeddingName).data as Float32Array;
@@ -355,7 +359,7 @@ export class ReidModel {
         totalMs: performance.now() - started,
       },
       warnings: [],
-      forwardState: { layer, perImage: [perImage(0), perImage(1)] },
+      forwardState: { layer, images: [image0, image1], perImage: [stats0, stats1] },
     };
   }
 
@@ -383,10 +387,27 @@ export class ReidModel {
     }
   }
 
+  /** The forward pass of both images in one batch, with every statistic the relevance passes need, per image. */
+  private async forwardStats(
+    layer: CompiledLayer,
+    image0: Float32Array,
+    image1: Float32Array,
+  ): Promise<PerImage> {
+    const { width, height } = this.card.input;
+    const batch = new Float32Array(image0.length * 2);
+    batch.set(image0, 0);
+    batch.set(image1, image0.length);
+    const forward = await layer.forward.run({
+      [this.card.input.name]: { data: batch, dims: [2, 3, height, width] },
+    });
+    return [(name) => sliceBatch(forward[name], 0), (name) => sliceBatch(forward[name], 1)];
+  }
+
   /** PAIR-X step 6: pixel relevance of the top `kColors` matches, one batched pass per image. */
   async addPixelMaps(matched: MatchedPair, requestedColors = 10): Promise<Explanation> {
     const started = performance.now();
-    const { layer, perImage } = matched.forwardState;
+    const { layer, images } = matched.forwardState;
+    const perImage = matched.forwardState.perImage ?? (await this.forwardStats(layer, images[0], images[1]));
     const { channels, height: h, width: w } = matched.layer;
     const { width, height } = matched.input;
     const matches = matched.matches;

@@ -3,16 +3,17 @@
  * measured in the page with the Performance API. One JSON line per measure:
  *
  * - `open_uncached_pair`: from the key press that opens a pair nobody has explained yet to the first
- *   frame that shows its matches and heat maps (the `pairx:explanation-drawn` mark);
+ *   frame that shows both photos with its matches and heat maps (the `pairx:explanation-drawn` mark);
  * - `next_cached_pair`: from J (next pair, prefetched while the reviewer looked at the current one) to
  *   the same mark;
  * - `first_pair`: the first pair of the session, which also loads the model and compiles its relevance
- *   graphs (reported alone).
+ *   graphs (reported alone);
+ * - `workbench_peak_rss` (Linux): the peak resident memory of the `npm run serve` process.
  *
  * BENCH_ROUNDS (default 5) pairs of each; BENCH_MODEL an .onnx file or model folder (default: the small
  * golden test model); BENCH_LAYER a layer key (default: the model's default layer).
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { hasChromium, launchBrowser, serveCatalog, CHROMIUM } from '../test/e2e/harness.ts';
@@ -127,6 +128,13 @@ try {
         model: process.env.BENCH_MODEL ?? 'test/fixtures/golden/resnet-narrow-128',
       }),
     );
+  }
+  // Linux: the workbench process's peak resident memory over the whole session (model, caches, both phases).
+  const status = `/proc/${served.process.pid}/status`;
+  if (existsSync(status)) {
+    const peak = /VmHWM:\s+(\d+) kB/.exec(readFileSync(status, 'utf8'))?.[1];
+    if (peak)
+      console.log(JSON.stringify({ measure: 'workbench_peak_rss', mb: Math.round(Number(peak) / 1024) }));
   }
 } finally {
   await browser.close();

@@ -164,6 +164,37 @@ describe.skipIf(!ready)('review workbench in Chromium (browser mode)', () => {
     await page.keyboard.press('0');
   });
 
+  it('opens the next pair from what it prefetched, without asking the workbench again', async () => {
+    const pair = await currentPair();
+    const asked: string[] = [];
+    const onRequest = (request: import('playwright-core').Request) => {
+      if (request.method() === 'POST' && request.url().includes('/api/call')) {
+        const body = JSON.parse(request.postData() ?? '{}') as {
+          method?: string;
+          args?: { a?: number; b?: number };
+        };
+        asked.push(`${body.method} ${body.args?.a}-${body.args?.b}`);
+      }
+    };
+    // The next pair's both phases are prefetched once this pair's pixel maps are in.
+    await page.waitForTimeout(3000);
+    page.on('request', onRequest);
+    await page.keyboard.press('j');
+    const next = await currentPair();
+    expect(next).not.toEqual(pair);
+    const canvas = page.locator('.pair-canvas canvas');
+    await expect.poll(() => canvas.getAttribute('data-drawn'), { timeout: 5_000 }).toBe('complete');
+    expect(await page.getByText('computing pixel maps…').count()).toBe(0);
+    page.off('request', onRequest);
+    // Only the pair after it may be asked for (prefetched in turn), never the one now in view.
+    expect(asked).not.toContain(`pairs.explain ${next.a}-${next.b}`);
+    expect(asked).not.toContain(`pairs.pixels ${next.a}-${next.b}`);
+    expect(asked.filter((call) => call.startsWith('pairs.explain'))).toEqual([]);
+    await page.keyboard.press('k');
+    expect(await currentPair()).toEqual(pair);
+    await expect.poll(() => canvas.getAttribute('data-drawn'), { timeout: 5_000 }).toBe('complete');
+  });
+
   it('records “same individual” with S and undoes it with Ctrl+Z', async () => {
     const pair = await currentPair();
     const before = (await decisions()).length;

@@ -68,10 +68,20 @@ function send(
   response.end(body);
 }
 
-const sendJson = (response: ServerResponse, status: number, value: unknown) =>
+const sendJson = (
+  response: ServerResponse,
+  status: number,
+  value: unknown,
+  extra: Record<string, string> = {},
+) =>
   send(response, status, JSON.stringify(value), 'application/json; charset=utf-8', {
     'Cache-Control': 'no-store',
+    ...extra,
   });
+
+/** `Server-Timing` (read by the UI benchmark through Resource Timing): where a request's time went. */
+const serverTiming = (name: string, started: number) =>
+  ({ 'Server-Timing': `${name};dur=${(performance.now() - started).toFixed(1)}` }) as Record<string, string>;
 
 const refuse = (response: ServerResponse, status: number, message: string) =>
   sendJson(response, status, {
@@ -153,8 +163,9 @@ export async function startWorkbenchServer(options: WorkbenchServerOptions): Pro
       } catch (error) {
         return refuse(response, 400, error instanceof FrontError ? error.message : 'the body is not JSON');
       }
+      const started = performance.now();
       const outcome = await dispatchCall(host, app, body);
-      return sendJson(response, statusOf(outcome), outcome);
+      return sendJson(response, statusOf(outcome), outcome, serverTiming('call', started));
     }
 
     if (path === '/api/events') {
@@ -174,6 +185,7 @@ export async function startWorkbenchServer(options: WorkbenchServerOptions): Pro
       if (request.method !== 'GET' && request.method !== 'HEAD') return refuse(response, 405, 'GET only');
       const media = parseMediaPath(path.slice('/media/'.length), url.searchParams);
       if (!media) return refuse(response, 404, 'no such media');
+      const started = performance.now();
       const outcome = await host.media(media);
       if (!outcome.ok) return sendJson(response, statusOf(outcome), outcome);
       // A model-sized view changes with the active model (its size and crop), so it is never cached.
@@ -189,6 +201,7 @@ export async function startWorkbenchServer(options: WorkbenchServerOptions): Pro
         return send(response, 200, Buffer.from(outcome.value.bytes), outcome.value.contentType, {
           ...caching,
           ...download,
+          ...serverTiming('media', started),
         });
       response.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': outcome.value.contentType, ...caching });
       createReadStream(outcome.value.file)

@@ -37,7 +37,7 @@ export interface PairCanvasProps {
   transform: ViewTransform;
   onTransform: (transform: ViewTransform) => void;
   onHoverMatch: (rank: number | null) => void;
-  /** Called after a frame that showed matches and heat maps of `matches` (for performance marks). */
+  /** Called after a frame that showed both photos with the matches and heat maps of `matches` (for performance marks). */
   onExplanationDrawn?: (matches: PairMatchesPayload) => void;
 }
 
@@ -210,7 +210,7 @@ export function PairCanvas(props: PairCanvasProps) {
       : photos[0] && photos[1]
         ? 'photos'
         : 'pending';
-    if (matches) onExplanationDrawn?.(matches);
+    if (element.dataset.drawn === 'complete') onExplanationDrawn?.(matches!);
   }, [
     cssSize,
     photos,

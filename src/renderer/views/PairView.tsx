@@ -8,6 +8,7 @@ import { PairCanvas } from '../components/PairCanvas.tsx';
 import type { ExplainChoice } from '../lib/explain-settings.ts';
 import { fileName, formatCaptured, formatNumber, placeOf } from '../lib/format.ts';
 import { isSpatialLayer } from '../lib/layers.ts';
+import { useLayers } from '../lib/use-layers.ts';
 import {
   CLEAN_OFF,
   cleanKeyDown,
@@ -18,7 +19,9 @@ import {
 } from '../lib/keyboard.ts';
 import { moveIndex, nextOpen, pairKey, type PairStatus } from '../lib/queue.ts';
 import { MARK_DRAWN, useExplanation, type ExplanationRequest } from '../lib/use-explanation.ts';
-import { useCall, useClient } from '../lib/use-client.ts';
+import { preloadImage, useImage } from '../lib/use-image.ts';
+import { windowCache } from '../lib/window-cache.ts';
+import { useClient } from '../lib/use-client.ts';
 import type { Review } from '../lib/use-review.ts';
 import { IDENTITY, type ViewTransform } from '../lib/view-transform.ts';
 
@@ -42,43 +45,6 @@ const VERDICT_LABEL: Record<Verdict, string> = {
   different: 'Different individuals',
   unsure: 'Unsure',
 };
-
-/**
- * An <img> of `url`, once it has loaded (null before), and its error. An <img> does not say why it
- * failed, so the URL is fetched once more for the workbench's message (a missing photo names its file).
- */
-function useImage(
-  url: string | null,
-  label: string,
-): { image: HTMLImageElement | null; error: Error | null } {
-  const [state, setState] = useState<{
-    url: string | null;
-    image: HTMLImageElement | null;
-    error: Error | null;
-  }>({ url: null, image: null, error: null });
-  useEffect(() => {
-    if (!url) return;
-    let live = true;
-    const image = new Image();
-    image.decoding = 'async';
-    image.onload = () => live && setState({ url, image, error: null });
-    image.onerror = async () => {
-      let message = 'it is missing or unreadable';
-      try {
-        const body = (await (await fetch(url)).json()) as { error?: { message?: string } };
-        if (body.error?.message) message = body.error.message;
-      } catch {
-        // keep the generic message
-      }
-      if (live) setState({ url, image: null, error: new Error(`photo ${label}: ${message}`) });
-    };
-    image.src = url;
-    return () => {
-      live = false;
-    };
-  }, [url, label]);
-  return state.url === url ? state : { image: null, error: null };
-}
 
 function AnnotationFacts({
   annotation,
@@ -117,7 +83,7 @@ export function PairView({ review, choice, onChoice, reviewer, onBack }: Props) 
   const client = useClient();
   const { queue, index, annotations, statuses, setIndex, setStatus } = review;
   const pair = queue?.[index] ?? null;
-  const layers = useCall('models.layers', {}, [review.model]);
+  const layers = useLayers(review.model);
   const spatialLayers = useMemo(() => layers.data?.layers.filter(isSpatialLayer) ?? [], [layers.data]);
   // A layer chosen for another model falls back to this model's default.
   const layer =
@@ -126,20 +92,40 @@ export function PairView({ review, choice, onChoice, reviewer, onBack }: Props) 
       : undefined;
 
   const [retry, setRetry] = useState(0);
-  const request: ExplanationRequest | null = pair
-    ? { a: pair.a, b: pair.b, layer, kLines: choice.kLines, kColors: choice.kColors }
-    : null;
+  // Explanations wait for the layer list, so that a default-layer request is keyed by the layer it gets.
+  const model = review.model ?? '';
+  const explainLayer = layer ?? layers.data?.default;
+  const ready = Boolean(layers.data || layers.error);
+  const request: ExplanationRequest | null =
+    pair && ready
+      ? { model, a: pair.a, b: pair.b, layer: explainLayer, kLines: choice.kLines, kColors: choice.kColors }
+      : null;
   const upcoming =
     queue && pair ? nextOpen(queue, new Map(statuses).set(pairKey(pair), 'skipped'), index) : null;
+  const upcomingPair = queue && upcoming !== null ? queue[upcoming] : null;
   const prefetch: ExplanationRequest | null =
-    queue && upcoming !== null
-      ? { a: queue[upcoming].a, b: queue[upcoming].b, layer, kLines: choice.kLines, kColors: choice.kColors }
+    upcomingPair && ready
+      ? {
+          model,
+          a: upcomingPair.a,
+          b: upcomingPair.b,
+          layer: explainLayer,
+          kLines: choice.kLines,
+          kColors: choice.kColors,
+        }
       : null;
   const explanation = useExplanation(request, prefetch, retry);
   const { matches, pixels } = explanation;
 
-  const photoA = useImage(pair ? client.mediaUrl({ kind: 'view', annotationId: pair.a }) : null, 'A');
-  const photoB = useImage(pair ? client.mediaUrl({ kind: 'view', annotationId: pair.b }) : null, 'B');
+  const viewUrl = (annotationId: number) => client.mediaUrl({ kind: 'view', annotationId });
+  const photoA = useImage(pair ? viewUrl(pair.a) : null, model, 'A');
+  const photoB = useImage(pair ? viewUrl(pair.b) : null, model, 'B');
+  // The next pair's photos load once this pair's explanation is in, so that moving on draws at once.
+  const upcomingIds = matches && upcomingPair ? [upcomingPair.a, upcomingPair.b] : [];
+  useEffect(() => {
+    const cache = windowCache(client);
+    for (const id of upcomingIds) preloadImage(cache, `${model}|${viewUrl(id)}`, viewUrl(id));
+  }, [client, model, upcomingIds.join(',')]);
 
   const [overlays, setOverlays] = useState<Record<Overlay, boolean>>({
     heat: true,

@@ -45,6 +45,9 @@ export const Annotation = z.object({
   /** Thumbnail path relative to the catalog folder. */
   thumbnail: z.string().nullable(),
   capturedAt: z.string().nullable(),
+  /** Where the photo was taken (its EXIF GPS position, degrees), when it records one. */
+  gpsLat: z.number().nullable(),
+  gpsLon: z.number().nullable(),
   source: z.string(),
 });
 

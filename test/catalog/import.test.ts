@@ -200,6 +200,11 @@ describe('importFolder', () => {
     expect(image).toMatchObject({ width: 300, height: 400, orientation: 6, capturedAt: '2019-05-03T10:22:01+02:00' });
     expect(image.gpsLat).toBeCloseTo(-27.5, 6);
     expect(image.gpsLon).toBeCloseTo(32.258333, 5);
+    // The annotations the fronts list carry the time and place beside each photo.
+    const [annotation] = workbench.list().annotations;
+    expect(annotation).toMatchObject({ capturedAt: '2019-05-03T10:22:01+02:00' });
+    expect(annotation.gpsLat).toBeCloseTo(-27.5, 6);
+    expect(annotation.gpsLon).toBeCloseTo(32.258333, 5);
     const thumbnail = await sharp(join(root, '.pairx', image.thumbnail!)).metadata();
     expect([thumbnail.width, thumbnail.height]).toEqual([192, 256]);
     workbench.close();

@@ -10,10 +10,10 @@ export const formatNumber = (value: number | null | undefined, digits = 3): stri
 
 /** The place of an annotation's photo, when the catalog records one (GPS in the photo's EXIF). */
 export function placeOf(annotation: Annotation): string | null {
-  const position = annotation as Annotation & { gpsLat?: number | null; gpsLon?: number | null };
-  if (typeof position.gpsLat !== 'number' || typeof position.gpsLon !== 'number') return null;
-  const lat = `${Math.abs(position.gpsLat).toFixed(5)}° ${position.gpsLat >= 0 ? 'N' : 'S'}`;
-  const lon = `${Math.abs(position.gpsLon).toFixed(5)}° ${position.gpsLon >= 0 ? 'E' : 'W'}`;
+  const { gpsLat, gpsLon } = annotation;
+  if (gpsLat === null || gpsLon === null) return null;
+  const lat = `${Math.abs(gpsLat).toFixed(5)}° ${gpsLat >= 0 ? 'N' : 'S'}`;
+  const lon = `${Math.abs(gpsLon).toFixed(5)}° ${gpsLon >= 0 ? 'E' : 'W'}`;
   return `${lat}, ${lon}`;
 }
 

@@ -39,7 +39,7 @@ const toAnnotation = (row: AnnotationRow): AnnotationRecord => ({
 
 // The joined view the fronts show: an annotation with its photo and its individual's name.
 const VIEW_COLUMNS = `a.id, a.image_id, i.path AS image, i.width AS image_width, i.height AS image_height,
-  a.x, a.y, a.w, a.h, a.theta, a.side, a.individual_id, n.name, i.thumbnail, i.captured_at, a.source`;
+  a.x, a.y, a.w, a.h, a.theta, a.side, a.individual_id, n.name, i.thumbnail, i.captured_at, i.gps_lat, i.gps_lon, a.source`;
 const VIEW_FROM = 'annotations a JOIN images i ON i.id = a.image_id LEFT JOIN individuals n ON n.id = a.individual_id';
 interface ViewRow extends AnnotationRow {
   image: string;
@@ -48,6 +48,8 @@ interface ViewRow extends AnnotationRow {
   name: string | null;
   thumbnail: string | null;
   captured_at: string | null;
+  gps_lat: number | null;
+  gps_lon: number | null;
 }
 const toView = (row: ViewRow): Annotation => ({
   id: row.id,
@@ -63,6 +65,8 @@ const toView = (row: ViewRow): Annotation => ({
   // Thumbnails are stored relative to .pairx; the view gives paths relative to the catalog root.
   thumbnail: row.thumbnail === null ? null : `.pairx/${row.thumbnail}`,
   capturedAt: row.captured_at,
+  gpsLat: row.gps_lat,
+  gpsLon: row.gps_lon,
   source: row.source,
 });
 

@@ -12,6 +12,7 @@ import { IPC_CALL, IPC_EVENT, parseMediaPath } from '../shared/bridge.ts';
 import { RENDERER_CSP } from '../shared/csp.ts';
 import { dispatchCall, FrontError, type AppHandlers } from './host/dispatch.ts';
 import { rendererFile } from './host/static-files.ts';
+import { electronSqliteBinding } from './electron-native.ts';
 import { WorkbenchHost } from './host/workbench-host.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -31,6 +32,9 @@ const host = new WorkbenchHost({
     ...process.env,
     PAIRX_MODELS_DIR:
       process.env.PAIRX_MODELS_DIR ?? (app.isPackaged ? join(process.resourcesPath, 'models') : undefined),
+    // A development checkout keeps Node's better-sqlite3 build for npm test and loads Electron's from beside it.
+    PAIRX_SQLITE_BINDING:
+      process.env.PAIRX_SQLITE_BINDING ?? electronSqliteBinding(app.getAppPath(), app.isPackaged),
   },
 });
 

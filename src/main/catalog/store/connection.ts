@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { CatalogError } from '../errors.ts';
@@ -8,6 +9,19 @@ export const APPLICATION_ID = 0x50414952;
 
 export interface OpenOptions {
   readonly?: boolean;
+}
+
+/**
+ * better-sqlite3's compiled binding: the one in node_modules, or PAIRX_SQLITE_BINDING's (the desktop app
+ * in a development checkout loads one built for Electron from there; see src/main/electron-native.ts).
+ */
+function nativeBinding(): { nativeBinding?: string } {
+  const binding = process.env.PAIRX_SQLITE_BINDING;
+  if (!binding) return {};
+  if (!existsSync(binding)) {
+    throw new CatalogError(`PAIRX_SQLITE_BINDING names ${binding}, which does not exist (run npm start's prestart again)`);
+  }
+  return { nativeBinding: binding };
 }
 
 function configure(db: Database.Database, readonly: boolean): void {
@@ -25,7 +39,7 @@ function configure(db: Database.Database, readonly: boolean): void {
 
 /** Creates a new catalog database file; the file must not exist yet. */
 export function createCatalogDatabase(file: string): Database.Database {
-  const db = new Database(file);
+  const db = new Database(file, nativeBinding());
   try {
     db.pragma(`application_id = ${APPLICATION_ID}`);
     configure(db, false);
@@ -40,7 +54,7 @@ export function createCatalogDatabase(file: string): Database.Database {
 /** Opens an existing catalog database, checking it is ours and not from a newer version, and migrates it. */
 export function openCatalogDatabase(file: string, options: OpenOptions = {}): Database.Database {
   const readonly = options.readonly ?? false;
-  const db = new Database(file, { fileMustExist: true, readonly });
+  const db = new Database(file, { fileMustExist: true, readonly, ...nativeBinding() });
   try {
     let applicationId: number;
     try {

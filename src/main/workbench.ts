@@ -24,7 +24,7 @@ import { decide, listIndividuals, renameIndividual, undo } from './catalog/decis
 import { embedAnnotations } from './catalog/embed.ts';
 import type { Embedder, EmbedderFactory } from './catalog/embedder.ts';
 import { createEngineEmbedder } from './catalog/embedding-engine.ts';
-import { CatalogError } from './catalog/errors.ts';
+import { CatalogError, NotFoundError } from './catalog/errors.ts';
 import { exportCatalog } from './catalog/export.ts';
 import { importFolder, type ImportOptions } from './catalog/import.ts';
 import { resolveModel } from './catalog/models.ts';
@@ -210,7 +210,7 @@ export class Workbench {
   /** The photo and crop behind an annotation, for the engine. */
   private annotationSource(id: number): AnnotationSource {
     const annotation = this.store.annotations.view({ ids: [id], offset: 0, limit: 1 }).annotations[0];
-    if (!annotation) throw new CatalogError(`there is no annotation ${id}`);
+    if (!annotation) throw new NotFoundError(`there is no annotation ${id}`);
     const path = join(this.folder, annotation.image);
     if (!existsSync(path))
       throw new CatalogError(`the photo of annotation ${id} is missing: ${annotation.image}`);

@@ -1,5 +1,5 @@
 import type { DecideArgs, DecideResult, Individual, IndividualRef, UndoResult } from '../../shared/api.ts';
-import { CatalogError } from './errors.ts';
+import { CatalogError, NotFoundError } from './errors.ts';
 import type { CatalogStore } from './store/catalog-store.ts';
 import type { Effect } from './store/decisions.ts';
 
@@ -17,7 +17,7 @@ function nextGeneratedName(store: CatalogStore): string {
 
 function requireAnnotation(store: CatalogStore, id: number) {
   const annotation = store.annotations.byId(id);
-  if (!annotation) throw new CatalogError(`there is no annotation ${id}`);
+  if (!annotation) throw new NotFoundError(`there is no annotation ${id}`);
   return annotation;
 }
 

@@ -5,3 +5,8 @@
 export class CatalogError extends Error {
   override name = 'CatalogError';
 }
+
+/** What a request names does not exist (an annotation id): fronts answer "not found" (HTTP 404). */
+export class NotFoundError extends CatalogError {
+  override name = 'NotFoundError';
+}

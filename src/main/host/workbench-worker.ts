@@ -3,7 +3,7 @@ import { ZodError } from 'zod';
 import { API_METHODS } from '../../shared/api.ts';
 import type { CallError, CallOutcome, MediaRequest } from '../../shared/bridge.ts';
 import { callApi, workbenchHandlers } from '../api-handlers.ts';
-import { CatalogError } from '../catalog/errors.ts';
+import { CatalogError, NotFoundError } from '../catalog/errors.ts';
 import { absolutePath, thumbsDir } from '../catalog/layout.ts';
 import { ImageInputError } from '../imaging/preprocess.ts';
 import { Workbench } from '../workbench.ts';
@@ -38,6 +38,7 @@ function toCallError(error: unknown): CallError {
   const { code, message } = error as NodeJS.ErrnoException;
   if (code === 'ENOENT' || error instanceof ImageInputError)
     return { kind: 'not-found', message: String(message) };
+  if (error instanceof NotFoundError) return { kind: 'not-found', message };
   if (error instanceof CatalogError) return { kind: 'failed', message };
   // Not the user's doing: keep the stack in the log, give the window one line.
   console.error(error);
@@ -58,7 +59,7 @@ async function media(request: MediaRequest): Promise<Media> {
     return { contentType: 'image/png', bytes: await bench.explanationPng(a, b, settings) };
   }
   const [annotation] = bench.list({ ids: [request.annotationId] }).annotations;
-  if (!annotation) throw new CatalogError(`there is no annotation ${request.annotationId}`);
+  if (!annotation) throw new NotFoundError(`there is no annotation ${request.annotationId}`);
   const stored = request.kind === 'thumb' ? annotation.thumbnail : annotation.image;
   const allowed = request.kind === 'thumb' ? thumbsDir(bench.folder) : bench.folder;
   const file = stored === null ? null : fileInside(allowed, absolutePath(bench.folder, stored));

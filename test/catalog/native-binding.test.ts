@@ -11,7 +11,10 @@ import { ELECTRON_SQLITE_BINDING, electronSqliteBinding } from '../../src/main/e
  * build (PAIRX_SQLITE_BINDING); Node's own build here stands in for Electron's.
  */
 const require = createRequire(import.meta.url);
-const NODE_BINDING = join(dirname(require.resolve('better-sqlite3/package.json')), 'build/Release/better_sqlite3.node');
+const NODE_BINDING = join(
+  dirname(require.resolve('better-sqlite3/package.json')),
+  'build/Release/better_sqlite3.node',
+);
 
 describe('better-sqlite3 binding for the desktop app', () => {
   const folders: string[] = [];

@@ -139,6 +139,20 @@ describe('the local server (browser mode)', () => {
     expect(notJson.status).toBe(400);
   });
 
+  it('writes exports only inside the served catalog', async () => {
+    const outside = await call({ method: 'catalog.export', args: { outDir: '/tmp/elsewhere' } });
+    expect(outside.status).toBe(403);
+    expect((await outside.json()).error.message).toMatch(
+      /exports go inside the catalog folder.*\/tmp\/elsewhere/,
+    );
+    const traversal = await call({ method: 'catalog.export', args: { outDir: '/catalogs/nyala/../other' } });
+    expect(traversal.status).toBe(403);
+    const before = port.calls.length;
+    await call({ method: 'catalog.export', args: { outDir: '/catalogs/nyala/exports/2026' } });
+    await call({ method: 'catalog.export', args: {} });
+    expect(port.calls.slice(before).map((c) => c.method)).toEqual(['catalog.export', 'catalog.export']);
+  });
+
   it('serves media by annotation id only; paths and traversal are refused', async () => {
     const view = await fetch(`${base}/media/view/7?token=${server.token}`);
     expect(view.status).toBe(200);

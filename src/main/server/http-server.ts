@@ -11,6 +11,7 @@ import {
   type AppHandlers,
   type WorkbenchPort,
 } from '../host/dispatch.ts';
+import { relativeInside } from '../catalog/layout.ts';
 import { rendererFile } from '../host/static-files.ts';
 
 export interface WorkbenchServerOptions {
@@ -89,6 +90,18 @@ const refuse = (response: ServerResponse, status: number, message: string) =>
     error: { kind: status === 404 ? 'not-found' : 'failed', message },
   });
 
+/**
+ * What the browser front refuses although the workbench allows it: a reviewer at another machine may
+ * hold the token, so the workstation's files are written only inside the served catalog (an export to
+ * any folder is the desktop app's).
+ */
+function browserRefusal(body: unknown, folder: string | null): string | null {
+  const call = body as { method?: unknown; args?: { outDir?: unknown } } | null;
+  if (call?.method !== 'catalog.export' || typeof call.args?.outDir !== 'string') return null;
+  if (folder !== null && relativeInside(folder, call.args.outDir) !== null) return null;
+  return `in the browser mode, exports go inside the catalog folder (${folder ?? 'none open'}), not to ${call.args.outDir}`;
+}
+
 async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -163,6 +176,8 @@ export async function startWorkbenchServer(options: WorkbenchServerOptions): Pro
       } catch (error) {
         return refuse(response, 400, error instanceof FrontError ? error.message : 'the body is not JSON');
       }
+      const refused = browserRefusal(body, host.folder);
+      if (refused) return refuse(response, 403, refused);
       const started = performance.now();
       const outcome = await dispatchCall(host, app, body);
       return sendJson(response, statusOf(outcome), outcome, serverTiming('call', started));

@@ -6,6 +6,8 @@
  *   frame that shows both photos with its matches and heat maps (the `pairx:explanation-drawn` mark);
  * - `next_cached_pair`: from J (next pair, prefetched while the reviewer looked at the current one) to
  *   the same mark;
+ * - `decide_then_next_pair`: from U (a decision: saved in the catalog first) to the next open pair,
+ *   prefetched, drawn the same way;
  * - `first_pair`: the first pair of the session, which also loads the model and compiles its relevance
  *   graphs (reported alone);
  * - `workbench_peak_rss` (Linux): the peak resident memory of the `npm run serve` process.
@@ -101,6 +103,7 @@ try {
 
   const uncached: number[] = [];
   const cached: number[] = [];
+  const decided: number[] = [];
   for (let round_ = 1; round_ <= rounds; round_++) {
     await page.keyboard.press('Escape');
     await rows.first().waitFor();
@@ -111,11 +114,15 @@ try {
     await page.waitForTimeout(PREFETCH_WAIT_MS);
     cached.push(await timeToDrawn(page, 'j'));
     await pixelMapsDone(page);
+    await page.waitForTimeout(PREFETCH_WAIT_MS);
+    decided.push(await timeToDrawn(page, 'u')); // saved, then the next open pair
+    await pixelMapsDone(page);
   }
   const model = (await page.locator('.pair-side h2').textContent())?.split('·').pop()?.trim();
   for (const [measure, values] of [
     ['open_uncached_pair', uncached],
     ['next_cached_pair', cached],
+    ['decide_then_next_pair', decided],
   ] as const) {
     console.log(
       JSON.stringify({

@@ -12,10 +12,11 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ELECTRON_SQLITE_DIR, ELECTRON_SQLITE_BINDING } from './electron-native.mjs';
 
 const require = createRequire(import.meta.url);
-const root = dirname(dirname(new URL(import.meta.url).pathname));
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const electronDir = dirname(require.resolve('electron/package.json'));
 const electronVersion = JSON.parse(readFileSync(join(electronDir, 'package.json'), 'utf8')).version;
 
@@ -49,7 +50,7 @@ mkdirSync(sqliteDir, { recursive: true });
 copyFileSync(sqlitePackage, join(sqliteDir, 'package.json'));
 const prebuild = spawnSync(
   process.execPath,
-  [require.resolve('prebuild-install/bin.js'), '--runtime', 'electron', '--target', electronVersion, '--arch', process.arch],
+  [createRequire(sqlitePackage).resolve('prebuild-install/bin.js'), '--runtime', 'electron', '--target', electronVersion, '--arch', process.arch],
   { cwd: sqliteDir, stdio: 'inherit' },
 );
 if (prebuild.status === 0 && existsSync(join(root, ELECTRON_SQLITE_BINDING))) {

@@ -36,7 +36,14 @@ export const sumRule: Rule<'sum', SumStats> = {
 };
 
 /** For AveragePool: how many input cells each output cell averaged over (the divisor). */
-function poolCounts(kernel: number[], strides: number[], pads: number[], inSize: number[], outSize: number[], includePad: boolean) {
+function poolCounts(
+  kernel: number[],
+  strides: number[],
+  pads: number[],
+  inSize: number[],
+  outSize: number[],
+  includePad: boolean,
+) {
   const [oh, ow] = outSize;
   const counts = new Float32Array(oh * ow);
   const span = (o: number, axis: number) => {
@@ -51,29 +58,47 @@ function poolCounts(kernel: number[], strides: number[], pads: number[], inSize:
 }
 
 /** The transpose of an average pooling applied to `incoming`, shaped like the pooling's input. */
-function poolTranspose(unit: Extract<Unit, { kind: 'avgpool' | 'meanGradient' }>, incoming: string, r: RelevanceEmitter): string {
+function poolTranspose(
+  unit: Extract<Unit, { kind: 'avgpool' | 'meanGradient' }>,
+  incoming: string,
+  r: RelevanceEmitter,
+): string {
   const { node } = unit;
   const b = r.builder;
   const inDims = r.shapes.get(node.inputs[0])!;
   if (node.opType === 'GlobalAveragePool' || node.opType === 'ReduceMean') {
     let scaled = incoming;
     if (node.opType === 'ReduceMean') {
-      const axes = attrInts(node, 'axes') ?? (node.inputs[1] ? Array.from(r.index.constant(node.inputs[1])?.data ?? [], Number) : []);
+      const axes =
+        attrInts(node, 'axes') ??
+        (node.inputs[1] ? Array.from(r.index.constant(node.inputs[1])?.data ?? [], Number) : []);
       const normalised = axes.map((a) => (a < 0 ? a + inDims.length : a)).sort();
       if (inDims.length !== 4 || normalised.join() !== '2,3') {
-        throw new Error(`${describeNode(node)}: only a spatial mean (axes 2, 3) is supported, not axes [${axes}]`);
+        throw new Error(
+          `${describeNode(node)}: only a spatial mean (axes 2, 3) is supported, not axes [${axes}]`,
+        );
       }
       if (attrInt(node, 'keepdims', 1) === 0) scaled = b.op('Unsqueeze', [scaled, b.int64('axes', [2, 3])]);
     }
     const area = inDims.slice(2).reduce((a, c) => a * c, 1);
-    return b.op('Expand', [b.op('Mul', [scaled, b.scalar(1 / area)]), b.int64('shape', [1, ...inDims.slice(1)])]);
+    return b.op('Expand', [
+      b.op('Mul', [scaled, b.scalar(1 / area)]),
+      b.int64('shape', [1, ...inDims.slice(1)]),
+    ]);
   }
   if (inDims.length !== 4) throw new Error(`${describeNode(node)}: only 2-D average pooling is supported`);
   const kernel = attrInts(node, 'kernel_shape')!;
   const outDims = r.shapes.get(node.outputs[0])!;
   const geometry = convGeometry(node, kernel, inDims, outDims);
   const includePad = attrInt(node, 'count_include_pad', 0) === 1;
-  const counts = poolCounts(kernel, geometry.strides, geometry.pads, inDims.slice(2), outDims.slice(2), includePad);
+  const counts = poolCounts(
+    kernel,
+    geometry.strides,
+    geometry.pads,
+    inDims.slice(2),
+    outDims.slice(2),
+    includePad,
+  );
   const perCell = b.op('Div', [incoming, b.float('counts', [1, 1, ...outDims.slice(2)], counts)]);
   const channels = inDims[1];
   const ones = new Float32Array(channels * kernel[0] * kernel[1]).fill(1);
@@ -104,5 +129,6 @@ export const avgPoolRule: Rule<'avgpool', SumStats> = {
 export const meanGradientRule: Rule<'meanGradient', null> = {
   name: 'gradient (functional average pooling)',
   stats: () => null,
-  relevance: (unit, relevance, _stats, r) => new Map([[unit.node.inputs[0], poolTranspose(unit, relevance, r)]]),
+  relevance: (unit, relevance, _stats, r) =>
+    new Map([[unit.node.inputs[0], poolTranspose(unit, relevance, r)]]),
 };

@@ -22,7 +22,12 @@ export interface ConvGeometry {
 }
 
 /** Padding, strides and lost rows of a convolution or pooling node, from its attributes and static shapes. */
-export function convGeometry(node: IrNode, kernel: number[], inputDims: number[], outputDims: number[]): ConvGeometry {
+export function convGeometry(
+  node: IrNode,
+  kernel: number[],
+  inputDims: number[],
+  outputDims: number[],
+): ConvGeometry {
   const spatial = kernel.length;
   const strides = attrInts(node, 'strides') ?? new Array(spatial).fill(1);
   const dilations = attrInts(node, 'dilations') ?? new Array(spatial).fill(1);
@@ -33,7 +38,10 @@ export function convGeometry(node: IrNode, kernel: number[], inputDims: number[]
   if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
     pads = new Array(spatial * 2).fill(0);
     for (let i = 0; i < spatial; i++) {
-      const total = Math.max(0, (outSize[i] - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - inSize[i]);
+      const total = Math.max(
+        0,
+        (outSize[i] - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - inSize[i],
+      );
       const small = Math.floor(total / 2);
       pads[i] = autoPad === 'SAME_UPPER' ? small : total - small;
       pads[i + spatial] = total - pads[i];
@@ -43,10 +51,13 @@ export function convGeometry(node: IrNode, kernel: number[], inputDims: number[]
   }
   const outputPadding = inSize.map(
     (size, i) =>
-      size - ((outSize[i] - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - pads[i] - pads[i + spatial]),
+      size -
+      ((outSize[i] - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - pads[i] - pads[i + spatial]),
   );
   if (outputPadding.some((p, i) => p < 0 || p >= Math.max(strides[i], dilations[i]))) {
-    throw new Error(`${describeNode(node)}: cannot transpose a window of this geometry (output padding ${outputPadding})`);
+    throw new Error(
+      `${describeNode(node)}: cannot transpose a window of this geometry (output padding ${outputPadding})`,
+    );
   }
   return { group: attrInt(node, 'group', 1), strides, dilations, kernel, pads, outputPadding };
 }
@@ -102,7 +113,12 @@ export const zPlusRule: Rule<'conv', ConvStats> = {
   relevance(unit, relevance, stats, r) {
     const { node } = unit;
     const { dims, positive, negative } = splitWeights(r, node);
-    const geometry = convGeometry(node, dims.slice(2), r.shapes.get(node.inputs[0])!, r.shapes.get(node.outputs[0])!);
+    const geometry = convGeometry(
+      node,
+      dims.slice(2),
+      r.shapes.get(node.inputs[0])!,
+      r.shapes.get(node.outputs[0])!,
+    );
     const attributes = transposeAttributes(geometry);
     const b = r.builder;
     const scaled = b.op('Div', [relevance, r.stat(stats.denominator)]);

@@ -216,10 +216,13 @@ describe('norm rule for average pooling', () => {
     includePad: boolean,
     seeds: Float32Array,
     k: number,
+    ceil = false,
   ) {
     const [, C, H, W] = dims;
-    const oh = Math.floor((H + pads[0] + pads[2] - kernel[0]) / strides[0]) + 1;
-    const ow = Math.floor((W + pads[1] + pads[3] - kernel[1]) / strides[1]) + 1;
+    // ceil_mode: one more window where the last would be partial (the cases keep it starting inside).
+    const round = ceil ? Math.ceil : Math.floor;
+    const oh = round((H + pads[0] + pads[2] - kernel[0]) / strides[0]) + 1;
+    const ow = round((W + pads[1] + pads[3] - kernel[1]) / strides[1]) + 1;
     const outSize = C * oh * ow;
     const pooled = new Float64Array(outSize);
     const counts = new Float64Array(outSize);
@@ -285,57 +288,91 @@ describe('norm rule for average pooling', () => {
       pads: [0, 0, 0, 0],
       includePad: 0,
     },
+    {
+      name: 'kernel 2×2 stride 2, ceil_mode (partial windows at the end, as ResNet-D downsampling)',
+      kernel: [2, 2],
+      strides: [2, 2],
+      pads: [0, 0, 0, 0],
+      includePad: 0,
+      ceil: 1,
+      // Its one- and two-cell windows would often pool to about zero, where the stabiliser dominates.
+      zeros: 0,
+      seed: 43,
+    },
+    {
+      name: 'kernel 3 stride 2, padding at the start, ceil_mode, count_include_pad 1',
+      kernel: [3, 3],
+      strides: [2, 2],
+      pads: [1, 1, 0, 0],
+      includePad: 1,
+      ceil: 1,
+    },
   ];
 
-  it.each(poolCases)('AveragePool $name', async ({ kernel, strides, pads, includePad }) => {
-    const random = rng(42);
-    const k = 3;
-    const dims = [1, 2, 7, 7];
-    const image = randomArray(random, product(dims), { lo: -0.5, hi: 1.5 });
-    const m = new ModelSpec();
-    m.node('AveragePool', ['image'], {
-      attributes: {
-        kernel_shape: attr.ints(kernel),
-        strides: attr.ints(strides),
-        pads: attr.ints(pads),
-        count_include_pad: attr.int(includePad),
-      },
-      outputs: ['embedding'],
-    });
-    const model = m.build(dims, ['embedding']);
-    const probe = avgPoolReference(
-      image,
-      dims,
-      kernel,
-      strides,
-      pads,
-      includePad === 1,
-      new Float32Array(0),
-      0,
-    );
-    const seeds = randomArray(random, k * product(probe.outDims));
-    const reference = avgPoolReference(image, dims, kernel, strides, pads, includePad === 1, seeds, k);
-    const run = await runRelevance({
-      model,
-      input: image,
-      inputDims: dims,
-      from: 'embedding',
-      to: 'image',
-      seeds,
-      k,
-      outputs: ['embedding'],
-    });
-    // The forward pooling agrees with the reference's windows and divisors.
-    expect(run.forward.embedding.dims).toEqual(reference.outDims);
-    expectClose(run.forward.embedding.data as Float32Array, reference.pooled, {
-      rtol: 1e-5,
-      atol: 1e-6,
-      label: 'pooled',
-    });
-    for (const p of reference.pooled) expect(Math.abs(p)).toBeGreaterThan(5e-3); // precondition
-    expect(run.canonical.unitByOutput.get('embedding')?.kind).toBe('avgpool');
-    expectClose(run.relevance, reference.relevance, { rtol: 1e-4, scale: reference.magnitude });
-  });
+  it.each(poolCases)(
+    'AveragePool $name',
+    async ({ kernel, strides, pads, includePad, ceil = 0, zeros = 0.2, seed = 42 }) => {
+      const random = rng(seed);
+      const k = 3;
+      const dims = [1, 2, 7, 7];
+      const image = randomArray(random, product(dims), { lo: -0.5, hi: 1.5, zeros });
+      const m = new ModelSpec();
+      m.node('AveragePool', ['image'], {
+        attributes: {
+          kernel_shape: attr.ints(kernel),
+          strides: attr.ints(strides),
+          pads: attr.ints(pads),
+          count_include_pad: attr.int(includePad),
+          ceil_mode: attr.int(ceil),
+        },
+        outputs: ['embedding'],
+      });
+      const model = m.build(dims, ['embedding']);
+      const probe = avgPoolReference(
+        image,
+        dims,
+        kernel,
+        strides,
+        pads,
+        includePad === 1,
+        new Float32Array(0),
+        0,
+        ceil === 1,
+      );
+      const seeds = randomArray(random, k * product(probe.outDims));
+      const reference = avgPoolReference(
+        image,
+        dims,
+        kernel,
+        strides,
+        pads,
+        includePad === 1,
+        seeds,
+        k,
+        ceil === 1,
+      );
+      const run = await runRelevance({
+        model,
+        input: image,
+        inputDims: dims,
+        from: 'embedding',
+        to: 'image',
+        seeds,
+        k,
+        outputs: ['embedding'],
+      });
+      // The forward pooling agrees with the reference's windows and divisors.
+      expect(run.forward.embedding.dims).toEqual(reference.outDims);
+      expectClose(run.forward.embedding.data as Float32Array, reference.pooled, {
+        rtol: 1e-5,
+        atol: 1e-6,
+        label: 'pooled',
+      });
+      for (const p of reference.pooled) expect(Math.abs(p)).toBeGreaterThan(5e-3); // precondition
+      expect(run.canonical.unitByOutput.get('embedding')?.kind).toBe('avgpool');
+      expectClose(run.relevance, reference.relevance, { rtol: 1e-4, scale: reference.magnitude });
+    },
+  );
 
   const reduceCases = [
     { name: 'axes [2,3] keepdims 1 (attribute, opset 17)', keepdims: 1, opset: 17, axes: [2, 3] },

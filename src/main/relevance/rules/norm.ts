@@ -106,7 +106,7 @@ function poolTranspose(
     group: int(channels),
     strides: ints(geometry.strides),
     kernel_shape: ints(kernel),
-    pads: ints(geometry.pads),
+    pads: ints(geometry.transposePads),
     output_padding: ints(geometry.outputPadding),
   });
 }

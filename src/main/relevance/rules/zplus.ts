@@ -17,6 +17,8 @@ export interface ConvGeometry {
   dilations: number[];
   kernel: number[];
   pads: number[];
+  /** The padding of the transpose: `pads`, plus at the end the part of ceil_mode's last window past the input. */
+  transposePads: number[];
   /** Rows the convolution dropped at the end, which the transpose must give back. */
   outputPadding: number[];
 }
@@ -54,12 +56,22 @@ export function convGeometry(
       size -
       ((outSize[i] - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - pads[i] - pads[i + spatial]),
   );
+  // A pooling in ceil_mode adds a last, partial window that reaches past the input and its padding: the
+  // transpose crops what lies beyond, as if that much more padding were at the end.
+  const transposePads = [...pads];
+  if (attrInt(node, 'ceil_mode', 0) === 1) {
+    outputPadding.forEach((p, i) => {
+      if (p >= 0 || -p >= strides[i]) return;
+      transposePads[i + spatial] += -p;
+      outputPadding[i] = 0;
+    });
+  }
   if (outputPadding.some((p, i) => p < 0 || p >= Math.max(strides[i], dilations[i]))) {
     throw new Error(
       `${describeNode(node)}: cannot transpose a window of this geometry (output padding ${outputPadding})`,
     );
   }
-  return { group: attrInt(node, 'group', 1), strides, dilations, kernel, pads, outputPadding };
+  return { group: attrInt(node, 'group', 1), strides, dilations, kernel, pads, transposePads, outputPadding };
 }
 
 export function transposeAttributes(g: ConvGeometry) {
@@ -68,7 +80,7 @@ export function transposeAttributes(g: ConvGeometry) {
     strides: ints(g.strides),
     dilations: ints(g.dilations),
     kernel_shape: ints(g.kernel),
-    pads: ints(g.pads),
+    pads: ints(g.transposePads),
     output_padding: ints(g.outputPadding),
   };
 }

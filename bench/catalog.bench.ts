@@ -1,9 +1,11 @@
 /**
  * Catalog benchmarks; prints one JSON line per measurement.
- *   node --import tsx bench/catalog.bench.ts [--photos 200] [--vectors 100000]
+ *   node --import tsx bench/catalog.bench.ts [--photos 200] [--vectors 100000] [--queue 10000]
  * - import: photos per second for 512-px JPEGs, thumbnails included (target ≥ 20/s);
  * - candidates: latency of one annotation's candidate query over 100,000 stored 512-d vectors (target
- *   ≤ 50 ms), exact and through the sign index, with the recall of the latter.
+ *   ≤ 50 ms), exact and through the sign index, with the recall of the latter;
+ * - review queue: every annotation's candidates at once (what the review queue loads) for a catalog of
+ *   10,000 annotations with 256-d vectors (the default model's size).
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +15,11 @@ import { parseArgs } from 'node:util';
 import { Workbench } from '../src/main/workbench.ts';
 import { fillSynthetic, gaussian, seededRandom } from '../test/fixtures/synthetic-catalog.ts';
 
-const { values } = parseArgs({ options: { photos: { type: 'string', default: '200' }, vectors: { type: 'string', default: '100000' } } });
+const { values } = parseArgs({ options: {
+    photos: { type: 'string', default: '200' },
+    vectors: { type: 'string', default: '100000' },
+    queue: { type: 'string', default: '10000' },
+  }, });
 const NYALA = fileURLToPath(new URL('../../shared/data/nyala-train/', import.meta.url));
 const DEMO = fileURLToPath(new URL('../resources/demo/photos/', import.meta.url));
 /** Synthetic individuals: this many vectors each, close to a centre of their own. */
@@ -49,20 +55,20 @@ async function benchImport(count: number): Promise<void> {
   }
 }
 
-function timeQueries(workbench: Workbench, queries: number[]): { times: number[]; found: Map<number, number[]> } {
+async function timeQueries(workbench: Workbench, queries: number[]): Promise<{ times: number[]; found: Map<number, number[]> }> {
   const found = new Map<number, number[]>();
-  workbench.candidates({ annotationId: queries[0], k: 10 }); // warm the page cache and statements
+  await workbench.candidates({ annotationId: queries[0], k: 10 }); // warm the page cache and statements
   const times: number[] = [];
   for (const id of queries) {
     const start = performance.now();
-    const [result] = workbench.candidates({ annotationId: id, k: 10 }).perAnnotation;
+    const [result] = (await workbench.candidates({ annotationId: id, k: 10 })).perAnnotation;
     times.push(performance.now() - start);
     found.set(id, result.candidates.map((candidate) => candidate.annotationId));
   }
   return { times: times.sort((a, b) => a - b), found };
 }
 
-function benchCandidates(count: number): void {
+async function benchCandidates(count: number): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'pairx-bench-knn-'));
   try {
     const workbench = Workbench.init(root);
@@ -84,14 +90,14 @@ function benchCandidates(count: number): void {
 
     const random = seededRandom(7);
     const queries = Array.from({ length: 40 }, () => annotations[Math.floor(random() * annotations.length)].id);
-    const exact = timeQueries(workbench, queries);
+    const exact = await timeQueries(workbench, queries);
     emit({ bench: 'candidates-exact', vectors: count, dim: DIM, k: 10, queries: queries.length, medianMs: round(percentile(exact.times, 0.5)), p95Ms: round(percentile(exact.times, 0.95)) });
 
     start = performance.now();
     const built = workbench.store.embeddings.refreshSignIndex(model);
     emit({ bench: 'build-sign-index', built, vectors: count, seconds: round((performance.now() - start) / 1000) });
 
-    const indexed = timeQueries(workbench, queries);
+    const indexed = await timeQueries(workbench, queries);
     let overlap = 0;
     let mates = 0;
     for (const id of queries) {
@@ -119,5 +125,37 @@ function benchCandidates(count: number): void {
   }
 }
 
+async function benchQueue(count: number): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'pairx-bench-queue-'));
+  try {
+    const workbench = Workbench.init(root);
+    const dim = 256;
+    let centre = new Float32Array(dim);
+    fillSynthetic(workbench.store, {
+      count,
+      dim,
+      keepVectors: false,
+      side: (i) => (Math.floor(i / GROUP) % 2 === 0 ? 'left' : 'right'),
+      individual: (i) => (i % 3 === 0 ? null : `individual-${Math.floor(i / GROUP)}`),
+      vector: (i, random) => {
+        if (i % GROUP === 0) centre = Float32Array.from({ length: dim }, () => gaussian(random));
+        return centre.map((value) => value + 0.5 * gaussian(random));
+      },
+    });
+    const times: number[] = [];
+    let pairs = 0;
+    for (let run = 0; run < 3; run++) {
+      const start = performance.now();
+      pairs = (await workbench.candidates({ k: 10 })).queue.length;
+      times.push(performance.now() - start);
+    }
+    emit({ bench: 'review-queue', annotations: count, dim, k: 10, pairs, medianMs: round(times.sort((a, b) => a - b)[1]) });
+    workbench.close();
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
 await benchImport(Number(values.photos));
-benchCandidates(Number(values.vectors));
+await benchCandidates(Number(values.vectors));
+await benchQueue(Number(values.queue));

@@ -148,7 +148,7 @@ export class Workbench {
     });
   }
 
-  candidates(options: CandidatesOptions = {}): CandidatesResult {
+  async candidates(options: CandidatesOptions = {}): Promise<CandidatesResult> {
     const parsed = CandidatesArgs.parse(options);
     return findCandidates(this.store, resolveModel(this.store, parsed.model), parsed);
   }

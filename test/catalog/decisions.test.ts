@@ -76,13 +76,13 @@ describe('decisions', () => {
     workbench.close();
   });
 
-  it('is committed before the call returns: another connection sees it at once', () => {
+  it('is committed before the call returns: another connection sees it at once', async () => {
     const workbench = catalog();
     const reader = Workbench.open(workbench.folder, { readonly: true });
     workbench.decide(1, 4, 'same');
     expect(reader.decisions()).toHaveLength(1);
     expect(reader.list({ ids: [4] }).annotations[0].name).toBe('Alice');
-    expect(reader.candidates({ k: 2 }).queue.length).toBeGreaterThan(0);
+    expect((await reader.candidates({ k: 2 })).queue.length).toBeGreaterThan(0);
     expect(() => reader.decide(5, 6, 'same')).toThrow(/readonly/);
     reader.close();
     workbench.close();

@@ -34,7 +34,7 @@ describe('explanations through the workbench API', () => {
   });
 
   it('explains a candidate pair in two phases and records its plausibility', async () => {
-    const { queue, model } = workbench.candidates({ k: 3, excludeSameName: false, sameSide: false });
+    const { queue, model } = await workbench.candidates({ k: 3, excludeSameName: false, sameSide: false });
     expect(queue.length).toBeGreaterThan(0);
     const { a, b } = queue[0];
     const matches = await callApi(handlers, 'pairs.explain', { a, b, layer: 'layer3' });
@@ -46,7 +46,7 @@ describe('explanations through the workbench API', () => {
     expect(Buffer.from(pixels.maps[0], 'base64').length).toBe(pixels.kColors * pixels.width * pixels.height);
     expect((await callApi(handlers, 'settings.get', {})).providerInUse).toBe('cpu');
     if (matches.plausibility) {
-      const again = workbench.candidates({ k: 3, excludeSameName: false, sameSide: false, rerank: 'plausibility' });
+      const again = await workbench.candidates({ k: 3, excludeSameName: false, sameSide: false, rerank: 'plausibility' });
       expect(again.queue.find((p) => p.a === a && p.b === b)?.plausibility).toBeCloseTo(matches.plausibility.inlierRatio, 6);
     }
     const png = await workbench.explanationPng(a, b, { layer: 'layer3' });

@@ -2,6 +2,7 @@ import type { ApiParsedArgs, ApiResult, Candidate, CandidatePair } from '../../s
 import { CatalogError } from '../catalog/errors.ts';
 import type { CatalogStore } from '../catalog/store/catalog-store.ts';
 import { MAX_KNN, type ModelRecord } from '../catalog/store/embeddings.ts';
+import { allNearest, normaliseRows } from './all-nearest.ts';
 
 export type CandidateOptions = ApiParsedArgs<'pairs.candidates'>;
 export type CandidatesResult = ApiResult<'pairs.candidates'>;
@@ -73,14 +74,48 @@ function candidatesOf(store: CatalogStore, model: ModelRecord, annotationId: num
 }
 
 /**
+ * Every embedded annotation's candidates, from exact searches of all against all (all-nearest.ts).
+ * Filters run after the search, as in candidatesOf; the annotations whose neighbours the filters mostly
+ * removed (many photos of one individual, already named) are searched again, wider, together.
+ */
+async function candidatesOfAll(store: CatalogStore, model: ModelRecord, filter: CandidateFilter, k: number) {
+  const { annotationIds, vectors } = store.embeddings.allVectors(model);
+  filter.load(annotationIds);
+  const unit = normaliseRows(vectors, model.dim);
+  const found = new Map<number, Candidate[]>();
+  let pending = annotationIds.map((_, row) => row);
+  // Its own vector comes back first, hence one more than candidatesOf fetches.
+  let fetch = 2 * k + 9;
+  while (pending.length > 0) {
+    const nearest = await allNearest(unit, model.dim, fetch, pending);
+    const wider: number[] = [];
+    pending.forEach((row, r) => {
+      const query = annotationIds[row];
+      const candidates: Candidate[] = [];
+      for (let j = 0; j < nearest.fetch && candidates.length < k; j++) {
+        const other = annotationIds[nearest.indices[r * nearest.fetch + j]];
+        if (filter.allows(query, other)) candidates.push({ annotationId: other, similarity: nearest.similarities[r * nearest.fetch + j] });
+      }
+      if (candidates.length >= k || nearest.fetch >= annotationIds.length) found.set(row, candidates);
+      else wider.push(row);
+    });
+    pending = wider;
+    fetch *= 4;
+  }
+  return annotationIds.map((annotationId, row) => ({ annotationId, candidates: found.get(row)! }));
+}
+
+/**
  * Candidates per annotation (one, or every annotation with a vector from the model) and the review
  * queue: each unordered pair once, by similarity or by stored plausibility (pairs without one after,
  * by similarity). The queue's similarities are stored so the plausibility pass knows which pairs to score.
  */
-export function findCandidates(store: CatalogStore, model: ModelRecord, options: CandidateOptions): CandidatesResult {
+export async function findCandidates(store: CatalogStore, model: ModelRecord, options: CandidateOptions): Promise<CandidatesResult> {
   const filter = new CandidateFilter(store, options);
-  const queries = options.annotationId !== undefined ? [options.annotationId] : store.embeddings.embeddedAnnotations(model.id);
-  const perAnnotation = queries.map((annotationId) => ({ annotationId, candidates: candidatesOf(store, model, annotationId, filter, options.k) }));
+  const perAnnotation =
+    options.annotationId !== undefined
+      ? [{ annotationId: options.annotationId, candidates: candidatesOf(store, model, options.annotationId, filter, options.k) }]
+      : await candidatesOfAll(store, model, filter, options.k);
 
   const pairs = new Map<string, CandidatePair>();
   for (const { annotationId, candidates } of perAnnotation) {

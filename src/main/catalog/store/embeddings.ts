@@ -171,6 +171,16 @@ export class EmbeddingsStore {
     return row && floats(row.vector);
   }
 
+  /** Every vector of a model, [n, dim] row-major, with the annotation of each row, in annotation order. */
+  allVectors(model: ModelRecord): { annotationIds: number[]; vectors: Float32Array } {
+    const rows = this.prepare<[number], { annotation_id: number; vector: Buffer }>(
+      'SELECT annotation_id, vector FROM embeddings WHERE model_id = ? ORDER BY annotation_id',
+    ).all(model.id);
+    const vectors = new Float32Array(rows.length * model.dim);
+    rows.forEach((row, i) => vectors.set(new Float32Array(row.vector.buffer, row.vector.byteOffset, model.dim), i * model.dim));
+    return { annotationIds: rows.map((row) => row.annotation_id), vectors };
+  }
+
   /** Annotation ids with a vector from this model. */
   embeddedAnnotations(modelId: number): number[] {
     return this.prepare<[number], { annotation_id: number }>('SELECT annotation_id FROM embeddings WHERE model_id = ? ORDER BY annotation_id')

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Crop } from '../../src/main/imaging/preprocess.ts';
 import { ExplanationService } from '../../src/main/pairx/explanation-service.ts';
 import type { ReidModel } from '../../src/main/pairx/reid-model.ts';
 
@@ -95,5 +96,27 @@ describe('explanation service', () => {
     expect(held.map((m) => m.forwardState.perImage !== null)).toEqual([false, true, true]);
     await service.pixels(5, 6, settings);
     expect(held.map((m) => m.forwardState.perImage !== null)).toEqual([false, true, false]);
+  });
+
+  it('computes a pair again once an annotation’s box has moved (an import changed it)', async () => {
+    const fake = fakeModel();
+    let crop: Crop | undefined = undefined; // no box at first: the whole photo
+    const service = new ExplanationService(
+      async () => fake.model,
+      () => ({ path: PHOTO, crop }),
+    );
+    const settings = { kLines: 20, kColors: 10 };
+    const matched = async () => {
+      const pending = service.matches(1, 2, settings);
+      await new Promise((r) => setTimeout(r, 150));
+      fake.finish(fake.started.at(-1)!);
+      return pending;
+    };
+    await matched();
+    await service.matches(1, 2, settings);
+    expect(fake.started).toHaveLength(1); // the same box: from the cache
+    crop = { x: 100, y: 80, w: 200, h: 150 };
+    await matched();
+    expect(fake.started).toHaveLength(2);
   });
 });

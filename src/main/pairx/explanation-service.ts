@@ -54,8 +54,17 @@ export class ExplanationService {
     if (at >= 0) this.holding.splice(at, 1);
   }
 
+  /**
+   * An annotation as the caches know it: its id with its photo and box, so that an import that moves
+   * the box (or points it at another file) is not answered from what was computed before.
+   */
+  private sourceKey(annotationId: number): string {
+    const source = this.resolve(annotationId);
+    return `${annotationId}|${source.path}|${JSON.stringify(source.crop ?? null)}`;
+  }
+
   private view(model: ReidModel, annotationId: number): Promise<RgbImage> {
-    const key = `${model.id}|${annotationId}`;
+    const key = `${model.id}|${this.sourceKey(annotationId)}`;
     let view = this.views.get(key);
     if (!view) {
       const source = this.resolve(annotationId);
@@ -94,7 +103,14 @@ export class ExplanationService {
   ): Promise<{ model: ReidModel; entry: CacheEntry }> {
     const model = await this.model();
     const layer = model.resolveLayer(settings.layer).key;
-    const key = [model.id, layer, a, b, settings.kLines, settings.kColors].join('|');
+    const key = [
+      model.id,
+      layer,
+      this.sourceKey(a),
+      this.sourceKey(b),
+      settings.kLines,
+      settings.kColors,
+    ].join('|');
     let entry = this.cache.get(key);
     if (entry) {
       this.cache.delete(key); // most recently used goes last
@@ -228,7 +244,7 @@ export class ExplanationService {
   /** The model-sized view of an annotation as PNG (what the explanation's coordinates refer to). */
   async viewPng(annotationId: number): Promise<Buffer> {
     const model = await this.model();
-    const key = `${model.id}|${annotationId}`;
+    const key = `${model.id}|${this.sourceKey(annotationId)}`;
     let png = this.viewPngs.get(key);
     if (!png) {
       png = this.view(model, annotationId).then(async (view) => {

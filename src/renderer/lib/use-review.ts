@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Annotation, CandidatePair } from '../../shared/api.ts';
 import { clampIndex, pairKey, restorePosition, savePosition, type PairStatus } from './queue.ts';
 import { storage, useClient } from './use-client.ts';
+import { forgetWindowCache } from './window-cache.ts';
 
 /** Longest queue loaded at once; the reviewer reloads it after working through it. */
 const QUEUE_LIMIT = 2000;
@@ -54,6 +55,7 @@ export function useReview(catalog: string | null): Review {
         for (const annotation of listed) byId.set(annotation.id, annotation);
       }
       if (mine !== generation.current) return;
+      forgetWindowCache(client);
       setQueue(candidates.queue);
       setModel(candidates.model);
       setAnnotations(byId);

@@ -49,6 +49,14 @@ export interface WindowCache {
 
 const caches = new WeakMap<WorkbenchClient, WindowCache>();
 
+/**
+ * Forgets what the window holds: the queue was loaded again, after an import (which may have moved an
+ * annotation's box) or with another model.
+ */
+export function forgetWindowCache(client: WorkbenchClient): void {
+  caches.delete(client);
+}
+
 export function windowCache(client: WorkbenchClient): WindowCache {
   let cache = caches.get(client);
   if (!cache) {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpy } from '../../src/main/arrays/npy.ts';
+import type { Match } from '../../src/main/pairx/matching.ts';
 import { ReidModel, releaseForward, type Explanation } from '../../src/main/pairx/reid-model.ts';
 
 /**
@@ -14,14 +15,8 @@ const SHARED = resolve('../shared/golden');
 const BUNDLED_CASES = ['resnet-narrow-128', 'effnet-tiny-160'];
 const SHARED_CASES = ['resnet-mini-224', 'effnet-b0-256', 'mbv2-imagenet-224'];
 
-interface ManifestMatch {
-  coord0: [number, number];
-  coord1: [number, number];
-  point0: [number, number];
-  point1: [number, number];
-  distance: number;
-  relevance: number;
-}
+/** The reference writes its matches with the fields of ours. */
+type ManifestMatch = Match;
 interface Manifest {
   cosine: number;
   k: number;

@@ -22,17 +22,8 @@ import { compileRelevance, type CompiledRelevance } from '../../src/main/relevan
 // ---------------------------------------------------------------------------------------------------
 // Random numbers
 
-/** mulberry32: a small deterministic RNG. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, shared with the synthetic catalogs. */
+export { seededRandom as rng } from '../fixtures/synthetic-catalog.ts';
 
 /**
  * Random float32 values in [lo, hi) with a share of exact zeros (default 20 %). The default range

@@ -58,16 +58,15 @@ export class ExplanationService {
    * An annotation as the caches know it: its id with its photo and box, so that an import that moves
    * the box (or points it at another file) is not answered from what was computed before.
    */
-  private sourceKey(annotationId: number): string {
-    const source = this.resolve(annotationId);
+  private sourceKey(annotationId: number, source = this.resolve(annotationId)): string {
     return `${annotationId}|${source.path}|${JSON.stringify(source.crop ?? null)}`;
   }
 
   private view(model: ReidModel, annotationId: number): Promise<RgbImage> {
-    const key = `${model.id}|${this.sourceKey(annotationId)}`;
+    const source = this.resolve(annotationId);
+    const key = `${model.id}|${this.sourceKey(annotationId, source)}`;
     let view = this.views.get(key);
     if (!view) {
-      const source = this.resolve(annotationId);
       const spec = model.inputSpec;
       view = modelView(source.path, spec, source.crop).then((data) => ({
         data,

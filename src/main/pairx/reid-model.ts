@@ -307,12 +307,11 @@ export class ReidModel {
 
     // 1. Forward, both images in one batch, with every statistic the relevance passes need.
     const t0 = performance.now();
-    const [stats0, stats1] = await this.forwardStats(layer, image0, image1);
-    const perImage = (i: number) => (i === 0 ? stats0 : stats1);
-    const [fm0, fm1] = [0, 1].map((i) => perImage(i)(layer.tensor));
+    const perImage = await this.forwardStats(layer, image0, image1);
+    const [fm0, fm1] = perImage.map((stats) => stats(layer.tensor));
     const [, channels, h, w] = fm0.dims;
-    const e0 = perImage(0)(embeddingName).data as Float32Array;
-    const e1 = perImage(1)(embeddingName).data as Float32Array;
+    const e0 = perImage[0](embeddingName).data as Float32Array;
+    const e1 = perImage[1](embeddingName).data as Float32Array;
     const t1 = performance.now();
 
     // 2–3. Score, seeds, relevance down to the layer.
@@ -320,7 +319,7 @@ export class ReidModel {
     const relevanceAtLayer = await Promise.all(
       [0, 1].map(async (i) => {
         const feeds: Record<string, NamedArray> = { seed: { data: seeds[i], dims: [1, seeds[i].length] } };
-        for (const stat of layer.toLayer.stats) feeds[stat] = perImage(i)(stat);
+        for (const stat of layer.toLayer.stats) feeds[stat] = perImage[i](stat);
         const out = await layer.toLayer.session.run(feeds);
         return channelSumAbs(out.relevance.data as Float32Array, 1, channels, h * w);
       }),
@@ -359,7 +358,7 @@ export class ReidModel {
         totalMs: performance.now() - started,
       },
       warnings: [],
-      forwardState: { layer, images: [image0, image1], perImage: [stats0, stats1] },
+      forwardState: { layer, images: [image0, image1], perImage },
     };
   }
 

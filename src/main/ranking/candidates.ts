@@ -84,7 +84,7 @@ async function candidatesOfAll(store: CatalogStore, model: ModelRecord, filter: 
   const unit = normaliseRows(vectors, model.dim);
   const found = new Map<number, Candidate[]>();
   let pending = annotationIds.map((_, row) => row);
-  // Its own vector comes back first, hence one more than candidatesOf fetches.
+  // Its own vector comes back among them, hence one more than candidatesOf fetches.
   let fetch = 2 * k + 9;
   while (pending.length > 0) {
     const nearest = await allNearest(unit, model.dim, fetch, pending);

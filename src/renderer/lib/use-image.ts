@@ -12,8 +12,12 @@ function load(url: string): Promise<HTMLImageElement> {
   return image.decode().then(() => image);
 }
 
-/** Loads `url` into the window's cache under `key` ahead of time (the next pair's photos); errors wait for its view. */
-export function preloadImage(cache: WindowCache, key: string, url: string): void {
+/** An image's key in the window's cache: its address within `scope` (see useImage). */
+const imageKey = (scope: string, url: string) => `${scope}|${url}`;
+
+/** Loads `url` into the window's cache ahead of time (the next pair's photos); errors wait for its view. */
+export function preloadImage(cache: WindowCache, url: string, scope: string): void {
+  const key = imageKey(scope, url);
   if (cache.images.has(key)) return;
   load(url).then(
     (image) => cache.images.set(key, image),
@@ -29,7 +33,7 @@ export function preloadImage(cache: WindowCache, key: string, url: string): void
  */
 export function useImage(url: string | null, scope: string, label: string): Omit<ImageState, 'key'> {
   const cache = windowCache(useClient());
-  const key = url === null ? null : `${scope}|${url}`;
+  const key = url === null ? null : imageKey(scope, url);
   const [state, setState] = useState<ImageState>({ key: null, image: null, error: null });
   useEffect(() => {
     if (url === null || key === null) return;

@@ -124,7 +124,7 @@ export function PairView({ review, choice, onChoice, reviewer, onBack }: Props) 
   const upcomingIds = matches && upcomingPair ? [upcomingPair.a, upcomingPair.b] : [];
   useEffect(() => {
     const cache = windowCache(client);
-    for (const id of upcomingIds) preloadImage(cache, `${model}|${viewUrl(id)}`, viewUrl(id));
+    for (const id of upcomingIds) preloadImage(cache, viewUrl(id), model);
   }, [client, model, upcomingIds.join(',')]);
 
   const [overlays, setOverlays] = useState<Record<Overlay, boolean>>({

@@ -5,21 +5,32 @@ import { API_METHODS, type ApiMethod } from '../../src/shared/api.ts';
 import { callApi, workbenchHandlers } from '../../src/main/api-handlers.ts';
 import { Workbench } from '../../src/main/workbench.ts';
 
-/** The photos of the end-to-end catalog: NyalaData (see /work/shared/data/README.md), 4 individuals × 3 flanks. */
-export const NYALA = resolve(process.env.PAIRX_NYALA ?? '../shared/data/nyala-train');
+/**
+ * The photos of the end-to-end catalog come from the repository's demo catalog (resources/demo, NyalaData,
+ * see its CREDITS.md), so that the UI tests run on a user's clone as well: 4 individuals × 3 photos.
+ */
+export const DEMO_PHOTOS = resolve('resources/demo/photos');
 export const SMALL_MODEL = resolve('test/fixtures/golden/resnet-narrow-128/model.onnx');
 
-const PHOTOS: { individual: string; files: string[] }[] = [
-  { individual: '100', files: ['124_leftphoto.jpg', '423_leftphoto.jpg', '530_leftphoto.jpg'] },
-  { individual: '101', files: ['125_leftphoto.jpg', '248_leftphoto.jpg', '702_leftphoto.jpg'] },
-  { individual: '102', files: ['126_leftphoto.jpg', '173_leftphoto.jpg', '245_leftphoto.jpg'] },
-  { individual: '104', files: ['128_leftphoto.jpg', '176_leftphoto.jpg', '309_leftphoto.jpg'] },
-];
+const PHOTOS: { individual: string; files: { file: string; named: boolean }[] }[] = [
+  ['106', '132', '193'],
+  ['123', '159', '274'],
+  ['134', '1000', '194'],
+  ['146', '224', '292'],
+].map(([individual, first, second]) => ({
+  individual,
+  files: [
+    { file: `${first}_leftphoto.jpg`, named: true },
+    { file: `${first}_rightphoto.jpg`, named: true },
+    // Unnamed, beside its own individual's named left flank, as in a catalog being worked through.
+    { file: `${second}_leftphoto.jpg`, named: false },
+  ],
+}));
 
 /**
  * Makes a catalog from real photos through the Workbench API (init, import with a names CSV, embed with
- * a small model). The third photo of each individual is left unnamed, so that the review queue holds
- * pairs of a named and an unnamed annotation, as a real catalog being worked through does.
+ * a small model). One photo of each individual is left unnamed, so that the review queue holds pairs of a
+ * named and an unnamed annotation, as a real catalog being worked through does.
  */
 export async function makeReviewCatalog(
   options: { model?: string } = {},
@@ -28,10 +39,11 @@ export async function makeReviewCatalog(
   const rows = ['image,name,side'];
   for (const { individual, files } of PHOTOS) {
     mkdirSync(join(folder, `nyala-${individual}`), { recursive: true });
-    files.forEach((file, i) => {
-      copyFileSync(join(NYALA, individual, file), join(folder, `nyala-${individual}`, file));
-      rows.push(`nyala-${individual}/${file},${i < 2 ? `nyala-${individual}` : ''},left`);
-    });
+    for (const { file, named } of files) {
+      copyFileSync(join(DEMO_PHOTOS, individual, file), join(folder, `nyala-${individual}`, file));
+      const side = file.includes('_right') ? 'right' : 'left';
+      rows.push(`nyala-${individual}/${file},${named ? `nyala-${individual}` : ''},${side}`);
+    }
   }
   writeFileSync(join(folder, 'names.csv'), `${rows.join('\n')}\n`);
 

@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ELECTRON_SQLITE_BINDING } from '../../src/main/electron-native.ts';
 import { RENDERER_CSP } from '../../src/shared/csp.ts';
-import { makeReviewCatalog, NYALA } from '../e2e/review-catalog.ts';
+import { makeReviewCatalog } from '../e2e/review-catalog.ts';
 
 /**
  * The desktop app's main process as electron-vite builds it (out/main/index.js), run on plain Node with
@@ -63,7 +63,7 @@ function runMain(catalog: string, appPath: string): { report: Report; exitCode: 
   return { report: (JSON.parse(line) as { fakeElectron: Report }).fakeElectron, exitCode: run.status };
 }
 
-describe.skipIf(!existsSync(NYALA))('desktop main process (built, on a stand-in Electron)', () => {
+describe('desktop main process (built, on a stand-in Electron)', () => {
   let catalog: string;
   let checkout: string;
   let report: Report;

@@ -1,13 +1,14 @@
 import { GraphIndex } from '../onnx/graph.ts';
-import { scopeComponents } from '../onnx/scopes.ts';
-import { DataType, attrFloat, describeNode, type IrGraph, type IrModel, type IrNode, type IrTensor } from '../onnx/ir.ts';
+import { DataType, attrFloat, type IrGraph, type IrModel, type IrNode, type IrTensor } from '../onnx/ir.ts';
+import { assignUnits, epsilonPlus, type Composite } from './composite.ts';
+import { isGateOf, POOL_OPS } from './patterns.ts';
 import type { Unit } from './units.ts';
 
 /**
- * Canonisation, as zennit's canonizers do for PyTorch modules: rewrite the graph into a form where one
- * rule per unit applies. Batch norm after a convolution is folded into it (graph rewrite); linear layers
- * exported as MatMul+Add, SiLU (`x·sigmoid(x)`), squeeze-excitation gates, residual sums and an output
- * normalisation are recognised as units of their own.
+ * Canonisation, as zennit's canonizers do for PyTorch modules, is the one place that rewrites the graph
+ * into a form where one rule per unit applies: batch norm after a convolution is folded into it, and
+ * the relevance passes read a copy that keeps the reference's merged batch-norm scale. Which rule
+ * applies to which node is the composite's business (composite.ts).
  */
 
 export interface CanonicalModel {
@@ -21,17 +22,9 @@ export interface CanonicalModel {
   units: Unit[];
   /** The unit producing each tensor. */
   unitByOutput: Map<string, Unit>;
+  /** The composite that made the units; its rules compile them. */
+  composite: Composite;
 }
-
-const PASS_ACTIVATIONS = new Set([
-  'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Clip', 'HardSigmoid', 'HardSwish', 'Gelu', 'Elu', 'Selu', 'Softplus',
-  'PRelu', 'Mish', 'Celu', 'ThresholdedRelu',
-]);
-const STRUCTURE_OPS = new Set([
-  'Flatten', 'Reshape', 'Transpose', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout', 'Concat', 'Split', 'Slice', 'Pad',
-]);
-const POOL_OPS = new Set(['GlobalAveragePool', 'AveragePool', 'ReduceMean']);
-const CONSTANT_ARITHMETIC = new Set(['Mul', 'Div', 'Add', 'Sub']);
 
 /** Folds `BatchNormalization` that directly follows a `Conv` (and is its only consumer) into the conv. */
 export function foldBatchNorm(model: IrModel): { model: IrModel; epsilonByConv: Map<string, number> } {
@@ -138,142 +131,23 @@ function withMergedBatchNormScale(
   return { model: { ...original, graph }, rename, copied: true, shapeAlias };
 }
 
-function isSigmoidOf(index: GraphIndex, gate: string, x: string): boolean {
-  const node = index.producer.get(gate);
-  return !!node && node.opType === 'Sigmoid' && node.inputs[0] === x;
-}
-
-/** True when `gate` is computed from a pooled copy of `x`: the squeeze-excitation pattern. */
-function isGateOf(index: GraphIndex, gate: string, x: string): boolean {
-  const seen = new Set<string>();
-  const stack = [gate];
-  let pooled = false;
-  while (stack.length) {
-    const tensor = stack.pop()!;
-    if (tensor === x) return false; // g depends on x other than through the pooled branch
-    if (seen.has(tensor)) continue;
-    seen.add(tensor);
-    const node = index.producer.get(tensor);
-    if (!node) continue;
-    if ((POOL_OPS.has(node.opType) || node.opType === 'GlobalMaxPool') && node.inputs[0] === x) {
-      pooled = true;
-      continue;
-    }
-    for (const input of index.computedInputs(node)) stack.push(input);
-  }
-  return pooled;
-}
-
-/** True when `norm` is the L2 norm of `x` (ReduceL2, possibly clamped or expanded, as F.normalize exports). */
-function isNormOf(index: GraphIndex, norm: string, x: string): boolean {
-  let node = index.producer.get(norm);
-  for (let hops = 0; node && hops < 4; hops++) {
-    if (node.opType === 'ReduceL2' && node.inputs[0] === x) return true;
-    if (!['Clip', 'Max', 'Expand', 'Add'].includes(node.opType)) return false;
-    node = index.producer.get(index.computedInputs(node)[0]);
-  }
-  return false;
-}
-
-/**
- * True when a PyTorch export shows that the node was a function call inside another module's forward
- * (its scope holds other nodes too, or no scope at all) rather than a module of its own. zennit's rules
- * attach to modules, so the reference treats such calls with the plain gradient. Graphs without scope
- * names (other exporters) count every node as a module.
- */
-function isFunctionalCall(graph: IrGraph, node: IrNode): boolean {
-  const exportName = (n: IrNode) => n.name.replace(/^lrp:/, '');
-  if (!graph.nodes.some((n) => exportName(n).startsWith('/'))) return false;
-  const scope = scopeComponents(exportName(node)).join('/');
-  if (!scope) return true;
-  return graph.nodes.some(
-    (n) => exportName(n) !== exportName(node) && n.opType !== 'Constant' && scopeComponents(exportName(n)).join('/') === scope,
-  );
-}
-
 export interface CanonizeOptions {
   /** ε assumed for batch norms the exporter already folded (PyTorch's default); 0 turns the emulation off. */
   batchNormEpsilon?: number;
+  /** Which rule applies where; zennit's EpsilonPlus with CP-LRP's transformer rules by default. */
+  composite?: Composite;
 }
 
 export function canonize(input: IrModel, options: CanonizeOptions = {}): CanonicalModel {
+  const composite = options.composite ?? epsilonPlus;
   const folded = foldBatchNorm(input);
   const { model, rename, copied, shapeAlias } = withMergedBatchNormScale(input, folded.model, folded.epsilonByConv, options.batchNormEpsilon ?? 1e-5);
   const graph: IrGraph = model.graph;
   const index = new GraphIndex(graph);
-  const units: Unit[] = [];
-  const absorbed = new Set<IrNode>();
-  const originalNodes = new Set(copied ? input.graph.nodes : []);
-
-  for (const node of graph.nodes) {
-    if (originalNodes.has(node)) continue; // the rules apply to the canonised copy only
-    if (absorbed.has(node) || node.opType === 'Constant') continue;
-    const computed = index.computedInputs(node);
-    if (computed.length === 0) continue; // constant subgraphs carry no relevance
-    const output = node.outputs[0];
-    const op = node.opType;
-
-    if (op === 'Conv') {
-      if (!index.isConstant(node.inputs[1])) {
-        units.push({ kind: 'unsupported', node, inputs: computed, outputs: node.outputs, reason: 'its weight is not a constant' });
-        continue;
-      }
-      units.push({ kind: 'conv', node, inputs: [node.inputs[0]], outputs: [output] });
-    } else if (op === 'Gemm') {
-      units.push({ kind: 'linear', node, inputs: [node.inputs[0]], outputs: [output], bias: node.inputs[2] });
-    } else if (op === 'MatMul' && computed.length === 1 && computed[0] === node.inputs[0]) {
-      // MatMul with a constant weight; a following Add of a constant is its bias (nn.Linear's export).
-      const consumers = index.consumers.get(output) ?? [];
-      const add = consumers.length === 1 ? consumers[0] : undefined;
-      const biasInput = add && add.opType === 'Add' ? add.inputs.find((t) => t !== output) : undefined;
-      if (add && biasInput && index.isConstant(biasInput)) {
-        absorbed.add(add);
-        units.push({ kind: 'linear', node, inputs: [node.inputs[0]], outputs: [add.outputs[0]], bias: biasInput, biasNode: add });
-      } else {
-        units.push({ kind: 'linear', node, inputs: [node.inputs[0]], outputs: [output] });
-      }
-    } else if (op === 'Mul' && computed.length === 2) {
-      const [a, b] = node.inputs;
-      if (isSigmoidOf(index, b, a)) units.push({ kind: 'pass', node, inputs: [a], outputs: [output] });
-      else if (isSigmoidOf(index, a, b)) units.push({ kind: 'pass', node, inputs: [b], outputs: [output] });
-      else if (isGateOf(index, b, a)) units.push({ kind: 'gate', node, inputs: [a], outputs: [output] });
-      else if (isGateOf(index, a, b)) units.push({ kind: 'gate', node, inputs: [b], outputs: [output] });
-      else units.push({ kind: 'unsupported', node, inputs: computed, outputs: node.outputs, reason: 'a product of two computed tensors that is neither SiLU nor a squeeze-excitation gate' });
-    } else if (op === 'Div' && computed.length === 2 && isNormOf(index, node.inputs[1], node.inputs[0])) {
-      units.push({ kind: 'pass', node, inputs: [node.inputs[0]], outputs: [output] });
-    } else if (op === 'Add' && computed.length === 2) {
-      units.push({ kind: 'sum', node, inputs: [node.inputs[0], node.inputs[1]], outputs: [output] });
-    } else if (op === 'Mul' && node.name.endsWith('/batch_norm_identity')) {
-      units.push({ kind: 'pass', node, inputs: computed, outputs: [output] }); // BatchNorm: pass
-    } else if (CONSTANT_ARITHMETIC.has(op) && computed.length === 1) {
-      if ((op === 'Div' || op === 'Sub') && computed[0] !== node.inputs[0]) {
-        units.push({ kind: 'unsupported', node, inputs: computed, outputs: node.outputs, reason: 'the computed tensor is the divisor or subtrahend' });
-      } else {
-        units.push({ kind: 'pass', node, inputs: computed, outputs: [output] });
-      }
-    } else if (PASS_ACTIVATIONS.has(op) || op === 'BatchNormalization') {
-      units.push({ kind: 'pass', node, inputs: [node.inputs[0]], outputs: [output] });
-    } else if (op === 'Pow' && index.isConstant(node.inputs[1])) {
-      units.push({ kind: 'pass', node, inputs: [node.inputs[0]], outputs: [output] });
-    } else if (POOL_OPS.has(op)) {
-      const kind = isFunctionalCall(graph, node) ? 'meanGradient' : 'avgpool';
-      units.push({ kind, node, inputs: [node.inputs[0]], outputs: [output] });
-    } else if (op === 'MaxPool' || op === 'GlobalMaxPool') {
-      units.push({ kind: 'maxpool', node, inputs: [node.inputs[0]], outputs: [output] });
-    } else if (STRUCTURE_OPS.has(op)) {
-      const dataInputs = op === 'Concat' ? computed : [node.inputs[0]];
-      units.push({ kind: 'structure', node, inputs: dataInputs, outputs: node.outputs.filter(Boolean) });
-    } else {
-      units.push({ kind: 'unsupported', node, inputs: computed, outputs: node.outputs, reason: 'no LRP rule covers this operator' });
-    }
-  }
-
+  const originalNodes = new Set(copied ? input.graph.nodes : []); // the rules apply to the canonised copy only
+  const units = assignUnits(graph, index, composite, originalNodes);
   const unitByOutput = new Map<string, Unit>();
   for (const unit of units) for (const output of unit.outputs) unitByOutput.set(output, unit);
-  return { model, relevanceName: rename, shapeAlias, index, units, unitByOutput };
-}
-
-export function unitLabel(unit: Unit): string {
-  return describeNode(unit.node);
+  return { model, relevanceName: rename, shapeAlias, index, units, unitByOutput, composite };
 }
 

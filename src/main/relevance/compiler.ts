@@ -1,8 +1,9 @@
 import { GraphBuilder, floatValue } from '../onnx/builder.ts';
 import { DataType, attrFloat, describeNode, type IrModel, type IrNode, type IrValueInfo } from '../onnx/ir.ts';
 import type { CanonicalModel } from './canonize.ts';
-import { epsilonPlus, STABILISER_EPSILON, type Composite } from './composite.ts';
-import type { ForwardEmitter, RelevanceEmitter, RuleContext } from './rules/rule.ts';
+import { STABILISER_EPSILON } from './composite.ts';
+import { ruleRelevance, ruleStats, type RuleStats } from './rules/hook.ts';
+import type { ForwardEmitter, LinearMap, RelevanceEmitter, RuleContext } from './rules/rule.ts';
 import type { Unit } from './units.ts';
 
 /** An operator no rule covers, met on the path relevance has to take. Names the node and operator. */
@@ -45,11 +46,17 @@ export interface CompileOptions {
   /** Forward tensors the caller wants back besides the stats (embedding, feature maps). */
   outputs: string[];
   passes: RelevancePass[];
-  composite?: Composite;
   epsilon?: number;
 }
 
 const RELEVANCE_OPSET = 17;
+
+/** For rules that never reach an operator (Pass): a map whose transpose must not be asked for. */
+const IDENTITY_MAP: LinearMap = {
+  transpose: (unit) => {
+    throw new Error(`${describeNode(unit.node)}: its rule needs the operator's transpose, which no map provides`);
+  },
+};
 
 function nonNegativeAnalysis(cm: CanonicalModel): (tensor: string) => boolean {
   const memo = new Map<string, boolean>();
@@ -120,7 +127,10 @@ function prune(nodes: IrNode[], outputs: string[]): IrNode[] {
 }
 
 export function compileRelevance(cm: CanonicalModel, shapes: Map<string, number[]>, options: CompileOptions): CompiledRelevance {
-  const composite = options.composite ?? epsilonPlus;
+  const ruleOf = (unit: Exclude<Unit, { kind: 'unsupported' }>) => {
+    const entry = cm.composite.rules[unit.kind];
+    return { rule: entry.rule, map: (entry.map ?? IDENTITY_MAP) as LinearMap };
+  };
   const context: RuleContext = {
     index: cm.index,
     shapes: new Map([...shapes, ...[...cm.shapeAlias].flatMap(([copy, original]) => (shapes.has(original) ? [[copy, shapes.get(original)!] as const] : []))]),
@@ -134,14 +144,15 @@ export function compileRelevance(cm: CanonicalModel, shapes: Map<string, number[
     builder: forwardBuilder,
     setShape: (tensor, dims) => context.shapes.set(tensor, dims),
   };
-  const statsByUnit = new Map<Unit, unknown>();
+  const statsByUnit = new Map<Unit, RuleStats>();
   const statsOf = (unit: Exclude<Unit, { kind: 'unsupported' }>) => {
     if (!statsByUnit.has(unit)) {
       const before = forwardBuilder.nodes.length;
-      statsByUnit.set(unit, composite[unit.kind].stats(unit as never, forward));
+      const { rule, map } = ruleOf(unit);
+      statsByUnit.set(unit, ruleStats(rule, map, unit, forward));
       for (const node of forwardBuilder.nodes.slice(before)) if (node.opType === 'Mod') int64Stats.add(node.outputs[0]);
     }
-    return statsByUnit.get(unit);
+    return statsByUnit.get(unit)!;
   };
   const ordered = [...cm.units].sort((a, b) => unitPosition(cm, b) - unitPosition(cm, a));
 
@@ -163,8 +174,9 @@ export function compileRelevance(cm: CanonicalModel, shapes: Map<string, number[
       const reached = unit.outputs.filter((o) => relevance.has(o));
       if (reached.length === 0 || !unit.inputs.some((i) => reachable.has(i))) continue;
       if (unit.kind === 'unsupported') throw new UnsupportedOperatorError(unit.node, unit.reason);
-      const rule = composite[unit.kind];
-      const contributions = rule.relevance(unit as never, relevance.get(unit.outputs[0]) ?? relevance.get(reached[0])!, statsOf(unit) as never, emitter);
+      const { rule, map } = ruleOf(unit);
+      const incoming = relevance.get(unit.outputs[0]) ?? relevance.get(reached[0])!;
+      const contributions = ruleRelevance(rule, map, unit, incoming, statsOf(unit), emitter);
       for (const [input, value] of contributions) {
         if (!reachable.has(input)) continue;
         const previous = relevance.get(input);

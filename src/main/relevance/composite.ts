@@ -1,29 +1,177 @@
-import type { UnitKind } from './units.ts';
-import type { Rule } from './rules/rule.ts';
+import type { GraphIndex } from '../onnx/graph.ts';
+import type { IrGraph, IrNode } from '../onnx/ir.ts';
+import { isFunctionalCall, isGateOf, isNormOf, isSigmoidOf, POOL_OPS } from './patterns.ts';
+import type { Unit, UnitKind } from './units.ts';
+import type { LinearMap, Rule } from './rules/rule.ts';
 import { epsilonRule } from './rules/epsilon.ts';
-import { gateRule, passRule } from './rules/pass.ts';
-import { avgPoolRule, meanGradientRule, sumRule } from './rules/norm.ts';
-import { maxPoolRule, structureRule } from './rules/gradient.ts';
+import { gradientRule } from './rules/gradient.ts';
+import { normRule } from './rules/norm.ts';
+import { passRule } from './rules/pass.ts';
 import { zPlusRule } from './rules/zplus.ts';
+import { convMap } from './operators/conv.ts';
+import { linearMap } from './operators/linear.ts';
+import { maxPoolMap } from './operators/maxpool.ts';
+import { poolMap } from './operators/pool.ts';
+import { structureMap } from './operators/structure.ts';
+import { sumMap } from './operators/sum.ts';
 
 /**
- * zennit's `EpsilonPlus` composite with the ResNet/EfficientNet canonizers: z⁺ for convolutions, ε for
- * linear layers, norm for residual sums and average pooling, pass for activations, signal-only for
- * squeeze-excitation gates, gradient for max pooling and structure.
+ * A composite (zennit's term) is the one place that decides which rule applies to which node: an
+ * ordered list of matchers, each turning a node (or a pattern around it) into a unit of some kind, and
+ * per kind the rule and the operator's linear map it configures. The first matcher that answers wins.
  */
-export type Composite = { [K in Exclude<UnitKind, 'unsupported'>]: Rule<K, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+export interface MatchContext {
+  index: GraphIndex;
+  graph: IrGraph;
+  /** The node's inputs computed at run time (constants excluded). */
+  computed: string[];
+  /** Marks a node as part of this unit (a bias Add after its MatMul), so it is no unit of its own. */
+  absorb(node: IrNode): void;
+}
 
-export const epsilonPlus: Composite = {
-  conv: zPlusRule,
-  linear: epsilonRule,
-  pass: passRule,
-  gate: gateRule,
-  sum: sumRule,
-  avgpool: avgPoolRule,
-  meanGradient: meanGradientRule,
-  maxpool: maxPoolRule,
-  structure: structureRule,
-};
+export type Matcher = (node: IrNode, ctx: MatchContext) => Unit | undefined;
+
+export interface Composite {
+  name: string;
+  matchers: Matcher[];
+  rules: { [K in Exclude<UnitKind, 'unsupported'>]: { rule: Rule; map?: LinearMap<Extract<Unit, { kind: K }>> } };
+}
 
 /** zennit's default stabiliser ε. */
 export const STABILISER_EPSILON = 1e-6;
+
+const PASS_ACTIVATIONS = new Set([
+  'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Clip', 'HardSigmoid', 'HardSwish', 'Gelu', 'Elu', 'Selu', 'Softplus',
+  'PRelu', 'Mish', 'Celu', 'ThresholdedRelu', 'BatchNormalization',
+]);
+const STRUCTURE_OPS = new Set([
+  'Flatten', 'Reshape', 'Transpose', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout', 'Concat', 'Split', 'Slice', 'Pad',
+]);
+const CONSTANT_ARITHMETIC = new Set(['Mul', 'Div', 'Add', 'Sub']);
+
+const unsupported = (node: IrNode, ctx: MatchContext, reason: string): Unit => ({
+  kind: 'unsupported', node, inputs: ctx.computed, outputs: node.outputs, reason,
+});
+const single = (kind: 'pass' | 'gate' | 'avgpool' | 'meanGradient' | 'maxpool', node: IrNode, input = node.inputs[0]): Unit => ({
+  kind, node, inputs: [input], outputs: [node.outputs[0]],
+});
+
+const conv: Matcher = (node, ctx) => {
+  if (node.opType !== 'Conv') return undefined;
+  if (!ctx.index.isConstant(node.inputs[1])) return unsupported(node, ctx, 'its weight is not a constant');
+  return { kind: 'conv', node, inputs: [node.inputs[0]], outputs: [node.outputs[0]] };
+};
+
+const gemm: Matcher = (node) =>
+  node.opType === 'Gemm' ? { kind: 'linear', node, inputs: [node.inputs[0]], outputs: [node.outputs[0]], bias: node.inputs[2] } : undefined;
+
+/** MatMul with a constant weight; a following Add of a constant is its bias (nn.Linear's export). */
+const matMulLinear: Matcher = (node, ctx) => {
+  if (node.opType !== 'MatMul' || ctx.computed.length !== 1 || ctx.computed[0] !== node.inputs[0]) return undefined;
+  const output = node.outputs[0];
+  const consumers = ctx.index.consumers.get(output) ?? [];
+  const add = consumers.length === 1 ? consumers[0] : undefined;
+  const biasInput = add && add.opType === 'Add' ? add.inputs.find((t) => t !== output) : undefined;
+  if (add && biasInput && ctx.index.isConstant(biasInput)) {
+    ctx.absorb(add);
+    return { kind: 'linear', node, inputs: [node.inputs[0]], outputs: [add.outputs[0]], bias: biasInput, biasNode: add };
+  }
+  return { kind: 'linear', node, inputs: [node.inputs[0]], outputs: [output] };
+};
+
+/** x·sigmoid(x) (SiLU) is one activation; x·g with g pooled from x a squeeze-excitation gate. */
+const product: Matcher = (node, ctx) => {
+  if (node.opType !== 'Mul' || ctx.computed.length !== 2) return undefined;
+  const [a, b] = node.inputs;
+  if (isSigmoidOf(ctx.index, b, a)) return single('pass', node, a);
+  if (isSigmoidOf(ctx.index, a, b)) return single('pass', node, b);
+  if (isGateOf(ctx.index, b, a)) return single('gate', node, a);
+  if (isGateOf(ctx.index, a, b)) return single('gate', node, b);
+  return unsupported(node, ctx, 'a product of two computed tensors that is neither SiLU nor a squeeze-excitation gate');
+};
+
+const outputNormalisation: Matcher = (node, ctx) =>
+  node.opType === 'Div' && ctx.computed.length === 2 && isNormOf(ctx.index, node.inputs[1], node.inputs[0])
+    ? single('pass', node)
+    : undefined;
+
+const residualSum: Matcher = (node, ctx) =>
+  node.opType === 'Add' && ctx.computed.length === 2
+    ? { kind: 'sum', node, inputs: [node.inputs[0], node.inputs[1]], outputs: [node.outputs[0]] }
+    : undefined;
+
+/** The batch-norm scale canonisation leaves after a folded convolution (see canonize.ts): pass, as BatchNorm. */
+const mergedBatchNorm: Matcher = (node, ctx) =>
+  node.opType === 'Mul' && node.name.endsWith('/batch_norm_identity') ? { kind: 'pass', node, inputs: ctx.computed, outputs: [node.outputs[0]] } : undefined;
+
+const constantArithmetic: Matcher = (node, ctx) => {
+  if (!CONSTANT_ARITHMETIC.has(node.opType) || ctx.computed.length !== 1) return undefined;
+  if ((node.opType === 'Div' || node.opType === 'Sub') && ctx.computed[0] !== node.inputs[0]) {
+    return unsupported(node, ctx, 'the computed tensor is the divisor or subtrahend');
+  }
+  return { kind: 'pass', node, inputs: ctx.computed, outputs: [node.outputs[0]] };
+};
+
+const activation: Matcher = (node, ctx) => {
+  if (PASS_ACTIVATIONS.has(node.opType)) return single('pass', node);
+  if (node.opType === 'Pow' && ctx.index.isConstant(node.inputs[1])) return single('pass', node);
+  return undefined;
+};
+
+/** zennit's rules attach to modules: a pooling called as a function inside another module gets the gradient. */
+const pooling: Matcher = (node, ctx) => {
+  if (POOL_OPS.has(node.opType)) return single(isFunctionalCall(ctx.graph, node) ? 'meanGradient' : 'avgpool', node);
+  if (node.opType === 'MaxPool' || node.opType === 'GlobalMaxPool') return single('maxpool', node);
+  return undefined;
+};
+
+const structure: Matcher = (node, ctx) =>
+  STRUCTURE_OPS.has(node.opType)
+    ? { kind: 'structure', node, inputs: node.opType === 'Concat' ? ctx.computed : [node.inputs[0]], outputs: node.outputs.filter(Boolean) }
+    : undefined;
+
+const anythingElse: Matcher = (node, ctx) => unsupported(node, ctx, 'no LRP rule covers this operator');
+
+/**
+ * zennit's `EpsilonPlus` with the ResNet/EfficientNet canonizers' marks: z⁺ for convolutions, ε for
+ * linear layers, norm for residual sums and average pooling, pass for activations, signal-only for
+ * squeeze-excitation gates, gradient for max pooling and structure.
+ */
+export const epsilonPlus: Composite = {
+  name: 'EpsilonPlus',
+  matchers: [
+    conv, gemm, matMulLinear, product, outputNormalisation, residualSum, mergedBatchNorm, constantArithmetic,
+    activation, pooling, structure, anythingElse,
+  ],
+  rules: {
+    conv: { rule: zPlusRule, map: convMap },
+    linear: { rule: epsilonRule, map: linearMap },
+    pass: { rule: passRule },
+    gate: { rule: passRule },
+    sum: { rule: normRule, map: sumMap },
+    avgpool: { rule: normRule, map: poolMap },
+    meanGradient: { rule: gradientRule, map: poolMap },
+    maxpool: { rule: gradientRule, map: maxPoolMap },
+    structure: { rule: gradientRule, map: structureMap },
+  },
+};
+
+/** Units of a graph under a composite: every node with a computed input, in graph order. */
+export function assignUnits(graph: IrGraph, index: GraphIndex, composite: Composite, skip: Set<IrNode>): Unit[] {
+  const units: Unit[] = [];
+  const absorbed = new Set<IrNode>();
+  for (const node of graph.nodes) {
+    if (skip.has(node) || absorbed.has(node) || node.opType === 'Constant') continue;
+    const computed = index.computedInputs(node);
+    if (computed.length === 0) continue; // constant subgraphs carry no relevance
+    const ctx: MatchContext = { index, graph, computed, absorb: (n) => absorbed.add(n) };
+    for (const matcher of composite.matchers) {
+      const unit = matcher(node, ctx);
+      if (unit) {
+        units.push(unit);
+        break;
+      }
+    }
+  }
+  return units;
+}

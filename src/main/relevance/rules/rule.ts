@@ -1,6 +1,6 @@
 import type { GraphBuilder } from '../../onnx/builder.ts';
 import type { GraphIndex } from '../../onnx/graph.ts';
-import type { Unit, UnitKind } from '../units.ts';
+import type { Unit } from '../units.ts';
 
 /** What a rule sees while it emits nodes (see compiler.ts). */
 export interface RuleContext {
@@ -28,18 +28,50 @@ export interface RelevanceEmitter extends RuleContext {
   relevanceOf(tensor: string): string | undefined;
 }
 
+/** A unit's constant parameters, as the parameter modifiers see them. */
+export interface Parameters {
+  weight?: { dims: number[]; data: Float32Array };
+  bias?: Float32Array;
+}
+
 /**
- * A rule in zennit's sense: how relevance passes one unit. `stats` computes, once per image, what the
- * relevance step needs from the forward pass (denominators, positive and negative inputs); `relevance`
- * maps the relevance at the unit's output to relevance at each of its inputs (null: none flows there).
+ * The linear map a unit computes once the rules' forward-side quantities (σ of a layer norm, attention
+ * weights, pooling indices) are held at their forward values: what the generic rule needs from an
+ * operator. `transpose` is its vector-Jacobian product, the gradient of zennit's hooks.
  */
-export interface Rule<K extends UnitKind = UnitKind, S = unknown> {
+export interface LinearMap<U extends Unit = Unit, S = unknown> {
+  /** Constant parameters of the unit, for the rules' parameter modifiers (weight, bias). */
+  parameters?(unit: U, ctx: RuleContext): Parameters;
+  /** The operator applied to `input` with `parameters`: a forward branch of a modified rule. */
+  apply?(unit: U, input: string, parameters: Parameters, forward: ForwardEmitter): string;
+  /** Forward statistics the transpose reads (max-pooling indices, σ, attention weights). */
+  stats?(unit: U, forward: ForwardEmitter): S;
+  /** The transpose applied to `incoming` (shaped like the unit's output), per computed input of the unit. */
+  transpose(unit: U, incoming: string, parameters: Parameters, stats: S, backward: RelevanceEmitter): Map<string, string>;
+}
+
+/** zennit's input modifiers: the input as it is, or its positive or negative part. */
+export type InputModifier = 'identity' | 'positive' | 'negative';
+
+/** One forward branch of a rule: z = Σ over branches of the operator on modified inputs and parameters. */
+export interface Branch {
+  input: InputModifier;
+  parameters: (p: Parameters) => Parameters;
+}
+
+/**
+ * A rule in zennit's sense, as configuration of one generic mechanism (rules/hook.ts, zennit's
+ * `BasicHook`): relevance R at the output becomes, at each input,
+ * `reduce(x_k, transpose_k(normalise(R, z)))` summed over the branches k.
+ */
+export interface Rule {
   name: string;
-  stats(unit: Extract<Unit, { kind: K }>, forward: ForwardEmitter): S;
-  relevance(
-    unit: Extract<Unit, { kind: K }>,
-    relevance: string,
-    stats: S,
-    backward: RelevanceEmitter,
-  ): Map<string, string>;
+  /** Input and parameter modifiers; absent: one branch with the unit as it is (z is its own output). */
+  branches?: Branch[];
+  /** `stabilised`: R/stab(z) (the ε, z⁺ and norm rules); `none`: R as it is. */
+  normaliser: 'stabilised' | 'none';
+  /** `inputTimesGradient`: x_k·g_k; `gradient`: g_k. */
+  reducer: 'inputTimesGradient' | 'gradient';
+  /** `operator`: the transpose of the unit's linear map; `identity`: relevance passes on unchanged (zennit `Pass`). */
+  backward: 'operator' | 'identity';
 }

@@ -1,0 +1,75 @@
+import type { Unit } from '../units.ts';
+import type { ForwardEmitter, LinearMap, Parameters, RelevanceEmitter, Rule } from './rule.ts';
+
+/**
+ * The one mechanism every rule configures (zennit's `BasicHook`): forward branches on modified inputs
+ * and parameters give z; the incoming relevance is normalised (R/stab(z)) or not; the operator's
+ * transpose maps it back per branch; the reducer multiplies by the branch's input or not; the branches
+ * sum. `Pass` (backward `identity`) skips the operator altogether.
+ */
+export interface RuleStats {
+  /** Per branch: the (modified) forward tensor standing for each of the unit's inputs, and its parameters. */
+  branches: { inputs: string[]; parameters: Parameters }[];
+  denominator?: string;
+  operator: unknown;
+}
+
+/** The forward side, run once per image: modified inputs, z and its stabilised form, the operator's stats. */
+export function ruleStats(rule: Rule, map: LinearMap, unit: Unit, f: ForwardEmitter): RuleStats {
+  if (rule.backward === 'identity') return { branches: [], operator: undefined };
+  const operator = map.stats?.(unit, f);
+  const parameters = map.parameters?.(unit, f) ?? {};
+  const stabilised = (z: string) => {
+    const denominator = f.builder.stabilise(z, f.epsilon);
+    f.setShape(denominator, f.shapes.get(unit.outputs[0])!);
+    return denominator;
+  };
+  if (!rule.branches) {
+    const denominator = rule.normaliser === 'stabilised' ? stabilised(unit.outputs[0]) : undefined;
+    return { branches: [{ inputs: unit.inputs, parameters }], denominator, operator };
+  }
+  if (!map.apply || unit.inputs.length !== 1) {
+    throw new Error(`rule ${rule.name} modifies inputs, which ${unit.node.opType} units do not support`);
+  }
+  const x = unit.inputs[0];
+  const nonNegative = f.nonNegative(x);
+  const b = f.builder;
+  const branches: RuleStats['branches'] = [];
+  let z: string | undefined;
+  for (const branch of rule.branches) {
+    if (branch.input === 'negative' && nonNegative) continue; // x⁻ = 0: the branch adds nothing
+    let input = x;
+    if (branch.input === 'positive' && !nonNegative) input = b.op('Relu', [x]);
+    if (branch.input === 'negative') input = b.op('Min', [x, b.scalar(0)]);
+    f.setShape(input, f.shapes.get(x)!);
+    const branchParameters = branch.parameters(parameters);
+    const out = map.apply(unit, input, branchParameters, f);
+    z = z ? b.op('Add', [z, out]) : out;
+    branches.push({ inputs: [input], parameters: branchParameters });
+  }
+  return { branches, denominator: rule.normaliser === 'stabilised' ? stabilised(z!) : undefined, operator };
+}
+
+/** The relevance side, batched over seeds: relevance at the unit's output → relevance at its inputs. */
+export function ruleRelevance(
+  rule: Rule,
+  map: LinearMap,
+  unit: Unit,
+  relevance: string,
+  stats: RuleStats,
+  r: RelevanceEmitter,
+): Map<string, string> {
+  if (rule.backward === 'identity') return new Map([[unit.inputs[0], relevance]]);
+  const b = r.builder;
+  const normalised = stats.denominator ? b.op('Div', [relevance, r.stat(stats.denominator)]) : relevance;
+  const result = new Map<string, string>();
+  for (const branch of stats.branches) {
+    for (const [input, gradient] of map.transpose(unit, normalised, branch.parameters, stats.operator, r)) {
+      const position = unit.inputs.indexOf(input);
+      const forwardInput = position >= 0 ? branch.inputs[position] : input;
+      const contribution = rule.reducer === 'inputTimesGradient' ? b.op('Mul', [r.stat(forwardInput), gradient]) : gradient;
+      result.set(input, result.has(input) ? b.op('Add', [result.get(input)!, contribution]) : contribution);
+    }
+  }
+  return result;
+}

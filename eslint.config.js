@@ -1,6 +1,47 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The main side's directions (docs/ARCHITECTURE.md): each folder lists the folders it must not import.
+ * The algorithm knows no store, the store computes no explanation, the runtime adapter knows no
+ * algorithm, and only src/main/onnx/session.ts imports onnxruntime itself.
+ */
+const FRONTS = ['host', 'server', 'cli'];
+const MAIN_DIRECTIONS = {
+  onnx: ['relevance', 'pairx', 'models', 'catalog', 'ranking', 'render', 'jobs', 'imaging', ...FRONTS],
+  relevance: ['pairx', 'models', 'catalog', 'ranking', 'render', 'jobs', 'imaging', ...FRONTS],
+  imaging: ['onnx', 'relevance', 'pairx', 'models', 'catalog', 'ranking', 'render', 'jobs', ...FRONTS],
+  jobs: ['onnx', 'relevance', 'pairx', 'models', 'catalog', 'ranking', 'render', 'imaging', ...FRONTS],
+  models: ['relevance', 'pairx', 'ranking', 'render', 'jobs', ...FRONTS],
+  pairx: ['catalog', 'ranking', 'jobs', ...FRONTS],
+  render: ['onnx', 'relevance', 'models', 'catalog', 'ranking', 'jobs', ...FRONTS],
+  catalog: ['onnx', 'relevance', 'pairx', 'models', 'ranking', 'render', ...FRONTS],
+  ranking: ['relevance', 'pairx', 'models', 'render', 'jobs', ...FRONTS],
+};
+const RUNTIME = { name: 'onnxruntime-node', message: 'only src/main/onnx/session.ts talks to onnxruntime' };
+const mainDirections = Object.entries(MAIN_DIRECTIONS).map(([folder, forbidden]) => ({
+  files: [`src/main/${folder}/**`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        paths: folder === 'onnx' ? [] : [RUNTIME],
+        patterns: [
+          ...forbidden.map((name) => ({
+            group: [`**/${name}/**`],
+            message: `src/main/${folder} may not import from src/main/${name}`,
+          })),
+          { group: ['**/workbench.ts', '**/api-handlers.ts'], message: 'only the fronts call the service' },
+          // render/ reads the explanation as plain data, never the algorithm that makes it.
+          ...(folder === 'render'
+            ? [{ group: ['**/pairx/*', '!**/pairx/explanation.ts'], message: 'render/ reads pairx/explanation.ts only' }]
+            : []),
+        ],
+      },
+    ],
+  },
+}));
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'out/**', 'dist/**', 'scratch/**', 'test-artifacts/**', 'resources/**', 'tools/**'] },
   js.configs.recommended,
@@ -11,6 +52,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/ban-ts-comment': 'error',
     },
+  },
+  ...mainDirections,
+  {
+    files: ['src/main/*.ts', ...FRONTS.map((front) => `src/main/${front}/**`)],
+    rules: { 'no-restricted-imports': ['error', { paths: [RUNTIME] }] },
   },
   {
     // The folder says the runtime: the renderer and the shared contract never reach into the main process.

@@ -6,7 +6,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readNpy } from '../src/main/arrays/npy.ts';
-import { ReidModel, type Explanation } from '../src/main/pairx/reid-model.ts';
+import { ReidModel } from '../src/main/models/reid-model.ts';
+import type { Explanation } from '../src/main/pairx/explanation.ts';
+import { PairExplainer } from '../src/main/pairx/pair-explainer.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const folders = [resolve('test/fixtures/golden'), resolve('../shared/golden')].filter(existsSync);
@@ -27,7 +29,9 @@ const round = (v: number) => Math.round(v * 10) / 10;
 for (const [name, dir] of cases) {
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
   const layer = Object.keys(manifest.layers).at(-1)!;
-  const model = await ReidModel.load(join(dir, 'model.onnx'), { provider: (process.env.BENCH_PROVIDER as 'cpu') ?? 'cpu' });
+  const model = new PairExplainer(
+    await ReidModel.load(join(dir, 'model.onnx'), { provider: (process.env.BENCH_PROVIDER as 'cpu') ?? 'cpu' }),
+  );
   const [a, b] = [(await readNpy(join(dir, 'image0.npy'))).data, (await readNpy(join(dir, 'image1.npy'))).data];
   const compileStart = performance.now();
   await model.explain(a, b, { layer, kColors: 10 }); // compiles graphs and warms the sessions

@@ -18,12 +18,15 @@ import { CandidatesArgs, ExplainArgs } from '../shared/api.ts';
 import { ExplainSettings, type PairMatchesPayload, type PairPixelsPayload } from '../shared/explanation.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { defaultModelPath } from './models/default-model.ts';
+import { modelEmbedder } from './models/model-embedder.ts';
 import { ModelRegistry } from './models/model-registry.ts';
+import type { ProviderChoice } from './onnx/session.ts';
 import { ExplanationService, type AnnotationSource } from './pairx/explanation-service.ts';
+import { explainerFor } from './pairx/pair-explainer.ts';
 import { decide, listIndividuals, renameIndividual, undo } from './catalog/decisions.ts';
 import { embedAnnotations } from './catalog/embed.ts';
-import type { Embedder, EmbedderFactory } from './catalog/embedder.ts';
-import { createEngineEmbedder } from './catalog/embedding-engine.ts';
+import type { Embedder, EmbedderFactory, EmbedderRequest } from './catalog/embedder.ts';
 import { CatalogError, NotFoundError } from './catalog/errors.ts';
 import { exportCatalog } from './catalog/export.ts';
 import { importFolder, type ImportOptions } from './catalog/import.ts';
@@ -33,7 +36,7 @@ import type { JobControls } from './jobs/tracked-job.ts';
 import { findCandidates, type CandidatesResult } from './ranking/candidates.ts';
 
 export interface WorkbenchOptions {
-  /** Where `embed` gets an embedder when none is passed; defaults to the installed engine. */
+  /** Where `embed` gets an embedder when none is passed; defaults to the model registry's models. */
   embedderFactory?: EmbedderFactory;
   /** Open without write access (a second reader next to a running job). */
   readonly?: boolean;
@@ -58,24 +61,24 @@ export class Workbench {
 
   private constructor(
     readonly store: CatalogStore,
-    private readonly embedderFactory: EmbedderFactory,
+    private readonly embedderFactory?: EmbedderFactory,
   ) {
     this.models = new ModelRegistry(store.settings);
     this.explanations = new ExplanationService(
-      () => this.models.active(),
+      async () => explainerFor(await this.models.active()),
       (id) => this.annotationSource(id),
     );
   }
 
   /** Makes `folder` a catalog (creating `<folder>/.pairx/catalog.sqlite`) and opens it. */
   static init(folder: string, options: WorkbenchOptions = {}): Workbench {
-    return new Workbench(CatalogStore.init(folder), options.embedderFactory ?? createEngineEmbedder);
+    return new Workbench(CatalogStore.init(folder), options.embedderFactory);
   }
 
   static open(folder: string, options: WorkbenchOptions = {}): Workbench {
     return new Workbench(
       CatalogStore.open(folder, { readonly: options.readonly }),
-      options.embedderFactory ?? createEngineEmbedder,
+      options.embedderFactory,
     );
   }
 
@@ -136,7 +139,7 @@ export class Workbench {
       await this.models.select((await this.models.add(request.model)).path);
     const embedder =
       request.embedder ??
-      (await this.embedderFactory({
+      (await this.embedderFor({
         model: request.model ?? this.activeModelPath(),
         provider: request.provider ?? this.models.provider,
       }));
@@ -197,6 +200,13 @@ export class Workbench {
 
   exportCatalog(outDir?: string): ExportResult {
     return exportCatalog(this.store, outDir);
+  }
+
+  /** The registry's own load, so that embedding and explaining share one parse, shape probe and session. */
+  private async embedderFor(request: EmbedderRequest): Promise<Embedder> {
+    if (this.embedderFactory) return this.embedderFactory(request);
+    const path = request.model ?? defaultModelPath(); // says that no default model is installed
+    return modelEmbedder(await this.models.load(path, request.provider as ProviderChoice | undefined));
   }
 
   private activeModelPath(): string | undefined {

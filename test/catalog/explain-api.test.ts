@@ -1,8 +1,9 @@
 import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { callApi, workbenchHandlers } from '../../src/main/api-handlers.ts';
+import { ReidModel } from '../../src/main/models/reid-model.ts';
 import { Workbench } from '../../src/main/workbench.ts';
 
 const MODEL = resolve('test/fixtures/golden/resnet-narrow-128/model.onnx');
@@ -11,6 +12,7 @@ describe('explanations through the workbench API', () => {
   let folder: string;
   let workbench: Workbench;
   let handlers: ReturnType<typeof workbenchHandlers>;
+  const loads = vi.spyOn(ReidModel, 'load');
   beforeAll(async () => {
     folder = mkdtempSync(join(tmpdir(), 'pairx-explain-'));
     cpSync(resolve('test/fixtures/photos'), join(folder, 'photos'), { recursive: true });
@@ -21,7 +23,19 @@ describe('explanations through the workbench API', () => {
     await workbench.importFolder(folder);
     await workbench.embed({});
   });
-  afterAll(() => workbench?.close());
+  afterAll(() => {
+    loads.mockRestore();
+    workbench?.close();
+  });
+
+  it('loads the model once for adding, embedding and explaining it', async () => {
+    const { queue } = await workbench.candidates({ k: 3, excludeSameName: false, sameSide: false });
+    await callApi(handlers, 'pairs.explain', { a: queue[0].a, b: queue[0].b });
+    // models.select looks through every known model (the bundled default too), each loaded once.
+    const paths = loads.mock.calls.map(([path]) => resolve(path));
+    expect(paths.filter((path) => path === MODEL)).toHaveLength(1);
+    expect(new Set(paths).size).toBe(paths.length);
+  });
 
   it('lists and selects models, lists layers, keeps settings', async () => {
     const models = await callApi(handlers, 'models.list', {});

@@ -2,8 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpy } from '../../src/main/arrays/npy.ts';
-import type { Match } from '../../src/main/pairx/matching.ts';
-import { ReidModel, releaseForward, type Explanation } from '../../src/main/pairx/reid-model.ts';
+import type { Match } from '../../src/main/pairx/explanation.ts';
+import type { Explanation } from '../../src/main/pairx/explanation.ts';
+import { ReidModel } from '../../src/main/models/reid-model.ts';
+import { PairExplainer, releaseForward } from '../../src/main/pairx/pair-explainer.ts';
 
 /**
  * Every case of the reference implementation's golden outputs, reproduced within the tolerances of
@@ -42,10 +44,10 @@ const matchKey = (m: { coord0: number[]; coord1: number[] }) => `${m.coord0}|${m
 function describeCase(name: string, dir: string, options: { released?: boolean } = {}) {
   describe(name, () => {
     const manifest: Manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
-    let model: ReidModel;
+    let model: PairExplainer;
     let inputs: [Float32Array, Float32Array];
     beforeAll(async () => {
-      model = await ReidModel.load(join(dir, 'model.onnx'), { provider: 'cpu' });
+      model = new PairExplainer(await ReidModel.load(join(dir, 'model.onnx'), { provider: 'cpu' }));
       inputs = [(await readNpy(join(dir, 'image0.npy'))).data, (await readNpy(join(dir, 'image1.npy'))).data];
     });
     afterAll(() => model?.release());

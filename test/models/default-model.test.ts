@@ -3,16 +3,19 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preprocess } from '../../src/main/imaging/preprocess.ts';
 import { defaultModelPath } from '../../src/main/models/default-model.ts';
-import { ReidModel } from '../../src/main/pairx/reid-model.ts';
+import { ReidModel } from '../../src/main/models/reid-model.ts';
+import { PairExplainer } from '../../src/main/pairx/pair-explainer.ts';
 
 const PHOTOS = resolve('test/fixtures/photos');
 
 describe('the bundled default model', () => {
   let model: ReidModel;
+  let explainer: PairExplainer;
   beforeAll(async () => {
     model = await ReidModel.load(defaultModelPath(), { provider: 'cpu' });
+    explainer = new PairExplainer(model);
   });
-  afterAll(() => model?.release());
+  afterAll(() => explainer?.release());
 
   it('has a card with its source, metrics and held-out individuals', () => {
     expect(existsSync(join(defaultModelPath(), 'card.json'))).toBe(true);
@@ -32,7 +35,7 @@ describe('the bundled default model', () => {
     expect(model.card.defaultLayer).toBeDefined();
     expect(model.resolveLayer().key).toBe(model.card.defaultLayer);
     for (const layer of [model.card.defaultLayer!, ...(model.card.layers ?? [])]) {
-      await expect(model.compileLayer(layer)).resolves.toBeDefined();
+      await expect(explainer.compileLayer(layer)).resolves.toBeDefined();
     }
   });
 
@@ -40,7 +43,7 @@ describe('the bundled default model', () => {
     const [a, b] = await Promise.all(
       ['nyala-100-left-a.jpg', 'nyala-100-left-b.jpg'].map((f) => preprocess(join(PHOTOS, f), model.inputSpec)),
     );
-    const explanation = await model.explain(a, b);
+    const explanation = await explainer.explain(a, b);
     expect(explanation.layer.key).toBe(model.card.defaultLayer);
     expect(explanation.matches.length).toBeGreaterThan(explanation.kColors - 1);
     expect(explanation.pixelMaps[0].length).toBe(explanation.kColors * model.card.input.width * model.card.input.height);

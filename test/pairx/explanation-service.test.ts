@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Crop } from '../../src/main/imaging/preprocess.ts';
 import { ExplanationService } from '../../src/main/pairx/explanation-service.ts';
-import type { ReidModel } from '../../src/main/pairx/reid-model.ts';
+import type { PairExplainer } from '../../src/main/pairx/pair-explainer.ts';
 
 const PHOTO = resolve('test/fixtures/photos/nyala-100-left-a.jpg');
 
@@ -39,7 +39,7 @@ function fakeModel() {
       };
     },
   };
-  return { model: model as unknown as ReidModel, started, finish: (key: string) => pending.get(key)?.() };
+  return { model: model as unknown as PairExplainer, started, finish: (key: string) => pending.get(key)?.() };
 }
 
 describe('explanation service', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mutualNearestNeighbours } from '../../src/main/pairx/matching.ts';
-import { cosineSeeds } from '../../src/main/pairx/reid-model.ts';
+import { cosineSeeds } from '../../src/main/pairx/pair-explainer.ts';
 
 describe('mutual nearest neighbours', () => {
   it('keeps only pairs that are each other’s nearest, sorted by relevance with ties stable', () => {

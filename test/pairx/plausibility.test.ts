@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Match } from '../../src/main/pairx/matching.ts';
+import type { Match } from '../../src/main/pairx/explanation.ts';
 import { fitHomography, measurePlausibility, project } from '../../src/main/pairx/plausibility.ts';
 
 const match = (p0: [number, number], p1: [number, number]): Match => ({

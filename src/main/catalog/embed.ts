@@ -45,7 +45,7 @@ export async function embedAnnotations(store: CatalogStore, options: EmbedOption
     return registered;
   });
 
-  return trackJob(store, 'embed', { model: model.identity, batchSize }, options, async (report) => {
+  return trackJob(store.jobs, 'embed', { model: model.identity, batchSize }, options, async (report) => {
     const summary: EmbedSummary = {
       model: model.identity,
       dim: model.dim,

@@ -1,6 +1,6 @@
 /**
  * What the catalog needs from a re-ID model: one vector per annotation. The onnxruntime-backed
- * implementation lives with the engine (src/main/pairx/embedder.ts); tests use a small fake.
+ * implementation lives with the models (src/main/models/model-embedder.ts); tests use a small fake.
  */
 export interface EmbedItem {
   /** Absolute path of the photo. */

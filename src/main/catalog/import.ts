@@ -6,6 +6,7 @@ import type { ImportSummary, Issue } from '../../shared/api.ts';
 import { readCaptureFacts } from '../imaging/capture-facts.ts';
 import { openImage } from '../imaging/preprocess.ts';
 import { removeAbandonedThumbnails, writeThumbnail } from '../imaging/thumbnail.ts';
+import { processAlive } from '../jobs/process-alive.ts';
 import { prepareInOrder, trackJob, type JobControls, type ProgressListener } from '../jobs/tracked-job.ts';
 import { applyCsvAnnotations } from './apply-csv.ts';
 import { readAnnotationsCsv, type CsvAnnotations } from './annotations-csv.ts';
@@ -79,7 +80,7 @@ export async function importFolder(store: CatalogStore, folder: string = store.r
   const csv = options.annotationsCsv ? readAnnotationsCsv(resolve(options.annotationsCsv), root, absoluteFolder) : null;
 
   const params = { folder: folderPath, annotationsCsv: options.annotationsCsv ?? null };
-  return trackJob(store, 'import', params, options, (report) => runImport(store, absoluteFolder, folderPath, csv, options, report));
+  return trackJob(store.jobs, 'import', params, options, (report) => runImport(store, absoluteFolder, folderPath, csv, options, report));
 }
 
 async function runImport(
@@ -108,7 +109,7 @@ async function runImport(
   const thumbs = thumbsDir(store.root);
 
   report({ phase: 'scan', done: 0, total: null });
-  await removeAbandonedThumbnails(thumbs);
+  await removeAbandonedThumbnails(thumbs, processAlive);
   let files: ScannedFile[];
   try {
     files = await scanPhotos(store.root, absoluteFolder, signal);

@@ -6,7 +6,9 @@ import { readNpy, writeNpy } from '../arrays/npy.ts';
 import { modelView, normalise, preprocess } from '../imaging/preprocess.ts';
 import { defaultModelPath } from '../models/default-model.ts';
 import { PROVIDER_CHOICES, type ProviderChoice } from '../onnx/session.ts';
-import { ReidModel, type Explanation } from '../pairx/reid-model.ts';
+import { ReidModel } from '../models/reid-model.ts';
+import type { Explanation } from '../pairx/explanation.ts';
+import { PairExplainer } from '../pairx/pair-explainer.ts';
 import { denormalise, renderExplanationPng, type RgbImage } from '../render/explanation-png.ts';
 
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff']);
@@ -110,8 +112,9 @@ export function registerEngineCommands(program: Command): void {
     .addOption(providerOption())
     .action(async (imageA: string, imageB: string, options) => {
       const model = await loadModel(options);
+      const explainer = new PairExplainer(model);
       const [a, b] = await Promise.all([readInput(imageA, model), readInput(imageB, model)]);
-      const explanation = await model.explain(a.tensor, b.tensor, {
+      const explanation = await explainer.explain(a.tensor, b.tensor, {
         layer: options.layer,
         kLines: options.kLines,
         kColors: options.kColors,
@@ -132,7 +135,7 @@ export function registerEngineCommands(program: Command): void {
           `picture      ${options.out}`,
         ].join('\n') + '\n',
       );
-      await model.release();
+      await explainer.release();
     });
 
   program

@@ -1,6 +1,5 @@
 import { readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { processAlive } from '../jobs/process-alive.ts';
 import type sharp from 'sharp';
 
 /** Longest side of a catalog thumbnail: sharp enough for a grid cell on a high-density screen. */
@@ -28,10 +27,16 @@ export async function writeThumbnail(image: sharp.Sharp, file: string): Promise<
   }
 }
 
-/** Removes half-written thumbnails left in `folder` by processes that were killed while writing them. */
-export async function removeAbandonedThumbnails(folder: string): Promise<void> {
+/**
+ * Removes half-written thumbnails left in `folder` by processes that were killed while writing them;
+ * `writerAlive` says whether the process that wrote one (by pid) still runs.
+ */
+export async function removeAbandonedThumbnails(
+  folder: string,
+  writerAlive: (pid: number) => boolean,
+): Promise<void> {
   for (const name of await readdir(folder).catch(() => [] as string[])) {
     const writer = /\.(\d+)-\d+\.partial$/.exec(name);
-    if (writer && !processAlive(Number(writer[1]))) await unlink(join(folder, name)).catch(() => undefined);
+    if (writer && !writerAlive(Number(writer[1]))) await unlink(join(folder, name)).catch(() => undefined);
   }
 }

@@ -1,11 +1,19 @@
 import type { Progress } from '../../shared/api.ts';
-import type { CatalogStore } from '../catalog/store/catalog-store.ts';
 
 export type ProgressListener = (progress: Progress) => void;
 
 export interface JobControls {
   onProgress?: ProgressListener;
   signal?: AbortSignal;
+}
+
+/** Where a job's row lives (the catalog's jobs table), so that other processes can follow it. */
+export interface JobLog {
+  start(kind: string, params: unknown): number;
+  progress(id: number, done: number, total: number | null): void;
+  finish(id: number, state: 'done' | 'cancelled' | 'failed', error?: string | null): void;
+  /** False once its database is closed: a job that failed because of that cannot record it. */
+  readonly open: boolean;
 }
 
 /** How often a running job writes its progress to the jobs table (other processes read it from there). */
@@ -17,28 +25,28 @@ const PERSIST_INTERVAL_MS = 1000;
  * listener at once and to the table at most once a second.
  */
 export async function trackJob<T extends { cancelled: boolean }>(
-  store: CatalogStore,
+  log: JobLog,
   kind: string,
   params: unknown,
   controls: JobControls,
   run: (report: ProgressListener) => Promise<T>,
 ): Promise<T> {
-  const jobId = store.jobs.start(kind, params);
+  const jobId = log.start(kind, params);
   let persistedAt = 0;
   const report: ProgressListener = (progress) => {
     controls.onProgress?.(progress);
     const now = Date.now();
     if (now - persistedAt >= PERSIST_INTERVAL_MS) {
       persistedAt = now;
-      store.jobs.progress(jobId, progress.done, progress.total);
+      log.progress(jobId, progress.done, progress.total);
     }
   };
   try {
     const result = await run(report);
-    store.jobs.finish(jobId, result.cancelled ? 'cancelled' : 'done');
+    log.finish(jobId, result.cancelled ? 'cancelled' : 'done');
     return result;
   } catch (error) {
-    if (store.db.open) store.jobs.finish(jobId, 'failed', (error as Error).message);
+    if (log.open) log.finish(jobId, 'failed', (error as Error).message);
     throw error;
   }
 }

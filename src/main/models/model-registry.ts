@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { ModelEntry, WorkbenchSettings } from '../../shared/api.ts';
 import type { SettingsStore } from '../catalog/store/settings.ts';
 import { PROVIDER_CHOICES, type ProviderChoice } from '../onnx/session.ts';
-import { ReidModel } from '../pairx/reid-model.ts';
+import { ReidModel } from './reid-model.ts';
 import { defaultModelPath, NoDefaultModelError } from './default-model.ts';
 
 /**
@@ -44,11 +44,12 @@ export class ModelRegistry {
     return first;
   }
 
-  load(path: string): Promise<ReidModel> {
-    const key = `${resolve(path)}|${this.provider}`;
+  /** A model loaded once per path and provider (the catalog's provider unless another is asked for). */
+  load(path: string, provider: ProviderChoice = this.provider): Promise<ReidModel> {
+    const key = `${resolve(path)}|${provider}`;
     let model = this.loaded.get(key);
     if (!model) {
-      model = ReidModel.load(path, { provider: this.provider });
+      model = ReidModel.load(path, { provider });
       model.catch(() => this.loaded.delete(key));
       this.loaded.set(key, model);
     }

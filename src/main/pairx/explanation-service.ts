@@ -1,7 +1,8 @@
 import type { PairMatchesPayload, PairPixelsPayload, ExplainSettings } from '../../shared/explanation.ts';
 import { modelView, normalise, type Crop } from '../imaging/preprocess.ts';
 import { renderExplanationPng, type RgbImage } from '../render/explanation-png.ts';
-import { releaseForward, type Explanation, type MatchedPair, type ReidModel } from './reid-model.ts';
+import type { Explanation } from './explanation.ts';
+import { releaseForward, type MatchedPair, type PairExplainer } from './pair-explainer.ts';
 
 /** Where an annotation's pixels are: the photo file and, optionally, its box and rotation. */
 export interface AnnotationSource {
@@ -37,7 +38,7 @@ export class ExplanationService {
   private idleWaiters: (() => void)[] = [];
 
   constructor(
-    private readonly model: () => Promise<ReidModel>,
+    private readonly model: () => Promise<PairExplainer>,
     private readonly resolve: (annotationId: number) => AnnotationSource,
     private readonly capacity = 24,
     private readonly forwardsHeld = 2,
@@ -62,7 +63,7 @@ export class ExplanationService {
     return `${annotationId}|${source.path}|${JSON.stringify(source.crop ?? null)}`;
   }
 
-  private view(model: ReidModel, annotationId: number): Promise<RgbImage> {
+  private view(model: PairExplainer, annotationId: number): Promise<RgbImage> {
     const source = this.resolve(annotationId);
     const key = `${model.id}|${this.sourceKey(annotationId, source)}`;
     let view = this.views.get(key);
@@ -99,7 +100,7 @@ export class ExplanationService {
     b: number,
     settings: ExplainSettings,
     start = true,
-  ): Promise<{ model: ReidModel; entry: CacheEntry }> {
+  ): Promise<{ model: PairExplainer; entry: CacheEntry }> {
     const model = await this.model();
     const layer = model.resolveLayer(settings.layer).key;
     const key = [

@@ -1,18 +1,9 @@
+import type { Match } from './explanation.ts';
+
 /**
  * PAIR-X steps 4 and 5: mutual nearest neighbours between the feature vectors of two feature maps
  * (raw activations, L2 distance), ranked by the product of the two intermediate relevances.
  */
-export interface Match {
-  /** Feature-map coordinates (x, y) in image 0 and image 1. */
-  coord0: [number, number];
-  coord1: [number, number];
-  /** Pixel centres in model-input pixels. */
-  point0: [number, number];
-  point1: [number, number];
-  distance: number;
-  relevance: number;
-}
-
 export interface FeatureGrid {
   /** [C, h, w], channel-major as the model produces it. */
   data: Float32Array;

@@ -1,17 +1,4 @@
-import type { Match } from './matching.ts';
-
-/**
- * A geometric plausibility signal next to the similarity score: a homography fitted with RANSAC to the
- * top matches' pixel positions. One animal seen from one flank maps consistently (high inlier ratio, low
- * error); scattered matches do not.
- */
-export interface Plausibility {
-  /** Share of the matches used that the best homography explains within the threshold. */
-  inlierRatio: number;
-  /** Median reprojection error of all matches used, as a fraction of the image diagonal. */
-  medianError: number;
-  matchesUsed: number;
-}
+import type { Match, Plausibility } from './explanation.ts';
 
 type Point = [number, number];
 type Homography = Float64Array; // 3×3 row-major

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { Explanation } from '../pairx/reid-model.ts';
+import type { Explanation } from '../pairx/explanation.ts';
 import { MATCH_COLOR_MAPS, MATCH_LINE_COLORS, jet } from '../../shared/colormaps.ts';
 
 /**

@@ -34,6 +34,10 @@ const toJob = (row: JobRow): JobInfo => ({
 export class JobsStore {
   constructor(private readonly db: Database.Database) {}
 
+  get open(): boolean {
+    return this.db.open;
+  }
+
   start(kind: string, params: unknown): number {
     const now = new Date().toISOString();
     const { lastInsertRowid } = this.db

@@ -1,18 +1,12 @@
-import type { Embedder, EmbedderRequest } from '../catalog/embedder.ts';
+import type { Embedder } from '../catalog/embedder.ts';
 import { preprocess } from '../imaging/preprocess.ts';
-import { defaultModelPath } from '../models/default-model.ts';
-import type { ProviderChoice } from '../onnx/session.ts';
-import { ReidModel } from './reid-model.ts';
+import type { ReidModel } from './reid-model.ts';
 
-/** The catalog's Embedder backed by a ReidModel (the bundled default unless a model is named). */
-export async function createEmbedder(request: EmbedderRequest): Promise<Embedder & { model: ReidModel }> {
-  const model = await ReidModel.load(request.model ?? defaultModelPath(), {
-    provider: (request.provider ?? 'auto') as ProviderChoice,
-  });
+/** The catalog's Embedder backed by a loaded ReidModel: photos preprocessed per the card, one batch per call. */
+export function modelEmbedder(model: ReidModel): Embedder {
   const spec = model.inputSpec;
   const perImage = 3 * spec.width * spec.height;
   return {
-    model,
     modelId: model.id,
     dim: model.embeddingDim,
     async embed(items) {

@@ -1,0 +1,120 @@
+import type { ReidModel } from '../models/reid-model.ts';
+import { writeModel } from '../onnx/model-proto.ts';
+import { createSession, type NamedArray, type Session } from '../onnx/session.ts';
+import { canonize, type CanonicalModel } from '../relevance/canonize.ts';
+import { compileRelevance } from '../relevance/compiler.ts';
+
+/** What PAIR-X runs for one layer of one model: the forward pass with statistics and both relevance passes. */
+export interface CompiledLayer {
+  key: string;
+  tensor: string;
+  /** The layer in the canonised graph the relevance passes run on; its activations seed pixel relevance. */
+  relevanceTensor: string;
+  forward: Session;
+  toLayer: { session: Session; stats: string[] };
+  toPixels: { session: Session; stats: string[] };
+}
+
+const product = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
+
+/** One image of a batched tensor, as a batch of one (a view, not a copy). */
+export function sliceBatch(value: NamedArray, index: number): NamedArray {
+  const per = product(value.dims.slice(1));
+  return {
+    data: value.data.subarray(index * per, (index + 1) * per) as NamedArray['data'],
+    dims: [1, ...value.dims.slice(1)],
+  };
+}
+
+/**
+ * The compile cache of one model: its canonised graph (built once) and the sessions compiled per layer
+ * on first use, kept until `release`.
+ */
+export class CompiledLayers {
+  private readonly layers = new Map<string, Promise<CompiledLayer>>();
+  private canonical?: CanonicalModel;
+
+  constructor(private readonly model: ReidModel) {}
+
+  /** Compiles (once per layer) the forward+statistics model and both relevance passes. */
+  get(layer?: string): Promise<CompiledLayer> {
+    const { key, tensor } = this.model.resolveLayer(layer);
+    let compiled = this.layers.get(tensor);
+    if (!compiled) {
+      compiled = this.build(key, tensor);
+      this.layers.set(tensor, compiled);
+      compiled.catch(() => this.layers.delete(tensor));
+    }
+    return compiled;
+  }
+
+  private async build(key: string, tensor: string): Promise<CompiledLayer> {
+    const { card, shapes, provider } = this.model;
+    this.canonical ??= canonize(this.model.model);
+    const lrp = this.canonical.relevanceName;
+    const compiled = compileRelevance(this.canonical, shapes, {
+      inputName: card.input.name,
+      outputs: [...new Set([card.embedding.name, tensor, lrp(tensor)])],
+      passes: [
+        { from: lrp(card.embedding.name), to: lrp(tensor) },
+        { from: lrp(tensor), to: card.input.name },
+      ],
+    });
+    const [forward, toLayer, toPixels] = await Promise.all([
+      createSession(writeModel(compiled.forward), provider),
+      createSession(writeModel(compiled.passes[0].model), provider),
+      createSession(writeModel(compiled.passes[1].model), provider),
+    ]);
+    const layerDims = shapes.get(tensor)!;
+    await this.warmUp(
+      forward,
+      compiled.forward.graph.outputs.map((o) => o.name),
+      [
+        { session: toLayer, seedDims: [1, this.model.embeddingDim] },
+        { session: toPixels, seedDims: [10, ...layerDims.slice(1)] },
+      ],
+    );
+    return {
+      key,
+      tensor,
+      relevanceTensor: lrp(tensor),
+      forward,
+      toLayer: { session: toLayer, stats: compiled.passes[0].stats },
+      toPixels: { session: toPixels, stats: compiled.passes[1].stats },
+    };
+  }
+
+  /**
+   * onnxruntime plans memory and grows its arena over the first runs of a session, which makes them
+   * several times slower than later ones. Running each session on zeros here moves that cost into the
+   * compilation (the first explanation of a layer) instead of the next pairs a reviewer opens.
+   */
+  private async warmUp(
+    forward: Session,
+    forwardOutputs: string[],
+    passes: { session: Session; seedDims: number[] }[],
+  ): Promise<void> {
+    const { width, height, name } = this.model.card.input;
+    const image = { data: new Float32Array(2 * 3 * height * width), dims: [2, 3, height, width] };
+    let outputs: Record<string, NamedArray> = {};
+    for (let run = 0; run < 2; run++) outputs = await forward.run({ [name]: image }, forwardOutputs);
+    for (const { session, seedDims } of passes) {
+      const feeds: Record<string, NamedArray> = {
+        seed: { data: new Float32Array(product(seedDims)), dims: seedDims },
+      };
+      for (const input of session.inputNames)
+        if (input !== 'seed') feeds[input] = sliceBatch(outputs[input], 0);
+      await session.run(feeds);
+    }
+  }
+
+  async release(): Promise<void> {
+    const sessions: Session[] = [];
+    for (const layer of this.layers.values()) {
+      const compiled = await layer.catch(() => undefined);
+      if (compiled) sessions.push(compiled.forward, compiled.toLayer.session, compiled.toPixels.session);
+    }
+    this.layers.clear();
+    await Promise.all(sessions.map((s) => s.release()));
+  }
+}

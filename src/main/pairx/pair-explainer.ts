@@ -1,0 +1,253 @@
+import type { InputSpec } from '../imaging/preprocess.ts';
+import type { ReidModel } from '../models/reid-model.ts';
+import type { NamedArray } from '../onnx/session.ts';
+import { CompiledLayers, sliceBatch, type CompiledLayer } from './compiled-layers.ts';
+import type { Explanation } from './explanation.ts';
+import { mutualNearestNeighbours } from './matching.ts';
+import { measurePlausibility } from './plausibility.ts';
+
+export interface ExplainOptions {
+  /** Module key or tensor name; the card's default layer when absent. */
+  layer?: string;
+  kLines?: number;
+  kColors?: number;
+}
+
+type PerImage = [(name: string) => NamedArray, (name: string) => NamedArray];
+
+/**
+ * Steps 1–5 of an explanation, with what step 6 needs from the forward pass: its statistics (every
+ * intermediate tensor the relevance passes read; about 150 MB for MobileNetV2 at 288×224), which a
+ * holder of many pairs releases with `releaseForward` (step 6 then runs the forward pass again from
+ * the images).
+ */
+export interface MatchedPair extends Omit<Explanation, 'kColors' | 'pixelMaps'> {
+  forwardState: { layer: CompiledLayer; images: [Float32Array, Float32Array]; perImage: PerImage | null };
+}
+
+/** Lets go of a matched pair's forward statistics; its pixel maps can still be computed, a forward pass later. */
+export function releaseForward(matched: MatchedPair): void {
+  matched.forwardState.perImage = null;
+}
+
+/** ∂cos(e0,e1)/∂e0 = e1/(|e0||e1|) − cos·e0/|e0|², the seed of the intermediate relevance pass. */
+export function cosineSeeds(
+  e0: Float32Array,
+  e1: Float32Array,
+): { similarity: number; seeds: [Float32Array, Float32Array] } {
+  let dot = 0;
+  let n0 = 0;
+  let n1 = 0;
+  for (let i = 0; i < e0.length; i++) {
+    dot += e0[i] * e1[i];
+    n0 += e0[i] * e0[i];
+    n1 += e1[i] * e1[i];
+  }
+  const norm0 = Math.sqrt(n0);
+  const norm1 = Math.sqrt(n1);
+  const similarity = dot / (norm0 * norm1);
+  const seed = (a: Float32Array, b: Float32Array, na: number, nb: number) =>
+    Float32Array.from(a, (ai, i) => b[i] / (na * nb) - (similarity * ai) / (na * na));
+  return { similarity, seeds: [seed(e0, e1, norm0, norm1), seed(e1, e0, norm1, norm0)] };
+}
+
+/** |Σ_c R[c]| for each of `count` maps of `channels`×`plane`. */
+function channelSumAbs(data: Float32Array, count: number, channels: number, plane: number): Float32Array {
+  const out = new Float32Array(count * plane);
+  for (let k = 0; k < count; k++) {
+    for (let c = 0; c < channels; c++) {
+      const base = (k * channels + c) * plane;
+      for (let p = 0; p < plane; p++) out[k * plane + p] += data[base + p];
+    }
+  }
+  for (let i = 0; i < out.length; i++) out[i] = Math.abs(out[i]);
+  return out;
+}
+
+/**
+ * PAIR-X (docs/PAIRX.md steps 1–6) over one loaded model, with that model's compiled layers. One
+ * explainer per model (`explainerFor`), so that every caller shares the compile cache.
+ */
+export class PairExplainer {
+  private readonly compiled: CompiledLayers;
+
+  constructor(readonly model: ReidModel) {
+    this.compiled = new CompiledLayers(model);
+  }
+
+  get id(): string {
+    return this.model.id;
+  }
+
+  get inputSpec(): InputSpec {
+    return this.model.inputSpec;
+  }
+
+  resolveLayer(layer?: string): { key: string; tensor: string } {
+    return this.model.resolveLayer(layer);
+  }
+
+  /** Compiles (once per layer) the forward+statistics model and both relevance passes. */
+  compileLayer(layer?: string): Promise<CompiledLayer> {
+    return this.compiled.get(layer);
+  }
+
+  /**
+   * PAIR-X steps 1–5 for two preprocessed images, each [3,H,W] or [1,3,H,W]: similarity, intermediate
+   * relevance and ranked matches. The result keeps the forward statistics so that `addPixelMaps` (step 6)
+   * needs no second forward pass; interactive views show matches first and pixel maps when ready.
+   */
+  async matchPair(
+    image0: Float32Array,
+    image1: Float32Array,
+    options: ExplainOptions = {},
+  ): Promise<MatchedPair> {
+    const started = performance.now();
+    const layer = await this.compileLayer(options.layer);
+    const { width, height } = this.model.card.input;
+    const embeddingName = this.model.card.embedding.name;
+
+    // 1. Forward, both images in one batch, with every statistic the relevance passes need.
+    const t0 = performance.now();
+    const perImage = await this.forwardStats(layer, image0, image1);
+    const [fm0, fm1] = perImage.map((stats) => stats(layer.tensor));
+    const [, channels, h, w] = fm0.dims;
+    const e0 = perImage[0](embeddingName).data as Float32Array;
+    const e1 = perImage[1](embeddingName).data as Float32Array;
+    const t1 = performance.now();
+
+    // 2–3. Score, seeds, relevance down to the layer.
+    const { similarity, seeds } = cosineSeeds(e0, e1);
+    const relevanceAtLayer = await Promise.all(
+      [0, 1].map(async (i) => {
+        const feeds: Record<string, NamedArray> = { seed: { data: seeds[i], dims: [1, seeds[i].length] } };
+        for (const stat of layer.toLayer.stats) feeds[stat] = perImage[i](stat);
+        const out = await layer.toLayer.session.run(feeds);
+        return channelSumAbs(out.relevance.data as Float32Array, 1, channels, h * w);
+      }),
+    );
+    const t2 = performance.now();
+
+    // 4–5. Mutual nearest neighbours, ranked by relevance.
+    const grid = (f: NamedArray) => ({ data: f.data as Float32Array, channels, height: h, width: w });
+    const matches = mutualNearestNeighbours(
+      grid(fm0),
+      grid(fm1),
+      relevanceAtLayer[0],
+      relevanceAtLayer[1],
+      width,
+      height,
+    );
+    const t3 = performance.now();
+    const kLines = Math.min(options.kLines ?? 20, matches.length);
+    return {
+      similarity,
+      layer: { key: layer.key, tensor: layer.tensor, channels, height: h, width: w },
+      input: { width, height },
+      provider: layer.forward.provider,
+      embeddings: [e0, e1],
+      seeds,
+      featureMaps: [fm0.data as Float32Array, fm1.data as Float32Array],
+      relevanceMaps: [relevanceAtLayer[0], relevanceAtLayer[1]],
+      matches,
+      kLines,
+      plausibility: measurePlausibility(matches.slice(0, kLines), width, height),
+      timings: {
+        forwardMs: t1 - t0,
+        relevanceMs: t2 - t1,
+        matchingMs: t3 - t2,
+        pixelMs: 0,
+        totalMs: performance.now() - started,
+      },
+      warnings: [],
+      forwardState: { layer, images: [image0, image1], perImage },
+    };
+  }
+
+  /** The forward pass of both images in one batch, with every statistic the relevance passes need, per image. */
+  private async forwardStats(
+    layer: CompiledLayer,
+    image0: Float32Array,
+    image1: Float32Array,
+  ): Promise<PerImage> {
+    const { width, height, name } = this.model.card.input;
+    const batch = new Float32Array(image0.length * 2);
+    batch.set(image0, 0);
+    batch.set(image1, image0.length);
+    const forward = await layer.forward.run({
+      [name]: { data: batch, dims: [2, 3, height, width] },
+    });
+    return [(name) => sliceBatch(forward[name], 0), (name) => sliceBatch(forward[name], 1)];
+  }
+
+  /** PAIR-X step 6: pixel relevance of the top `kColors` matches, one batched pass per image. */
+  async addPixelMaps(matched: MatchedPair, requestedColors = 10): Promise<Explanation> {
+    const started = performance.now();
+    const { layer, images } = matched.forwardState;
+    const perImage = matched.forwardState.perImage ?? (await this.forwardStats(layer, images[0], images[1]));
+    const { channels, height: h, width: w } = matched.layer;
+    const { width, height } = matched.input;
+    const matches = matched.matches;
+    const warnings = [...matched.warnings];
+    const kColors = Math.min(requestedColors, matches.length);
+    if (requestedColors > matches.length) {
+      warnings.push(
+        `--k-colors ${requestedColors} is more than the ${matches.length} matches; using all ${matches.length}`,
+      );
+    }
+    const plane = h * w;
+    const pixelMaps = await Promise.all(
+      [0, 1].map(async (i) => {
+        if (kColors === 0) return new Float32Array(0);
+        // As in the reference, the seed holds the layer's activations as the canonised model computes them.
+        const fm = perImage[i](layer.relevanceTensor).data as Float32Array;
+        const seed = new Float32Array(kColors * channels * plane);
+        matches.slice(0, kColors).forEach((match, k) => {
+          const [x, y] = i === 0 ? match.coord0 : match.coord1;
+          const p = y * w + x;
+          for (let c = 0; c < channels; c++) seed[(k * channels + c) * plane + p] = fm[c * plane + p];
+        });
+        const feeds: Record<string, NamedArray> = { seed: { data: seed, dims: [kColors, channels, h, w] } };
+        for (const stat of layer.toPixels.stats) feeds[stat] = perImage[i](stat);
+        const out = await layer.toPixels.session.run(feeds);
+        return channelSumAbs(out.relevance.data as Float32Array, kColors, 3, width * height);
+      }),
+    );
+    const pixelMs = performance.now() - started;
+    const { forwardState: _state, ...rest } = matched;
+    return {
+      ...rest,
+      kColors,
+      pixelMaps: [pixelMaps[0], pixelMaps[1]],
+      timings: { ...matched.timings, pixelMs, totalMs: matched.timings.totalMs + pixelMs },
+      warnings,
+    };
+  }
+
+  /** PAIR-X (docs/PAIRX.md steps 1–6) for two preprocessed images, each [3,H,W] or [1,3,H,W]. */
+  async explain(
+    image0: Float32Array,
+    image1: Float32Array,
+    options: ExplainOptions = {},
+  ): Promise<Explanation> {
+    return this.addPixelMaps(await this.matchPair(image0, image1, options), options.kColors ?? 10);
+  }
+
+  /** Lets go of the compiled layers and of the model's own session. */
+  async release(): Promise<void> {
+    explainers.delete(this.model);
+    await Promise.all([this.compiled.release(), this.model.release()]);
+  }
+}
+
+const explainers = new WeakMap<ReidModel, PairExplainer>();
+
+/** The explainer of a loaded model, created on first use and shared from then on. */
+export function explainerFor(model: ReidModel): PairExplainer {
+  let explainer = explainers.get(model);
+  if (!explainer) {
+    explainer = new PairExplainer(model);
+    explainers.set(model, explainer);
+  }
+  return explainer;
+}

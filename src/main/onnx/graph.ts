@@ -1,15 +1,33 @@
 import { DataType, describeNode, type IrGraph, type IrNode, type IrTensor } from './ir.ts';
 
-/** Lookups over a graph: who produces and who consumes each tensor, and which tensors are constants. */
+/** Operators whose output depends on the shape of their input only, never on its values. */
+const SHAPE_OPS = new Set(['Shape', 'Size']);
+
+/**
+ * Lookups over a graph: who produces and who consumes each tensor, and which tensors are constants.
+ * A tensor computed from the graph's inputs only through their shapes (PyTorch's exports compute
+ * reshape targets, slice ends and class-token expansions from `Shape`) counts as a constant: it does
+ * not change with the input's values, so no relevance flows into it. Its value, where a caller needs
+ * it, comes from `knownValues` (read from a run at batch 1, see onnx/shapes.ts).
+ */
 export class GraphIndex {
   readonly producer = new Map<string, IrNode>();
   readonly consumers = new Map<string, IrNode[]>();
   readonly constants = new Map<string, IrTensor>();
   readonly order = new Map<IrNode, number>();
+  /** Tensors whose values depend on the values of a graph input. */
+  private readonly data = new Set<string>();
 
-  constructor(readonly graph: IrGraph) {
+  constructor(
+    readonly graph: IrGraph,
+    private readonly knownValues: Map<string, IrTensor> = new Map(),
+  ) {
     for (const [name, tensor] of graph.initializers) this.constants.set(name, tensor);
+    for (const input of graph.inputs) if (!graph.initializers.has(input.name)) this.data.add(input.name);
     graph.nodes.forEach((node, index) => {
+      if (!SHAPE_OPS.has(node.opType) && node.inputs.some((t) => t && this.data.has(t))) {
+        for (const output of node.outputs) if (output) this.data.add(output);
+      }
       this.order.set(node, index);
       for (const output of node.outputs) if (output) this.producer.set(output, node);
       for (const input of node.inputs) {
@@ -37,16 +55,16 @@ export class GraphIndex {
   }
 
   isConstant(tensor: string): boolean {
-    return this.constants.has(tensor);
+    return !this.data.has(tensor);
   }
 
   constant(tensor: string): IrTensor | undefined {
-    return this.constants.get(tensor);
+    return this.constants.get(tensor) ?? (this.data.has(tensor) ? undefined : this.knownValues.get(tensor));
   }
 
   /** The float value of a constant as a plain array; throws if the tensor is not a float constant. */
   floatConstant(tensor: string, node: IrNode): Float32Array {
-    const c = this.constants.get(tensor);
+    const c = this.constant(tensor);
     if (!c || !(c.data instanceof Float32Array)) {
       throw new Error(`${describeNode(node)}: input ${tensor} must be a float constant`);
     }
@@ -55,7 +73,7 @@ export class GraphIndex {
 
   /** Inputs of a node that are computed at run time (not constants, not empty). */
   computedInputs(node: IrNode): string[] {
-    return node.inputs.filter((input) => input && !this.constants.has(input));
+    return node.inputs.filter((input) => input && this.data.has(input));
   }
 
   /** Every tensor reachable forward from `start` (inclusive). */

@@ -136,14 +136,20 @@ export interface CanonizeOptions {
   batchNormEpsilon?: number;
   /** Which rule applies where; zennit's EpsilonPlus with CP-LRP's transformer rules by default. */
   composite?: Composite;
+  /** Values of the graph's shape computations at batch 1 (onnx/shapes.ts `probeGraph`). */
+  shapeValues?: Map<string, IrTensor>;
 }
 
 export function canonize(input: IrModel, options: CanonizeOptions = {}): CanonicalModel {
   const composite = options.composite ?? epsilonPlus;
   const folded = foldBatchNorm(input);
-  const { model, rename, copied, shapeAlias } = withMergedBatchNormScale(input, folded.model, folded.epsilonByConv, options.batchNormEpsilon ?? 1e-5);
+  // Transformers and ConvNeXt normalise with layer norms; their convolutions (patch embeddings) never had
+  // a batch norm for the exporter to fold, so the reference's merged-batch-norm scale does not apply.
+  const layerNormalised = input.graph.nodes.some((n) => n.opType === 'LayerNormalization');
+  const defaultEpsilon = options.batchNormEpsilon ?? (layerNormalised ? 0 : 1e-5);
+  const { model, rename, copied, shapeAlias } = withMergedBatchNormScale(input, folded.model, folded.epsilonByConv, defaultEpsilon);
   const graph: IrGraph = model.graph;
-  const index = new GraphIndex(graph);
+  const index = new GraphIndex(graph, options.shapeValues);
   const originalNodes = new Set(copied ? input.graph.nodes : []); // the rules apply to the canonised copy only
   const units = assignUnits(graph, index, composite, originalNodes);
   const unitByOutput = new Map<string, Unit>();

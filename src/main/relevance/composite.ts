@@ -1,6 +1,6 @@
 import type { GraphIndex } from '../onnx/graph.ts';
 import type { IrGraph, IrNode } from '../onnx/ir.ts';
-import { isFunctionalCall, isGateOf, isNormOf, isSigmoidOf, POOL_OPS } from './patterns.ts';
+import { isActivationOf, isFunctionalCall, isGateOf, isNormOf, isSigmoidOf, isSoftmaxOutput, isSpatialMean, POOL_OPS } from './patterns.ts';
 import type { Unit, UnitKind } from './units.ts';
 import type { LinearMap, Rule } from './rules/rule.ts';
 import { epsilonRule } from './rules/epsilon.ts';
@@ -8,7 +8,9 @@ import { gradientRule } from './rules/gradient.ts';
 import { normRule } from './rules/norm.ts';
 import { passRule } from './rules/pass.ts';
 import { zPlusRule } from './rules/zplus.ts';
+import { attentionMap } from './operators/attention.ts';
 import { convMap } from './operators/conv.ts';
+import { layerNormMap } from './operators/layernorm.ts';
 import { linearMap } from './operators/linear.ts';
 import { maxPoolMap } from './operators/maxpool.ts';
 import { poolMap } from './operators/pool.ts';
@@ -25,6 +27,8 @@ export interface MatchContext {
   graph: IrGraph;
   /** The node's inputs computed at run time (constants excluded). */
   computed: string[];
+  /** Static batch-1 shapes, where the caller knows them. */
+  shapes?: Map<string, number[]>;
   /** Marks a node as part of this unit (a bias Add after its MatMul), so it is no unit of its own. */
   absorb(node: IrNode): void;
 }
@@ -46,6 +50,7 @@ const PASS_ACTIVATIONS = new Set([
 ]);
 const STRUCTURE_OPS = new Set([
   'Flatten', 'Reshape', 'Transpose', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout', 'Concat', 'Split', 'Slice', 'Pad',
+  'Gather', 'Expand', 'Tile',
 ]);
 const CONSTANT_ARITHMETIC = new Set(['Mul', 'Div', 'Add', 'Sub']);
 
@@ -85,9 +90,11 @@ const product: Matcher = (node, ctx) => {
   const [a, b] = node.inputs;
   if (isSigmoidOf(ctx.index, b, a)) return single('pass', node, a);
   if (isSigmoidOf(ctx.index, a, b)) return single('pass', node, b);
+  if (isActivationOf(ctx.index, b, a)) return single('pass', node, a);
+  if (isActivationOf(ctx.index, a, b)) return single('pass', node, b);
   if (isGateOf(ctx.index, b, a)) return single('gate', node, a);
   if (isGateOf(ctx.index, a, b)) return single('gate', node, b);
-  return unsupported(node, ctx, 'a product of two computed tensors that is neither SiLU nor a squeeze-excitation gate');
+  return unsupported(node, ctx, 'a product of two computed tensors that is neither SiLU, GELU nor a squeeze-excitation gate');
 };
 
 const outputNormalisation: Matcher = (node, ctx) =>
@@ -118,8 +125,15 @@ const activation: Matcher = (node, ctx) => {
   return undefined;
 };
 
-/** zennit's rules attach to modules: a pooling called as a function inside another module gets the gradient. */
+/**
+ * zennit's rules attach to modules: a spatial pooling called as a function inside another module gets
+ * the gradient. A mean over tokens (the patch-token mean of a ViT embedding) gets the norm rule, as in
+ * the CP-LRP reference.
+ */
 const pooling: Matcher = (node, ctx) => {
+  if (node.opType === 'ReduceMean' && !isSpatialMean(ctx.index, node, ctx.shapes?.get(node.inputs[0])?.length ?? 4)) {
+    return single('avgpool', node);
+  }
   if (POOL_OPS.has(node.opType)) return single(isFunctionalCall(ctx.graph, node) ? 'meanGradient' : 'avgpool', node);
   if (node.opType === 'MaxPool' || node.opType === 'GlobalMaxPool') return single('maxpool', node);
   return undefined;
@@ -130,18 +144,31 @@ const structure: Matcher = (node, ctx) =>
     ? { kind: 'structure', node, inputs: node.opType === 'Concat' ? ctx.computed : [node.inputs[0]], outputs: node.outputs.filter(Boolean) }
     : undefined;
 
+/** σ held constant (CP-LRP): the ε rule of a linear map. */
+const layerNorm: Matcher = (node) =>
+  node.opType === 'LayerNormalization' ? { kind: 'layerNorm', node, inputs: [node.inputs[0]], outputs: [node.outputs[0]] } : undefined;
+
+/** A·V with A a softmax: A held constant, relevance to V only (CP-LRP). */
+const attention: Matcher = (node, ctx) =>
+  node.opType === 'MatMul' && ctx.computed.length === 2 && isSoftmaxOutput(ctx.index, node.inputs[0])
+    ? { kind: 'attention', node, inputs: [node.inputs[1]], outputs: [node.outputs[0]] }
+    : undefined;
+
 const anythingElse: Matcher = (node, ctx) => unsupported(node, ctx, 'no LRP rule covers this operator');
 
 /**
  * zennit's `EpsilonPlus` with the ResNet/EfficientNet canonizers' marks: z⁺ for convolutions, ε for
  * linear layers, norm for residual sums and average pooling, pass for activations, signal-only for
- * squeeze-excitation gates, gradient for max pooling and structure.
+ * squeeze-excitation gates, gradient for max pooling and structure; and CP-LRP's rules for
+ * transformers (docs: PAIRX-TRANSFORMERS.md): ε with σ constant for layer norms, ε on V with the
+ * attention weights constant, identity for GELU, norm for token means. Queries, keys and whatever else
+ * only feeds a softmax are never reached, since attention sends nothing to its weights.
  */
 export const epsilonPlus: Composite = {
   name: 'EpsilonPlus',
   matchers: [
-    conv, gemm, matMulLinear, product, outputNormalisation, residualSum, mergedBatchNorm, constantArithmetic,
-    activation, pooling, structure, anythingElse,
+    conv, gemm, matMulLinear, attention, product, outputNormalisation, residualSum, mergedBatchNorm, constantArithmetic,
+    layerNorm, activation, pooling, structure, anythingElse,
   ],
   rules: {
     conv: { rule: zPlusRule, map: convMap },
@@ -153,18 +180,27 @@ export const epsilonPlus: Composite = {
     meanGradient: { rule: gradientRule, map: poolMap },
     maxpool: { rule: gradientRule, map: maxPoolMap },
     structure: { rule: gradientRule, map: structureMap },
+    layerNorm: { rule: epsilonRule, map: layerNormMap },
+    attention: { rule: epsilonRule, map: attentionMap },
   },
 };
 
 /** Units of a graph under a composite: every node with a computed input, in graph order. */
-export function assignUnits(graph: IrGraph, index: GraphIndex, composite: Composite, skip: Set<IrNode>): Unit[] {
+export function assignUnits(
+  graph: IrGraph,
+  index: GraphIndex,
+  composite: Composite,
+  skip: Set<IrNode>,
+  shapes?: Map<string, number[]>,
+): Unit[] {
   const units: Unit[] = [];
   const absorbed = new Set<IrNode>();
   for (const node of graph.nodes) {
     if (skip.has(node) || absorbed.has(node) || node.opType === 'Constant') continue;
     const computed = index.computedInputs(node);
-    if (computed.length === 0) continue; // constant subgraphs carry no relevance
-    const ctx: MatchContext = { index, graph, computed, absorb: (n) => absorbed.add(n) };
+    // Constant subgraphs and shape computations (Shape of a computed tensor) carry no relevance.
+    if (computed.length === 0 || node.outputs.every((o) => !o || index.isConstant(o))) continue;
+    const ctx: MatchContext = { index, graph, computed, shapes, absorb: (n) => absorbed.add(n) };
     for (const matcher of composite.matchers) {
       const unit = matcher(node, ctx);
       if (unit) {

@@ -2,7 +2,10 @@ import type { GraphIndex } from '../onnx/graph.ts';
 import { scopeComponents } from '../onnx/scopes.ts';
 import type { IrGraph } from '../onnx/ir.ts';
 
-/** Graph patterns the composite recognises: SiLU, squeeze-excitation gates, an output normalisation. */
+/**
+ * Graph patterns the composite recognises: SiLU and GELU, squeeze-excitation gates, an output
+ * normalisation, attention weights.
+ */
 
 export const POOL_OPS = new Set(['GlobalAveragePool', 'AveragePool', 'ReduceMean']);
 
@@ -57,4 +60,44 @@ export function isFunctionalCall(graph: IrGraph, node: IrGraph['nodes'][number])
   return graph.nodes.some(
     (n) => exportName(n) !== exportName(node) && n.opType !== 'Constant' && scopeComponents(exportName(n)).join('/') === scope,
   );
+}
+
+const ELEMENTWISE_WITH_CONSTANT = new Set(['Mul', 'Div', 'Add', 'Sub']);
+const SATURATING = new Set(['Erf', 'Sigmoid', 'Tanh']);
+
+/**
+ * True when `gate` is an elementwise function of `x` alone through a saturating non-linearity: GELU's
+ * `x·0.5·(1 + erf(x/√2))`, `x·sigmoid(1.702x)`. The product is then one activation (identity rule).
+ */
+export function isActivationOf(index: GraphIndex, gate: string, x: string): boolean {
+  let tensor = gate;
+  let saturating = false;
+  for (let hops = 0; hops < 6; hops++) {
+    if (tensor === x) return saturating;
+    const node = index.producer.get(tensor);
+    const computed = node ? index.computedInputs(node) : [];
+    if (!node || computed.length !== 1) return false;
+    if (SATURATING.has(node.opType)) saturating = true;
+    else if (!ELEMENTWISE_WITH_CONSTANT.has(node.opType)) return false;
+    tensor = computed[0];
+  }
+  return false;
+}
+
+const WEIGHT_PASSTHROUGH = new Set(['Dropout', 'Identity', 'Cast']);
+
+/** True when `weights` is a Softmax's output (through dropout or casts): attention weights. */
+export function isSoftmaxOutput(index: GraphIndex, weights: string): boolean {
+  let node = index.producer.get(weights);
+  while (node && WEIGHT_PASSTHROUGH.has(node.opType)) node = index.producer.get(node.inputs[0]);
+  return node?.opType === 'Softmax';
+}
+
+/** True when a ReduceMean averages the spatial axes (2, 3) of an NCHW tensor: pooling, not a token mean. */
+export function isSpatialMean(index: GraphIndex, node: IrGraph['nodes'][number], rank: number | undefined): boolean {
+  const attribute = node.attributes.axes;
+  const axes =
+    attribute?.kind === 'ints' ? attribute.value : node.inputs[1] ? Array.from(index.constant(node.inputs[1])?.data ?? [], Number) : [];
+  const normalised = axes.map((a) => (a < 0 && rank ? a + rank : a)).sort();
+  return rank === 4 && normalised.join() === '2,3';
 }

@@ -21,6 +21,8 @@ export type Unit =
   | (UnitBase & { kind: 'meanGradient' })
   | (UnitBase & { kind: 'maxpool' })
   | (UnitBase & { kind: 'structure' })
+  | (UnitBase & { kind: 'layerNorm' })
+  | (UnitBase & { kind: 'attention' })
   | (UnitBase & { kind: 'unsupported'; reason: string });
 
 export type UnitKind = Unit['kind'];

@@ -16,6 +16,31 @@ export function zerosWithBatchOf(r: RelevanceEmitter, like: string, dims: number
   });
 }
 
+/**
+ * The transpose of taking positions `taken` along `axis` (of `size`): each slice of `incoming` added back
+ * at its position, zeros elsewhere. Shapes come from `incoming` at run time, since its leading axis
+ * holds the seeds.
+ */
+function scatterAlong(r: RelevanceEmitter, incoming: string, rank: number, axis: number, taken: number[], size: number): string {
+  const b = r.builder;
+  const shape = b.op('Shape', [incoming]);
+  const parts = [
+    ...(axis > 0 ? [b.op('Slice', [shape, b.int64('start', [0]), b.int64('end', [axis])])] : []),
+    b.int64('size', [size]),
+    b.op('Slice', [shape, b.int64('start', [axis + 1]), b.int64('end', [Number.MAX_SAFE_INTEGER])]),
+  ];
+  const zeros = b.op('ConstantOfShape', [b.op('Concat', parts, { axis: { kind: 'int', value: 0 } })], {
+    value: { kind: 'tensor', value: { name: 'zero', dataType: DataType.FLOAT, dims: [1], data: Float32Array.of(0) } },
+  });
+  const indexDims = new Array(rank).fill(1);
+  indexDims[axis] = taken.length;
+  const indices = b.op('Expand', [b.op('Reshape', [b.int64('taken', taken), b.int64('shape', indexDims)]), shape]);
+  return b.op('ScatterElements', [zeros, indices, incoming], {
+    axis: { kind: 'int', value: axis },
+    reduction: { kind: 'string', value: 'add' },
+  });
+}
+
 function constantInts(r: RelevanceEmitter, node: IrNode, position: number, name: string): number[] | undefined {
   const fromAttribute = attrInts(node, name);
   if (fromAttribute) return fromAttribute;
@@ -47,7 +72,7 @@ export const structureMap: LinearMap<Extract<Unit, { kind: 'structure' }>> = {
         return new Map([[x, b.op('Reshape', [out!, b.int64('shape', [-1, ...inDims.slice(1)])])]]);
       case 'Transpose': {
         const perm = attrInts(node, 'perm') ?? inDims.map((_, i) => rank - 1 - i);
-        if (perm[0] !== 0) throw new Error(`${describeNode(node)}: a transpose that moves the batch axis is not supported`);
+        // Moving the batch axis is fine: attention's q/k/v split puts it second and a Gather takes it back.
         const inverse = perm.map((_, i) => perm.indexOf(i));
         return new Map([[x, b.op('Transpose', [out!], { perm: { kind: 'ints', value: inverse } })]]);
       }
@@ -76,17 +101,65 @@ export const structureMap: LinearMap<Extract<Unit, { kind: 'structure' }>> = {
         const ends = constantInts(r, node, 2, 'ends')!;
         const axes = (constantInts(r, node, 3, 'axes') ?? starts.map((_, i) => i)).map(axisOf);
         const steps = constantInts(r, node, 4, 'steps') ?? starts.map(() => 1);
-        if (steps.some((s) => s !== 1) || axes.includes(0)) {
-          throw new Error(`${describeNode(node)}: only unit-step slices off the batch axis are supported`);
+        if (steps.some((s) => s < 1) || axes.includes(0)) {
+          throw new Error(`${describeNode(node)}: only forward slices off the batch axis are supported`);
         }
-        const pads = new Array(rank * 2).fill(0);
+        const clampedStart = (i: number) => {
+          const size = inDims[axes[i]];
+          return Math.min(Math.max(starts[i] < 0 ? starts[i] + size : starts[i], 0), size);
+        };
+        if (steps.every((s) => s === 1)) {
+          const pads = new Array(rank * 2).fill(0);
+          axes.forEach((axis, i) => {
+            const size = inDims[axis];
+            const clamp = (v: number) => Math.min(Math.max(v < 0 ? v + size : v, 0), size);
+            pads[axis] = clamp(starts[i]);
+            pads[axis + rank] = size - clamp(ends[i]);
+          });
+          return new Map([[x, b.op('Pad', [out!, b.int64('pads', pads)])]]);
+        }
+        // Strided (Swin's patch merging, x[:, 0::2]): each axis scattered back in turn.
+        const outDims = r.shapes.get(node.outputs[0])!;
+        let result = out!;
         axes.forEach((axis, i) => {
-          const size = inDims[axis];
-          const clamp = (v: number) => Math.min(Math.max(v < 0 ? v + size : v, 0), size);
-          pads[axis] = clamp(starts[i]);
-          pads[axis + rank] = size - clamp(ends[i]);
+          const taken = Array.from({ length: outDims[axis] }, (_, j) => clampedStart(i) + j * steps[i]);
+          result = scatterAlong(r, result, rank, axis, taken, inDims[axis]);
         });
-        return new Map([[x, b.op('Pad', [out!, b.int64('pads', pads)])]]);
+        return new Map([[x, result]]);
+      }
+      case 'Gather': {
+        const axis = axisOf(attrInt(node, 'axis', 0));
+        const indexTensor = r.index.constant(node.inputs[1]);
+        if (!indexTensor) throw new Error(`${describeNode(node)}: the indices must be constant`);
+        const size = inDims[axis];
+        const indices = Array.from(indexTensor.data as ArrayLike<number | bigint>, Number).map((v) => (v < 0 ? v + size : v));
+        if (indexTensor.dims.length > 1) throw new Error(`${describeNode(node)}: only scalar or 1-D indices are supported`);
+        if (indexTensor.dims.length === 0) {
+          // One index (the class token, q/k/v of a fused projection): the slot back in place, zeros around it.
+          const pads = new Array(rank * 2).fill(0);
+          pads[axis] = indices[0];
+          pads[axis + rank] = size - 1 - indices[0];
+          return new Map([[x, b.op('Pad', [b.op('Unsqueeze', [out!, b.int64('axes', [axis])]), b.int64('pads', pads)])]]);
+        }
+        if (axis === 0) throw new Error(`${describeNode(node)}: a gather of several indices along the batch axis is not supported`);
+        return new Map([[x, scatterAlong(r, out!, rank, axis, indices, size)]]);
+      }
+      case 'Expand': {
+        const outDims = r.shapes.get(node.outputs[0])!;
+        if (outDims.length !== rank) throw new Error(`${describeNode(node)}: an expand that adds axes is not supported`);
+        const broadcast = inDims.flatMap((d, i) => (i > 0 && d === 1 && outDims[i] !== 1 ? [i] : []));
+        const summed = broadcast.length ? b.op('ReduceSum', [out!, b.int64('axes', broadcast)], { keepdims: { kind: 'int', value: 1 } }) : out!;
+        return new Map([[x, b.op('Reshape', [summed, b.int64('shape', [-1, ...inDims.slice(1)])])]]);
+      }
+      case 'Tile': {
+        const repeats = constantInts(r, node, 1, 'repeats')!;
+        if (repeats[0] !== 1) throw new Error(`${describeNode(node)}: tiling along the batch axis is not supported`);
+        // [k, r1·d1, r2·d2, …] viewed as [k, r1, d1, r2, d2, …]; the copies summed.
+        const split = inDims.slice(1).flatMap((d, i) => [repeats[i + 1], d]);
+        const viewed = b.op('Reshape', [out!, b.int64('shape', [-1, ...split])]);
+        const copies = split.flatMap((_, i) => (i % 2 === 0 ? [i + 1] : []));
+        const summed = b.op('ReduceSum', [viewed, b.int64('axes', copies)], { keepdims: { kind: 'int', value: 0 } });
+        return new Map([[x, b.op('Reshape', [summed, b.int64('shape', [-1, ...inDims.slice(1)])])]]);
       }
       case 'Pad': {
         const mode = node.attributes.mode;

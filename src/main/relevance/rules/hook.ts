@@ -1,3 +1,4 @@
+import { withStat } from '../operators/batching.ts';
 import type { Unit } from '../units.ts';
 import type { ForwardEmitter, LinearMap, Parameters, RelevanceEmitter, Rule } from './rule.ts';
 
@@ -61,13 +62,14 @@ export function ruleRelevance(
 ): Map<string, string> {
   if (rule.backward === 'identity') return new Map([[unit.inputs[0], relevance]]);
   const b = r.builder;
-  const normalised = stats.denominator ? b.op('Div', [relevance, r.stat(stats.denominator)]) : relevance;
+  const normalised = stats.denominator ? withStat(r, 'Div', relevance, unit.outputs[0], stats.denominator) : relevance;
   const result = new Map<string, string>();
   for (const branch of stats.branches) {
     for (const [input, gradient] of map.transpose(unit, normalised, branch.parameters, stats.operator, r)) {
       const position = unit.inputs.indexOf(input);
       const forwardInput = position >= 0 ? branch.inputs[position] : input;
-      const contribution = rule.reducer === 'inputTimesGradient' ? b.op('Mul', [r.stat(forwardInput), gradient]) : gradient;
+      const contribution =
+        rule.reducer === 'inputTimesGradient' ? withStat(r, 'Mul', gradient, forwardInput, forwardInput, 'statFirst') : gradient;
       result.set(input, result.has(input) ? b.op('Add', [result.get(input)!, contribution]) : contribution);
     }
   }

@@ -12,6 +12,18 @@ export const ExplainSettings = z.object({
 });
 export type ExplainSettings = z.infer<typeof ExplainSettings>;
 
+const countLimits = (field: z.ZodDefault<z.ZodNumber>) => ({
+  min: field.unwrap().minValue ?? 0,
+  max: field.unwrap().maxValue ?? Number.MAX_SAFE_INTEGER,
+  default: field.def.defaultValue as number,
+});
+
+/** The settings' limits and defaults as the schema above states them, for forms and command options. */
+export const EXPLAIN_LIMITS = {
+  kLines: countLimits(ExplainSettings.shape.kLines),
+  kColors: countLimits(ExplainSettings.shape.kColors),
+} as const;
+
 export const MatchPayload = z.object({
   coord0: z.tuple([z.number(), z.number()]),
   coord1: z.tuple([z.number(), z.number()]),

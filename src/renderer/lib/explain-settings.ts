@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { EXPLAIN_LIMITS } from '../../shared/explanation.ts';
 import { storage } from './use-client.ts';
 
 /** What the pair view asks PAIR-X for; kept per catalog in localStorage. */
@@ -9,7 +10,17 @@ export interface ExplainChoice {
   kColors: number;
 }
 
-export const DEFAULT_CHOICE: ExplainChoice = { layer: '', kLines: 20, kColors: 10 };
+export const DEFAULT_CHOICE: ExplainChoice = {
+  layer: '',
+  kLines: EXPLAIN_LIMITS.kLines.default,
+  kColors: EXPLAIN_LIMITS.kColors.default,
+};
+
+/** Whether `value` is a count the schema accepts for this setting. */
+export function isCount(value: unknown, setting: keyof typeof EXPLAIN_LIMITS): value is number {
+  const { min, max } = EXPLAIN_LIMITS[setting];
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+}
 
 const key = (catalog: string) => `pairx.explain-settings:${catalog}`;
 
@@ -17,12 +28,10 @@ export function readChoice(raw: string | null): ExplainChoice {
   try {
     const value = JSON.parse(raw ?? 'null') as Partial<ExplainChoice> | null;
     if (!value || typeof value !== 'object') return DEFAULT_CHOICE;
-    const count = (v: unknown, max: number, fallback: number) =>
-      typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max ? v : fallback;
     return {
       layer: typeof value.layer === 'string' ? value.layer : '',
-      kLines: count(value.kLines, 200, DEFAULT_CHOICE.kLines),
-      kColors: count(value.kColors, 50, DEFAULT_CHOICE.kColors),
+      kLines: isCount(value.kLines, 'kLines') ? value.kLines : DEFAULT_CHOICE.kLines,
+      kColors: isCount(value.kColors, 'kColors') ? value.kColors : DEFAULT_CHOICE.kColors,
     };
   } catch {
     return DEFAULT_CHOICE;

@@ -1,36 +1,25 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { Annotation, MergeChoice, Verdict } from '../../shared/api.ts';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { PairMatchesPayload } from '../../shared/explanation.ts';
+import { AnnotationFacts } from '../components/AnnotationFacts.tsx';
+import { DecisionBar } from '../components/DecisionBar.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { MatchList } from '../components/MatchList.tsx';
 import { MergeDialog } from '../components/MergeDialog.tsx';
+import { OverlayToggles } from '../components/OverlayToggles.tsx';
 import { PairCanvas } from '../components/PairCanvas.tsx';
+import { PairToolbar } from '../components/PairToolbar.tsx';
 import type { ExplainChoice } from '../lib/explain-settings.ts';
-import { fileName, formatCaptured, formatNumber, placeOf } from '../lib/format.ts';
-import { isSpatialLayer } from '../lib/layers.ts';
-import { useLayers } from '../lib/use-layers.ts';
-import {
-  CLEAN_OFF,
-  cleanKeyDown,
-  cleanKeyUp,
-  isEditableTarget,
-  pairViewKey,
-  type Overlay,
-} from '../lib/keyboard.ts';
-import { moveIndex, nextOpen, pairKey, type PairStatus } from '../lib/queue.ts';
+import { CLEAN_OFF, cleanKeyDown, cleanKeyUp, type Overlay } from '../lib/keyboard.ts';
+import { moveIndex, nextOpen, pairKey } from '../lib/queue.ts';
+import { useClient } from '../lib/use-client.ts';
+import { useDecisions } from '../lib/use-decisions.ts';
 import { MARK_DRAWN, useExplanation, type ExplanationRequest } from '../lib/use-explanation.ts';
 import { preloadImage, useImage } from '../lib/use-image.ts';
-import { windowCache } from '../lib/window-cache.ts';
-import { useClient } from '../lib/use-client.ts';
+import { useLayers } from '../lib/use-layers.ts';
+import { usePairKeys } from '../lib/use-pair-keys.ts';
 import type { Review } from '../lib/use-review.ts';
+import { windowCache } from '../lib/window-cache.ts';
 import { IDENTITY, type ViewTransform } from '../lib/view-transform.ts';
-
-/** The verdict buttons of the decision bar, with the keys that also record them. */
-const DECISION_BUTTONS = [
-  { verdict: 'same', label: 'Same individual', key: 'S' },
-  { verdict: 'different', label: 'Different individuals', key: 'D' },
-  { verdict: 'unsure', label: 'Unsure', key: 'U' },
-] as const;
 
 interface Props {
   review: Review;
@@ -40,40 +29,6 @@ interface Props {
   onBack: () => void;
 }
 
-const VERDICT_LABEL: Record<Verdict, string> = {
-  same: 'Same individual',
-  different: 'Different individuals',
-  unsure: 'Unsure',
-};
-
-function AnnotationFacts({
-  annotation,
-  id,
-  label,
-}: {
-  annotation: Annotation | undefined;
-  id: number;
-  label: string;
-}) {
-  return (
-    <div className="annotation-facts" aria-label={`Annotation ${label}`}>
-      <div className="facts-name">
-        <span className="facts-label">{label}</span> {annotation?.name ?? <em>unnamed</em>}
-      </div>
-      <dl className="facts">
-        <dt>File</dt>
-        <dd title={annotation?.image}>{annotation ? fileName(annotation.image) : `annotation #${id}`}</dd>
-        <dt>Side</dt>
-        <dd>{annotation?.side ?? 'unknown'}</dd>
-        <dt>Captured</dt>
-        <dd>{formatCaptured(annotation?.capturedAt ?? null)}</dd>
-        <dt>Place</dt>
-        <dd>{(annotation && placeOf(annotation)) ?? 'not recorded'}</dd>
-      </dl>
-    </div>
-  );
-}
-
 /**
  * One candidate pair with its PAIR-X explanation, and the decision on it. Everything is on the
  * keyboard: S, D, U decide, N skips, Ctrl+Z undoes, J/K or ←/→ move between pairs, ↑/↓ walk the
@@ -81,10 +36,9 @@ function AnnotationFacts({
  */
 export function PairView({ review, choice, onChoice, reviewer, onBack }: Props) {
   const client = useClient();
-  const { queue, index, annotations, statuses, setIndex, setStatus } = review;
+  const { queue, index, annotations, statuses, setIndex } = review;
   const pair = queue?.[index] ?? null;
   const layers = useLayers(review.model);
-  const spatialLayers = useMemo(() => layers.data?.layers.filter(isSpatialLayer) ?? [], [layers.data]);
   // A layer chosen for another model falls back to this model's default.
   const layer =
     choice.layer && (!layers.data || layers.data.layers.some((l) => l.key === choice.layer))
@@ -137,11 +91,9 @@ export function PairView({ review, choice, onChoice, reviewer, onBack }: Props) 
   const [hovered, setHovered] = useState<number | null>(null);
   const [transform, setTransform] = useState<ViewTransform>(IDENTITY);
   const [note, setNote] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [conflict, setConflict] = useState<{ verdict: Verdict; nameA: string; nameB: string } | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [actionError, setActionError] = useState<Error | null>(null);
   const noteField = useRef<HTMLInputElement>(null);
+  const decisions = useDecisions(review, pair, { note, reviewer });
+  const { setNotice, setActionError } = decisions;
 
   // A new pair starts unzoomed, with no match selected.
   const currentKey = pair ? pairKey(pair) : '';
@@ -151,7 +103,7 @@ export function PairView({ review, choice, onChoice, reviewer, onBack }: Props) 
     setTransform(IDENTITY);
     setNote('');
     setActionError(null);
-  }, [currentKey]);
+  }, [currentKey, setActionError]);
 
   const markedFor = useRef<string>('');
   const onExplanationDrawn = useCallback(
@@ -162,74 +114,6 @@ export function PairView({ review, choice, onChoice, reviewer, onBack }: Props) 
     },
     [explanation.key, matches],
   );
-
-  const goTo = useCallback(
-    (next: number | null) => {
-      if (next === null)
-        setNotice('Every pair in this queue has a status. Reload the queue for more candidates.');
-      else setIndex(next);
-    },
-    [setIndex],
-  );
-
-  const decide = useCallback(
-    async (verdict: Verdict, confirmMerge?: MergeChoice) => {
-      if (!pair || !queue || busy) return;
-      setBusy(true);
-      setActionError(null);
-      try {
-        const result = await client.call('decisions.decide', {
-          a: pair.a,
-          b: pair.b,
-          verdict,
-          note: note.trim() || undefined,
-          reviewer: reviewer ?? undefined,
-          confirmMerge,
-        });
-        if ('conflict' in result) {
-          setConflict({ verdict, ...result.conflict });
-          return;
-        }
-        setConflict(null);
-        setStatus(pair, verdict);
-        const after = new Map(statuses).set(pairKey(pair), verdict);
-        setNotice(
-          `Saved: ${VERDICT_LABEL[verdict]} for #${pair.a} – #${pair.b}${result.individual ? ` (now “${result.individual.name}”)` : ''}${result.warning ? ` — ${result.warning}` : ''}`,
-        );
-        goTo(nextOpen(queue, after, index));
-      } catch (error) {
-        setActionError(error as Error);
-      } finally {
-        setBusy(false);
-      }
-    },
-    [client, pair, queue, busy, note, reviewer, statuses, index, setStatus, goTo],
-  );
-
-  const skip = useCallback(() => {
-    if (!pair || !queue) return;
-    setStatus(pair, 'skipped');
-    const after = new Map(statuses).set(pairKey(pair), 'skipped' as PairStatus);
-    setNotice(`Skipped #${pair.a} – #${pair.b}`);
-    goTo(nextOpen(queue, after, index));
-  }, [pair, queue, statuses, index, setStatus, goTo]);
-
-  const undo = useCallback(async () => {
-    if (busy) return;
-    setBusy(true);
-    setActionError(null);
-    try {
-      const { undone } = await client.call('decisions.undo', { reviewer: reviewer ?? undefined });
-      setStatus(undone, 'open');
-      const at = queue?.findIndex((candidate) => pairKey(candidate) === pairKey(undone)) ?? -1;
-      if (at >= 0) setIndex(at);
-      setNotice(`Undone: ${undone.verdict} for #${undone.a} – #${undone.b}`);
-    } catch (error) {
-      setActionError(error as Error);
-    } finally {
-      setBusy(false);
-    }
-  }, [client, busy, reviewer, queue, setIndex, setStatus]);
 
   const exportPicture = useCallback(async () => {
     if (!pair) return;
@@ -248,80 +132,35 @@ export function PairView({ review, choice, onChoice, reviewer, onBack }: Props) 
       setNotice(null);
       setActionError(error as Error);
     }
-  }, [client, pair, layer, choice.kLines, choice.kColors]);
+  }, [client, pair, layer, choice.kLines, choice.kColors, setNotice, setActionError]);
 
   const shownMatches = matches ? Math.min(matches.kLines, matches.matches.length) : 0;
 
-  useEffect(() => {
-    if (conflict) return;
-    const onKeyDown = (event: KeyboardEvent) => {
-      const editable = isEditableTarget(event.target);
-      const action = pairViewKey({
-        key: event.key,
-        ctrlKey: event.ctrlKey,
-        metaKey: event.metaKey,
-        altKey: event.altKey,
-        shiftKey: event.shiftKey,
-        repeat: event.repeat,
-        editable,
-      });
-      if (!action) return;
-      event.preventDefault();
-      switch (action.type) {
-        case 'decide':
-          void decide(action.verdict);
-          break;
-        case 'skip':
-          skip();
-          break;
-        case 'undo':
-          void undo();
-          break;
-        case 'pair':
-          if (queue) setIndex(moveIndex(index, action.delta, queue.length));
-          break;
-        case 'match':
-          if (shownMatches > 0)
-            setSelected((s) =>
-              s === null
-                ? action.delta > 0
-                  ? 0
-                  : shownMatches - 1
-                : Math.min(shownMatches - 1, Math.max(0, s + action.delta)),
-            );
-          break;
-        case 'clean-down':
-          setClean((state) => cleanKeyDown(state, performance.now()));
-          break;
-        case 'toggle':
-          setOverlays((o) => ({ ...o, [action.overlay]: !o[action.overlay] }));
-          break;
-        case 'reset-zoom':
-          setTransform(IDENTITY);
-          break;
-        case 'export':
-          void exportPicture();
-          break;
-        case 'focus-note':
-          noteField.current?.focus();
-          break;
-        case 'escape':
-          if (editable) (event.target as HTMLElement).blur();
-          else if (selected !== null) setSelected(null);
-          else onBack();
-          break;
-      }
-    };
-    const onKeyUp = (event: KeyboardEvent) => {
-      if (event.key === 'h' || event.key === 'H') setClean((state) => cleanKeyUp(state, performance.now()));
-    };
-    window.addEventListener('keydown', onKeyDown);
-    window.addEventListener('keyup', onKeyUp);
-    return () => {
-      window.removeEventListener('keydown', onKeyDown);
-      window.removeEventListener('keyup', onKeyUp);
-    };
-  }, [conflict, decide, skip, undo, exportPicture, queue, index, setIndex, shownMatches, selected, onBack]);
+  const toggleOverlay = (overlay: Overlay) => setOverlays((o) => ({ ...o, [overlay]: !o[overlay] }));
+  usePairKeys(!decisions.conflict, {
+    decide: (verdict) => void decisions.decide(verdict),
+    skip: decisions.skip,
+    undo: () => void decisions.undo(),
+    movePair: (delta) => {
+      if (queue) setIndex(moveIndex(index, delta, queue.length));
+    },
+    moveMatch: (delta) => {
+      if (shownMatches > 0)
+        setSelected((s) =>
+          s === null ? (delta > 0 ? 0 : shownMatches - 1) : Math.min(shownMatches - 1, Math.max(0, s + delta)),
+        );
+    },
+    cleanDown: () => setClean((state) => cleanKeyDown(state, performance.now())),
+    cleanUp: () => setClean((state) => cleanKeyUp(state, performance.now())),
+    toggle: toggleOverlay,
+    resetZoom: () => setTransform(IDENTITY),
+    exportPicture: () => void exportPicture(),
+    focusNote: () => noteField.current?.focus(),
+    escape: () => {
+      if (selected !== null) setSelected(null);
+      else onBack();
+    },
+  });
 
   if (!queue)
     return <p className="muted">{review.loading ? 'Loading the queue…' : 'The queue is not loaded.'}</p>;
@@ -344,132 +183,36 @@ export function PairView({ review, choice, onChoice, reviewer, onBack }: Props) 
 
   return (
     <section className="pair-view" data-a={pair.a} data-b={pair.b}>
-      <div className="pair-toolbar">
-        <button type="button" onClick={onBack} title="Back to the queue (Esc)">
-          ← Queue
-        </button>
-        <button
-          type="button"
-          onClick={() => setIndex(index - 1)}
-          disabled={index === 0}
-          aria-label="Previous pair (K)"
-        >
-          ‹
-        </button>
-        <span className="pair-position" aria-live="polite">
-          Pair {index + 1} of {queue.length}
-        </span>
-        <button
-          type="button"
-          onClick={() => setIndex(index + 1)}
-          disabled={index >= queue.length - 1}
-          aria-label="Next pair (J)"
-        >
-          ›
-        </button>
-        <span className={`status status-${status}`}>{status}</span>
-        <span className="pair-stat" title="cosine similarity of the embeddings">
-          similarity <strong>{formatNumber(matches?.similarity ?? pair.similarity)}</strong>
-        </span>
-        <span
-          className="pair-stat"
-          title="RANSAC homography inlier ratio of the top matches (PAIR-X plausibility)"
-        >
-          plausibility{' '}
-          <strong>{formatNumber(matches?.plausibility?.inlierRatio ?? pair.plausibility, 2)}</strong>
-        </span>
-        {matches && <span className="pair-stat muted">{matches.provider}</span>}
-        <span className="spacer" />
-        <label>
-          Layer
-          <select
-            value={layer ?? ''}
-            onChange={(event) => onChoice({ layer: event.target.value })}
-            aria-label="Layer"
-            disabled={!layers.data}
-          >
-            <option value="">default{layers.data ? ` (${layers.data.default})` : ''}</option>
-            {spatialLayers.map((l) => (
-              <option key={l.key} value={l.key}>
-                {'  '.repeat(Math.max(0, l.depth - 1))}
-                {l.key} [{l.shape.slice(1).join('×')}]
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Lines
-          <input
-            type="number"
-            min={0}
-            max={200}
-            value={choice.kLines}
-            aria-label="Matches drawn as lines"
-            onChange={(event) => {
-              const value = Number(event.target.value);
-              if (Number.isInteger(value) && value >= 0 && value <= 200) onChoice({ kLines: value });
-            }}
-          />
-        </label>
-        <label>
-          Pixel maps
-          <input
-            type="number"
-            min={0}
-            max={50}
-            value={choice.kColors}
-            aria-label="Matches with pixel maps"
-            onChange={(event) => {
-              const value = Number(event.target.value);
-              if (Number.isInteger(value) && value >= 0 && value <= 50) onChoice({ kColors: value });
-            }}
-          />
-        </label>
-        <button
-          type="button"
-          onClick={() => void exportPicture()}
-          title="The picture in the reference layout (E)"
-        >
-          Export PNG
-        </button>
-      </div>
-
-      <div className="overlay-toggles" role="group" aria-label="Overlays">
-        {(
-          [
-            ['heat', 'Heat maps (R)'],
-            ['lines', 'Match lines (L)'],
-            ['pixels', 'Pixel maps (P)'],
-          ] as const
-        ).map(([overlay, label]) => (
-          <label key={overlay} className="check">
-            <input
-              type="checkbox"
-              checked={overlays[overlay]}
-              onChange={() => setOverlays((o) => ({ ...o, [overlay]: !o[overlay] }))}
-            />{' '}
-            {label}
-          </label>
-        ))}
-        <label className="check">
-          <input
-            type="checkbox"
-            checked={clean.clean}
-            onChange={() => setClean((state) => ({ clean: !state.clean, pressedAt: null }))}
-          />{' '}
-          Clean photos (H)
-        </label>
-        <span className="muted">
-          {explanation.matchesError
+      <PairToolbar
+        index={index}
+        count={queue.length}
+        status={status}
+        similarity={matches?.similarity ?? pair.similarity}
+        plausibility={matches?.plausibility?.inlierRatio ?? pair.plausibility}
+        provider={matches?.provider ?? null}
+        layer={layer}
+        layers={layers.data ?? null}
+        choice={choice}
+        onChoice={onChoice}
+        onBack={onBack}
+        onMove={setIndex}
+        onExport={() => void exportPicture()}
+      />
+      <OverlayToggles
+        overlays={overlays}
+        onToggle={toggleOverlay}
+        clean={clean.clean}
+        onToggleClean={() => setClean((state) => ({ clean: !state.clean, pressedAt: null }))}
+        progress={
+          explanation.matchesError
             ? ''
             : !matches
               ? 'computing matches…'
               : !pixels && !explanation.pixelsError
                 ? 'computing pixel maps…'
-                : ''}
-        </span>
-        <span className="muted">wheel zooms, drag pans, double-click resets (0)</span>
-      </div>
+                : ''
+        }
+      />
 
       <div className="pair-body">
         <div className="pair-stage">
@@ -525,48 +268,27 @@ export function PairView({ review, choice, onChoice, reviewer, onBack }: Props) 
         </aside>
       </div>
 
-      <div className="decision-bar" role="group" aria-label="Decision">
-        {DECISION_BUTTONS.map(({ verdict, label, key }) => (
-          <button
-            key={verdict}
-            type="button"
-            className={`decide ${verdict}`}
-            onClick={() => void decide(verdict)}
-            disabled={busy}
-            aria-keyshortcuts={key}
-          >
-            {label}
-          </button>
-        ))}
-        <button type="button" onClick={skip} disabled={busy} aria-keyshortcuts="N">
-          Skip
-        </button>
-        <input
-          ref={noteField}
-          type="text"
-          className="note"
-          value={note}
-          onChange={(event) => setNote(event.target.value)}
-          placeholder="Note (optional, / to type)"
-          aria-label="Note"
-        />
-        <button type="button" onClick={() => void undo()} disabled={busy} aria-keyshortcuts="Control+Z">
-          Undo
-        </button>
-        <span className="keys muted">S · D · U · N · Ctrl+Z</span>
-      </div>
-      <ErrorNotice error={actionError} action="The last action" />
-      {notice && (
+      <DecisionBar
+        busy={decisions.busy}
+        onDecide={(verdict) => void decisions.decide(verdict)}
+        onSkip={decisions.skip}
+        onUndo={() => void decisions.undo()}
+        note={note}
+        onNote={setNote}
+        noteField={noteField}
+      />
+      <ErrorNotice error={decisions.actionError} action="The last action" />
+      {decisions.notice && (
         <p className="notice" role="status">
-          {notice}
+          {decisions.notice}
         </p>
       )}
-      {conflict && (
+      {decisions.conflict && (
         <MergeDialog
-          nameA={conflict.nameA}
-          nameB={conflict.nameB}
-          onChoose={(choiceMade) => void decide(conflict.verdict, choiceMade)}
-          onCancel={() => setConflict(null)}
+          nameA={decisions.conflict.nameA}
+          nameB={decisions.conflict.nameB}
+          onChoose={(choiceMade) => void decisions.decide(decisions.conflict!.verdict, choiceMade)}
+          onCancel={decisions.cancelConflict}
         />
       )}
     </section>

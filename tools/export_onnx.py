@@ -33,7 +33,7 @@ import sys
 import torch
 import torch.nn as nn
 
-SUPPORTED_OPS = {"Conv", "Clip", "Relu", "Add", "GlobalAveragePool", "AveragePool", "ReduceMean", "Pow",
+SUPPORTED_OPS = {"Conv", "Clip", "Relu", "Add", "GlobalAveragePool", "AveragePool", "ReduceMean", "Pow", "Concat",
                  "Flatten", "Reshape", "Gemm", "MatMul", "Constant", "Identity", "BatchNormalization"}
 
 

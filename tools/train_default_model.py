@@ -83,22 +83,46 @@ class AvgPool(nn.Module):
 
 
 class ReIDNet(nn.Module):
-    def __init__(self, dim=256, pool="gem"):
+    """backbone -> pooling -> Linear -> BatchNorm1d. With `mid_at` set, the output of features.<mid_at> is
+    pooled too (its own GeM) and concatenated before the Linear layer: mid-level stripes beside the final
+    1280-d features."""
+
+    def __init__(self, dim=256, pool="gem", mid_at=None):
         super().__init__()
         self.backbone = Backbone()
         self.pool = GeM() if pool == "gem" else AvgPool()
-        self.embed = nn.Linear(1280, dim)
+        self.mid_at = mid_at
+        width = 1280
+        if mid_at is not None:
+            self.pool_mid = GeM() if pool == "gem" else AvgPool()
+            width += self.backbone.features[mid_at].out_channels
+            # a hook, not a split forward: the backbone stays one module call, so ONNX node names keep
+            # their /backbone/features/features.N/ scopes (the workbench finds PAIR-X layers by them)
+            self._taps = {}
+            self.backbone.features[mid_at].register_forward_hook(lambda _m, _i, out: self._taps.__setitem__("mid", out))
+        self.embed = nn.Linear(width, dim)
         self.bn = nn.BatchNorm1d(dim)
         nn.init.normal_(self.embed.weight, std=0.01)
         nn.init.zeros_(self.embed.bias)
 
-    def head(self, f):
-        return self.bn(self.embed(torch.flatten(self.pool(f), 1)))
+    def neck(self, f):
+        """(embedding before the BatchNorm1d, after it); the one after it is the exported embedding."""
+        v = torch.flatten(self.pool(f), 1)
+        if self.mid_at is not None:
+            v = torch.cat([v, torch.flatten(self.pool_mid(self._taps.pop("mid")), 1)], 1)
+        pre = self.embed(v)
+        return pre, self.bn(pre)
 
-    def forward_from(self, z, start):
+    def head(self, f):
+        return self.neck(f)[1]
+
+    def features_from(self, z, start):
         for blk in self.backbone.features[start:]:
             z = blk(z)
-        return self.head(z)
+        return z
+
+    def forward_from(self, z, start):
+        return self.head(self.features_from(z, start))
 
     def forward(self, x):
         # No L2 normalisation here: cosine similarity is taken outside the graph.
@@ -261,9 +285,8 @@ def log(msg):
             f.write(line + "\n")
 
 
-def main():
-    global LOG
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_recipe_args(ap):
+    """The options that define a training recipe (shared with tools/kfold_default_model.py)."""
     ap.add_argument("--data", default="/work/shared/data/nyala-train")
     ap.add_argument("--init", default="/tmp/mobilenetv2_float.pth",
                     help="float MobileNetV2 state dict written by tools/convert_mobilenetv2.py")
@@ -274,8 +297,11 @@ def main():
     ap.add_argument("--views", type=int, default=8, help="augmented views cached per photo")
     ap.add_argument("--crop-scale", type=float, default=0.35, help="RandomResizedCrop min area")
     ap.add_argument("--rotate", type=float, default=8.0, help="max rotation, degrees")
-    ap.add_argument("--loss", choices=["arcface", "triplet", "both"], default="arcface")
+    ap.add_argument("--loss", choices=["arcface", "triplet", "both"], default="arcface",
+                    help="both: ArcFace on the BatchNorm1d output + triplet on its input (BN-neck)")
     ap.add_argument("--pool", choices=["gem", "avg"], default="gem")
+    ap.add_argument("--mid-at", type=int, default=None,
+                    help="also pool the output of features.N and concatenate it (two-depth pooling, e.g. 13)")
     ap.add_argument("--dim", type=int, default=256)
     ap.add_argument("--epochs", type=int, default=15)
     ap.add_argument("--lr", type=float, default=3e-4)
@@ -284,68 +310,26 @@ def main():
     ap.add_argument("--margin", type=float, default=0.3, help="triplet margin")
     ap.add_argument("--arc-s", type=float, default=20.0, help="ArcFace scale")
     ap.add_argument("--arc-m", type=float, default=0.3, help="ArcFace angular margin")
-    ap.add_argument("--holdout", type=float, default=0.2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--cache-dir", default="/tmp")
-    ap.add_argument("--run-dir", default="/tmp/runs/default")
-    ap.add_argument("--export-dir", default=None, help="export the best epoch to ONNX + card.json here")
-    ap.add_argument("--default-layer", default="backbone.features.10")
-    ap.add_argument("--cache-only", action="store_true", help="only build the feature cache")
-    ap.add_argument("--export-only", action="store_true",
-                    help="skip training: export run-dir/best.pth (with run-dir/summary.json) to --export-dir")
-    args = ap.parse_args()
+    ap.add_argument("--eval-from", type=int, default=1, help="first epoch evaluated (and eligible to be kept)")
+    ap.add_argument("--eval-every", type=int, default=1, help="evaluate every N epochs from --eval-from (and the last)")
 
-    os.makedirs(args.run_dir, exist_ok=True)
-    if args.export_only:
-        with open(os.path.join(args.run_dir, "summary.json")) as f:
-            summary = json.load(f)
-        for k, v in summary["args"].items():  # the run's own settings
-            if k not in ("export_dir", "export_only", "default_layer"):
-                setattr(args, k, v)
-        export_default(args, summary)
-        return
-    LOG = os.path.join(args.run_dir, "log.txt")
-    log("args: " + json.dumps(vars(args)))
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    random.seed(args.seed)
-    np.random.seed(args.seed)
 
-    rows = read_annotations(args.data)
-    held = split_individuals(rows, args.holdout, args.seed)
-    held_set = set(held)
-    tr_idx = [i for i, r in enumerate(rows) if r["name"] not in held_set]
-    va_idx = [i for i, r in enumerate(rows) if r["name"] in held_set]
-    log(f"{len(rows)} photos; train {len(tr_idx)} photos / {len({rows[i]['name'] for i in tr_idx})} individuals; "
-        f"held out {len(va_idx)} photos / {len(held)} individuals")
-
-    model = ReIDNet(args.dim, args.pool)
+def new_model(args):
+    model = ReIDNet(args.dim, args.pool, args.mid_at)
     load_init(model, args.init)
-    stem = model.backbone.features[: args.cache_at].eval()
-    cache = build_cache(args, rows, stem)
-    if args.cache_only:
-        return
+    return model
+
+
+def fit(args, model, cache, rows, tr_idx, eval_sets, select):
+    """Train `model` on the photos tr_idx (classes = (individual, side)) from the feature cache. After every
+    epoch each of eval_sets ({name: photo indices}) is evaluated; the returned state is the epoch with the
+    best (rank-1 + mAP) / 2 on eval_sets[select], or the last epoch when select is None (a fixed schedule:
+    the cosine decay ends there)."""
     z_plain = cache["plain"][:, 0]
     z_aug = cache["aug"]
-
-    va_names = [rows[i]["name"] for i in va_idx]
-    va_sides = [rows[i]["side"] for i in va_idx]
-
-    # baseline: pretrained features only (pooled features.18, 1280-d), no training
-    with torch.no_grad():
-        f = z_plain[va_idx].float()
-        outs = []
-        for i in range(0, len(f), 64):
-            x = f[i:i + 64]
-            for blk in model.backbone.features[args.cache_at:]:
-                x = blk(x)
-            outs.append(F.adaptive_avg_pool2d(x, 1).flatten(1))
-        base = evaluate(torch.cat(outs), va_names, va_sides)
-    log(f"pretrained features (avg-pooled 1280-d): rank1 {base['rank1']:.3f} mAP {base['mAP']:.3f} "
-        f"queries {base['queries']}")
-
-    # classes = (individual, side)
     cls_keys = sorted({(rows[i]["name"], rows[i]["side"]) for i in tr_idx})
     cls_of = {k: j for j, k in enumerate(cls_keys)}
     tr_y = torch.tensor([cls_of[(rows[i]["name"], rows[i]["side"])] for i in tr_idx])
@@ -368,7 +352,7 @@ def main():
             w = w[:, None, :].repeat(1, arc.k, 1) + 0.01 * torch.randn(len(cls_keys), arc.k, args.dim)
             arc.w.copy_(w.view(-1, args.dim))
     bb_params = [p for p in model.backbone.parameters() if p.requires_grad]
-    head_params = list(model.pool.parameters()) + list(model.embed.parameters()) + list(model.bn.parameters())
+    head_params = [p for n, p in model.named_parameters() if not n.startswith("backbone.")]
     groups = [{"params": bb_params, "lr": args.lr}, {"params": head_params, "lr": args.lr * 3}]
     if arc is not None:
         groups.append({"params": arc.parameters(), "lr": args.lr * 10})
@@ -414,37 +398,112 @@ def main():
             scale = (step + 1) / warm if step < warm else 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, total - warm)))
             for g, lr0 in zip(opt.param_groups, base_lrs):
                 g["lr"] = lr0 * scale
-            e = model.forward_from(z, args.cache_at)
+            pre, e = model.neck(model.features_from(z, args.cache_at))
             loss = 0
             if arc is not None:
                 loss = loss + arc(e, y)
-            if args.loss in ("triplet", "both"):
+            if args.loss == "triplet":
                 loss = loss + batch_hard_triplet(e, y, args.margin)
+            elif args.loss == "both":  # BN-neck: the metric loss before the BatchNorm1d, ArcFace after it
+                loss = loss + batch_hard_triplet(pre, y, args.margin)
             opt.zero_grad()
             loss.backward()
             opt.step()
             losses.append(float(loss))
             step += 1
-        emb = embed_cached(model, z_plain[va_idx], args.cache_at)
-        m = evaluate(emb, va_names, va_sides)
-        m.update(epoch=epoch, loss=float(np.mean(losses)), seconds=time.time() - t0)
+        seconds = time.time() - t0
+        m = {"epoch": epoch, "loss": float(np.mean(losses)), "seconds": seconds}
+        if epoch != args.epochs and (epoch < args.eval_from or (epoch - args.eval_from) % args.eval_every):
+            history.append(m)  # evaluating costs as much as a third of an epoch: skipped early on
+            log(f"epoch {epoch}/{args.epochs} loss {m['loss']:.3f} {seconds:.0f}s")
+            continue
+        for name, idx in eval_sets.items():
+            emb = embed_cached(model, z_plain[idx], args.cache_at)
+            m[name] = evaluate(emb, [rows[i]["name"] for i in idx], [rows[i]["side"] for i in idx])
         history.append(m)
-        score = (m["rank1"] + m["mAP"]) / 2
+        score = (m[select]["rank1"] + m[select]["mAP"]) / 2 if select else epoch
         tag = ""
         if best is None or score > best[0]:
-            best = (score, epoch, m)
-            torch.save(model.state_dict(), os.path.join(args.run_dir, "best.pth"))
+            best = (score, epoch, {k: v.detach().clone() for k, v in model.state_dict().items()})
             tag = " *"
         gem_p = f" p {float(model.pool.p):.2f}" if args.pool == "gem" else ""
-        log(f"epoch {epoch}/{args.epochs} loss {m['loss']:.3f} held-out rank1 {m['rank1']:.3f} "
-            f"mAP {m['mAP']:.3f} (n={m['queries']}){gem_p} {m['seconds']:.0f}s{tag}")
-        summary = {"args": vars(args), "heldOutIndividuals": held, "pretrainedBaseline": base, "history": history,
-                   "best": best[2], "bestEpoch": best[1], "trainSeconds": time.time() - t_start}
-        with open(os.path.join(args.run_dir, "summary.json"), "w") as f:  # rewritten every epoch
-            json.dump(summary, f, indent=1)
+        evals = " ".join(f"{name} rank1 {m[name]['rank1']:.3f} mAP {m[name]['mAP']:.3f} (n={m[name]['queries']})"
+                         for name in eval_sets)
+        log(f"epoch {epoch}/{args.epochs} loss {m['loss']:.3f} {evals}{gem_p} {seconds:.0f}s{tag}")
+    return {"history": history, "bestEpoch": best[1], "state": best[2], "trainSeconds": time.time() - t_start}
 
-    log(f"best epoch {best[1]}: rank1 {best[2]['rank1']:.3f} mAP {best[2]['mAP']:.3f}; "
-        f"training {time.time() - t_start:.0f}s")
+
+def main():
+    global LOG
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_recipe_args(ap)
+    ap.add_argument("--holdout", type=float, default=0.2,
+                    help="fraction of individuals held out (the best epoch is picked on them); 0: train on "
+                         "every individual and keep the last epoch")
+    ap.add_argument("--run-dir", default="/tmp/runs/default")
+    ap.add_argument("--export-dir", default=None, help="export the best epoch to ONNX + card.json here")
+    ap.add_argument("--default-layer", default="backbone.features.10")
+    ap.add_argument("--export-height", type=int, default=None,
+                    help="input height of the exported model (default: --height; a larger test-time size)")
+    ap.add_argument("--export-width", type=int, default=None)
+    ap.add_argument("--kfold", default=None,
+                    help="summary.json of tools/kfold_default_model.py: its figures go into the card")
+    ap.add_argument("--cache-only", action="store_true", help="only build the feature cache")
+    ap.add_argument("--export-only", action="store_true",
+                    help="skip training: export run-dir/best.pth (with run-dir/summary.json) to --export-dir")
+    args = ap.parse_args()
+
+    os.makedirs(args.run_dir, exist_ok=True)
+    if args.export_only:
+        with open(os.path.join(args.run_dir, "summary.json")) as f:
+            summary = json.load(f)
+        for k, v in summary["args"].items():  # the run's own settings
+            if k not in ("export_dir", "export_only", "default_layer", "export_height", "export_width", "kfold"):
+                setattr(args, k, v)
+        export_default(args, summary)
+        return
+    LOG = os.path.join(args.run_dir, "log.txt")
+    log("args: " + json.dumps(vars(args)))
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+
+    rows = read_annotations(args.data)
+    held = split_individuals(rows, args.holdout, args.seed)
+    held_set = set(held)
+    tr_idx = [i for i, r in enumerate(rows) if r["name"] not in held_set]
+    va_idx = [i for i, r in enumerate(rows) if r["name"] in held_set]
+    log(f"{len(rows)} photos; train {len(tr_idx)} photos / {len({rows[i]['name'] for i in tr_idx})} individuals; "
+        f"held out {len(va_idx)} photos / {len(held)} individuals")
+
+    model = new_model(args)
+    stem = model.backbone.features[: args.cache_at].eval()
+    cache = build_cache(args, rows, stem)
+    if args.cache_only:
+        return
+
+    base = None
+    if va_idx:  # baseline: pretrained features only (pooled features.18, 1280-d), no training
+        with torch.no_grad():
+            f = model.features_from(cache["plain"][va_idx, 0].float(), args.cache_at)
+            base = evaluate(F.adaptive_avg_pool2d(f, 1).flatten(1), [rows[i]["name"] for i in va_idx],
+                            [rows[i]["side"] for i in va_idx])
+        log(f"pretrained features (avg-pooled 1280-d): rank1 {base['rank1']:.3f} mAP {base['mAP']:.3f} "
+            f"queries {base['queries']}")
+
+    result = fit(args, model, cache, rows, tr_idx, {"held-out": va_idx} if va_idx else {},
+                 "held-out" if va_idx else None)
+    torch.save(result["state"], os.path.join(args.run_dir, "best.pth"))
+    history = result["history"]
+    best = history[result["bestEpoch"] - 1]
+    summary = {"args": vars(args), "heldOutIndividuals": held,
+               "trainingIndividuals": sorted({rows[i]["name"] for i in tr_idx}),
+               "pretrainedBaseline": base, "history": history,
+               "best": best.get("held-out"), "bestEpoch": result["bestEpoch"], "trainSeconds": result["trainSeconds"]}
+    with open(os.path.join(args.run_dir, "summary.json"), "w") as f:
+        json.dump(summary, f, indent=1)
+    log(f"kept epoch {result['bestEpoch']}; training {result['trainSeconds']:.0f}s")
 
     if args.export_dir:
         export_default(args, summary)

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
@@ -105,6 +105,25 @@ describe('pairx explain on real photos', () => {
     expect(metrics).toMatchObject({ photos: 4, individuals: 2, queries: 2, skipped: 2 });
     expect(metrics.rank1).toBeGreaterThanOrEqual(0);
     expect(metrics.mAP).toBeGreaterThan(0);
+  });
+
+  it("reports the card's k-fold estimate beside what it measures, and flags individuals seen in training", async () => {
+    const folder = join(tmp, 'carded');
+    mkdirSync(folder, { recursive: true });
+    copyFileSync(MODEL, join(folder, 'model.onnx'));
+    const kfold = { rank1: { mean: 0.123, sd: 0.021 }, mAP: { mean: 0.155, sd: 0.018 }, folds: 5, queries: 900 };
+    writeFileSync(join(folder, 'card.json'), JSON.stringify({
+      name: 'carded', input: { width: 128, height: 128 }, embedding: { name: 'embedding' },
+      training: { heldOutIndividuals: [], trainingIndividuals: ['nyala-100'] }, metrics: { kfold },
+    }));
+    const text = await pairx('evaluate', PHOTOS, '--model', folder);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/note: 1 of these 2 individuals were in the model's training set/);
+    expect(text.stdout).toMatch(/never seen in training: rank-1 12\.3 ± 2\.1%, mAP 15\.5 ± 1\.8% \(5-fold over individuals, 900 queries\)/);
+    const json = JSON.parse((await pairx('evaluate', PHOTOS, '--model', folder, '--json')).stdout);
+    expect(json).toMatchObject({ individualsSeenInTraining: 1, cardKfold: kfold });
+    expectOneLineError(await pairx('evaluate', PHOTOS, '--model', folder, '--held-out'),
+      /lists no held-out individuals \(it was trained on all of them; its k-fold figures: rank-1 12\.3 ± 2\.1%/);
   });
 
   it('uses all matches and says so when --k-colors exceeds them', async () => {

@@ -5,6 +5,7 @@ import { parse } from 'csv-parse/sync';
 import cliProgress from 'cli-progress';
 import { preprocess } from '../imaging/preprocess.ts';
 import { defaultModelPath } from '../models/default-model.ts';
+import { describeKfold, kfoldEstimate, trainingIndividuals } from '../models/card-estimate.ts';
 import { locateModel } from '../models/model-card.ts';
 import { reidMetrics, type LabelledEmbedding } from '../pairx/evaluation.ts';
 import { loadModel, modelOption, providerOption } from './engine.ts';
@@ -33,7 +34,13 @@ export function registerEvaluateCommand(program: Command): void {
         throw new Error(`${csvPath}: needs the columns image and name (it has ${Object.keys(rows[0]).join(', ')})`);
       }
       const heldOut = (model.card.training as { heldOutIndividuals?: string[] } | undefined)?.heldOutIndividuals;
-      if (options.heldOut && !heldOut) throw new Error(`the model card of ${model.card.name} lists no held-out individuals`);
+      const estimate = kfoldEstimate(model.card);
+      if (options.heldOut && !heldOut?.length) {
+        throw new Error(
+          `the model card of ${model.card.name} lists no held-out individuals` +
+            (estimate ? ` (it was trained on all of them; its k-fold figures: ${describeKfold(estimate)})` : ''),
+        );
+      }
       const selected = rows.filter((r) => r.name && (!options.heldOut || heldOut!.includes(r.name)));
       const base = dirname(csvPath);
       const spec = model.inputSpec;
@@ -62,14 +69,19 @@ export function registerEvaluateCommand(program: Command): void {
       if (!options.json) bar.stop();
       const seconds = (performance.now() - started) / 1000;
       const metrics = reidMetrics(labelled);
+      const individuals = new Set(labelled.map((l) => l.name));
+      const trained = trainingIndividuals(model.card);
       const result = {
         model: model.id,
         photos: labelled.length,
-        individuals: new Set(labelled.map((l) => l.name)).size,
+        individuals: individuals.size,
+        // figures on animals the model was trained on say little about new animals
+        individualsSeenInTraining: trained ? [...individuals].filter((n) => trained.has(n)).length : null,
         heldOutOnly: Boolean(options.heldOut),
         ...metrics,
         photosPerSecond: labelled.length / seconds,
         evaluatedWith: 'pairx-workbench (onnxruntime-node)',
+        cardKfold: estimate ?? null,
       };
       if (options.updateCard) {
         const location = locateModel(options.model ?? defaultModelPath());
@@ -79,11 +91,19 @@ export function registerEvaluateCommand(program: Command): void {
         await writeFile(location.cardPath, JSON.stringify(card, null, 2) + '\n');
       }
       if (options.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-      else
+      else {
         process.stdout.write(
           `${result.photos} photos of ${result.individuals} individuals: rank-1 ${(100 * metrics.rank1).toFixed(1)}%, mAP ${(100 * metrics.mAP).toFixed(1)}% ` +
             `(${metrics.queries} queries, ${metrics.skipped} without another photo of their side; ${result.photosPerSecond.toFixed(1)} photos/s)\n`,
         );
+        if (result.individualsSeenInTraining) {
+          process.stdout.write(
+            `note: ${result.individualsSeenInTraining} of these ${result.individuals} individuals were in the model's training set, ` +
+              'so these figures overstate what it does on new animals\n',
+          );
+        }
+        if (estimate) process.stdout.write(`model card, on individuals never seen in training: ${describeKfold(estimate)}\n`);
+      }
       await model.release();
     });
 }

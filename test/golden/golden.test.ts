@@ -14,8 +14,8 @@ import { PairExplainer, releaseForward } from '../../src/main/pairx/pair-explain
  */
 const BUNDLED = resolve('test/fixtures/golden');
 const SHARED = resolve('../shared/golden');
-const BUNDLED_CASES = ['resnet-narrow-128', 'effnet-tiny-160'];
-const SHARED_CASES = ['resnet-mini-224', 'effnet-b0-256', 'mbv2-imagenet-224'];
+const BUNDLED_CASES = ['resnet-narrow-128', 'effnet-tiny-160', 'vit-tiny-224', 'swin-tiny-224'];
+const SHARED_CASES = ['resnet-mini-224', 'effnet-b0-256', 'mbv2-imagenet-224', 'vit-small-224-p14'];
 
 /** The reference writes its matches with the fields of ours. */
 type ManifestMatch = Match;

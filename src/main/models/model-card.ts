@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { LayerLayoutSchema } from './layer-layout.ts';
 
 /**
  * A model card: the JSON beside an .onnx file that says how to feed it (input size, mean/std), which
@@ -22,6 +23,8 @@ export const ModelCardSchema = z.object({
   embedding: z.object({ name: z.string().default('embedding'), dim: z.number().int().positive().optional() }),
   defaultLayer: z.string().optional(),
   layers: z.array(z.string()).optional(),
+  /** Layouts of layers (by module key or tensor) where the graph cannot tell, e.g. `{layout: 'NHWC'}`. */
+  layouts: z.record(z.string(), LayerLayoutSchema).optional(),
   source: z.record(z.string(), z.unknown()).optional(),
   training: z.record(z.string(), z.unknown()).optional(),
   metrics: z.record(z.string(), z.unknown()).optional(),

@@ -1,17 +1,24 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { InputSpec } from '../imaging/preprocess.ts';
-import type { IrModel } from '../onnx/ir.ts';
+import type { IrModel, IrTensor } from '../onnx/ir.ts';
 import { readModel, writeModel } from '../onnx/model-proto.ts';
 import { moduleScopes, resolveLayer, type LayerScope } from '../onnx/scopes.ts';
 import { createSession, type ProviderChoice, type ProviderName, type Session } from '../onnx/session.ts';
-import { probeShapes } from '../onnx/shapes.ts';
+import { probeGraph } from '../onnx/shapes.ts';
+import { checkLayout, inferLayout, layoutGrid, type Grid, type LayerLayout } from './layer-layout.ts';
 import { IMAGENET_MEAN, IMAGENET_STD, locateModel, type ModelCard } from './model-card.ts';
 
 export interface LayerInfo extends LayerScope {
   /** Output shape at batch 1, e.g. [1, 256, 14, 14]. */
   shape: number[];
+  /** Where the output is a feature map: its layout and grid. */
+  layout?: LayerLayout;
+  grid?: Grid;
 }
+
+/** Modules named like the children of a list (`blocks.7`, `encoder_layer_7`): index and parent. */
+const LIST_CHILD = /^(.*)[._](\d+)$/;
 
 const product = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
 
@@ -28,6 +35,8 @@ export class ReidModel {
     readonly card: ModelCard,
     readonly model: IrModel,
     readonly shapes: Map<string, number[]>,
+    /** Values of the graph's shape computations at batch 1, which the relevance rules read as constants. */
+    readonly shapeValues: Map<string, IrTensor>,
     readonly provider: ProviderChoice,
   ) {}
 
@@ -63,12 +72,12 @@ export class ReidModel {
         `${location.onnxPath}: the model has no input '${card.input.name}' (inputs: ${model.graph.inputs.map((i) => i.name).join(', ')})`,
       );
     }
-    const shapes = await probeShapes(model, card.input.name, [1, 3, card.input.height, card.input.width]);
+    const { shapes, shapeValues } = await probeGraph(model, card.input.name, [1, 3, card.input.height, card.input.width]);
     if (!shapes.has(card.embedding.name)) {
       throw new Error(`${location.onnxPath}: the model has no output '${card.embedding.name}'`);
     }
     const id = `${card.name}@${createHash('sha256').update(bytes).digest('hex').slice(0, 12)}`;
-    return new ReidModel(id, card, model, shapes, options.provider ?? 'auto');
+    return new ReidModel(id, card, model, shapes, shapeValues, options.provider ?? 'auto');
   }
 
   get inputSpec(): InputSpec {
@@ -81,10 +90,12 @@ export class ReidModel {
   }
 
   /**
-   * The layer PAIR-X uses when none is given: the card's; else the deepest module (nesting depth ≤ 3,
-   * the shallowest name for a tensor) whose feature map still has at least 1/16 of the input's rows
-   * (14×14 at 224 px, the resolution of the reference's usual layers), so that there are enough
-   * positions to match.
+   * The layer PAIR-X uses when none is given: the card's; else, among modules (nesting depth ≤ 3, the
+   * shallowest name for a tensor) whose output is a feature map with at least 1/16 of the input's rows
+   * (14×14 at 224 px, the resolution of the reference's usual layers, so that there are enough positions
+   * to match), the deepest — for CNNs and Swin (its third stage) the last one before the grid gets too
+   * coarse. A ViT keeps one grid through all its blocks, and its last blocks mix tokens globally (their
+   * maps spread over the whole image), so there the block at two thirds of the depth is taken.
    */
   get defaultLayer(): string {
     if (this.card.defaultLayer) return this.card.defaultLayer;
@@ -92,22 +103,43 @@ export class ReidModel {
     this.model.graph.nodes.forEach((node, i) => node.outputs.forEach((o) => producedAt.set(o, i)));
     const byTensor = new Map<string, LayerInfo>();
     for (const layer of this.listLayers()) {
-      if (layer.shape.length !== 4 || layer.depth > 3 || layer.shape[2] <= 1) continue;
+      if (!layer.grid || layer.depth > 3 || layer.grid.height <= 1) continue;
       const known = byTensor.get(layer.tensor);
       if (!known || layer.depth < known.depth) byTensor.set(layer.tensor, layer);
     }
     const spatial = [...byTensor.values()].sort(
       (a, b) => (producedAt.get(a.tensor) ?? 0) - (producedAt.get(b.tensor) ?? 0),
     );
-    const fine = spatial.filter((l) => l.shape[2] * 16 >= this.card.input.height);
+    const fine = spatial.filter((l) => l.grid!.height * 16 >= this.card.input.height);
+    const tokenBlocks = fine.filter((l) => l.layout?.layout === 'tokens' && LIST_CHILD.test(l.key));
+    const parents = new Map<string, LayerInfo[]>();
+    for (const block of tokenBlocks) {
+      const parent = LIST_CHILD.exec(block.key)![1];
+      parents.set(parent, [...(parents.get(parent) ?? []), block]);
+    }
+    const blocks = [...parents.values()].sort((a, b) => b.length - a.length)[0];
+    if (blocks && blocks.length >= 3) return blocks[Math.ceil((2 * blocks.length) / 3) - 1].key;
     return (fine.at(-1) ?? spatial.at(-1))?.key ?? '';
   }
 
+  /** The layout of a layer's output: the card's, else what the graph tells (see layer-layout.ts). */
+  layerLayout(key: string, tensor: string): LayerLayout | undefined {
+    const dims = this.shapes.get(tensor);
+    if (!dims) return undefined;
+    const stated = this.card.layouts?.[key] ?? this.card.layouts?.[tensor];
+    if (stated) {
+      checkLayout(key, dims, stated);
+      return stated;
+    }
+    return inferLayout(dims, this.model.graph, this.shapes, this.card.input);
+  }
+
   listLayers(): LayerInfo[] {
-    return moduleScopes(this.model.graph).map((scope) => ({
-      ...scope,
-      shape: this.shapes.get(scope.tensor) ?? [],
-    }));
+    return moduleScopes(this.model.graph).map((scope) => {
+      const shape = this.shapes.get(scope.tensor) ?? [];
+      const layout = this.layerLayout(scope.key, scope.tensor);
+      return { ...scope, shape, ...(layout ? { layout, grid: layoutGrid(shape, layout) } : {}) };
+    });
   }
 
   resolveLayer(layer?: string): { key: string; tensor: string } {

@@ -1,3 +1,4 @@
+import { layoutGrid, type Grid, type LayerLayout } from '../models/layer-layout.ts';
 import type { ReidModel } from '../models/reid-model.ts';
 import { writeModel } from '../onnx/model-proto.ts';
 import { createSession, type NamedArray, type Session } from '../onnx/session.ts';
@@ -10,6 +11,11 @@ export interface CompiledLayer {
   tensor: string;
   /** The layer in the canonised graph the relevance passes run on; its activations seed pixel relevance. */
   relevanceTensor: string;
+  /** How the layer's output holds its feature map, and the map's grid. */
+  layout: LayerLayout;
+  grid: Grid;
+  /** The layer's output shape at batch 1. */
+  dims: number[];
   forward: Session;
   toLayer: { session: Session; stats: string[] };
   toPixels: { session: Session; stats: string[] };
@@ -17,12 +23,16 @@ export interface CompiledLayer {
 
 const product = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
 
-/** One image of a batched tensor, as a batch of one (a view, not a copy). */
-export function sliceBatch(value: NamedArray, index: number): NamedArray {
-  const per = product(value.dims.slice(1));
+/**
+ * One image of a tensor computed for a batch of `batch` images (a view, not a copy). The images are
+ * the outer factor of the leading axis, which is the batch itself or, where the export folded more
+ * into it (Swin's windows), batch × windows.
+ */
+export function sliceBatch(value: NamedArray, index: number, batch: number): NamedArray {
+  const per = value.data.length / batch;
   return {
     data: value.data.subarray(index * per, (index + 1) * per) as NamedArray['data'],
-    dims: [1, ...value.dims.slice(1)],
+    dims: [value.dims[0] / batch, ...value.dims.slice(1)],
   };
 }
 
@@ -50,7 +60,12 @@ export class CompiledLayers {
 
   private async build(key: string, tensor: string): Promise<CompiledLayer> {
     const { card, shapes, provider } = this.model;
-    this.canonical ??= canonize(this.model.model);
+    const layerDims = shapes.get(tensor)!;
+    const layout = this.model.layerLayout(key, tensor);
+    if (!layout) {
+      throw new Error(`layer ${key}: its output [${layerDims}] is no feature map (NCHW, NHWC or tokens); choose another layer`);
+    }
+    this.canonical ??= canonize(this.model.model, { shapeValues: this.model.shapeValues });
     const lrp = this.canonical.relevanceName;
     const compiled = compileRelevance(this.canonical, shapes, {
       inputName: card.input.name,
@@ -65,7 +80,6 @@ export class CompiledLayers {
       createSession(writeModel(compiled.passes[0].model), provider),
       createSession(writeModel(compiled.passes[1].model), provider),
     ]);
-    const layerDims = shapes.get(tensor)!;
     await this.warmUp(
       forward,
       compiled.forward.graph.outputs.map((o) => o.name),
@@ -78,6 +92,9 @@ export class CompiledLayers {
       key,
       tensor,
       relevanceTensor: lrp(tensor),
+      layout,
+      grid: layoutGrid(layerDims, layout),
+      dims: layerDims,
       forward,
       toLayer: { session: toLayer, stats: compiled.passes[0].stats },
       toPixels: { session: toPixels, stats: compiled.passes[1].stats },
@@ -103,7 +120,7 @@ export class CompiledLayers {
         seed: { data: new Float32Array(product(seedDims)), dims: seedDims },
       };
       for (const input of session.inputNames)
-        if (input !== 'seed') feeds[input] = sliceBatch(outputs[input], 0);
+        if (input !== 'seed') feeds[input] = sliceBatch(outputs[input], 0, 2);
       await session.run(feeds);
     }
   }

@@ -1,4 +1,5 @@
 import type { InputSpec } from '../imaging/preprocess.ts';
+import { channelSumAbs, toChannelsFirst, writePositionSeed } from '../models/layer-layout.ts';
 import type { ReidModel } from '../models/reid-model.ts';
 import type { NamedArray } from '../onnx/session.ts';
 import { CompiledLayers, sliceBatch, type CompiledLayer } from './compiled-layers.ts';
@@ -51,18 +52,7 @@ export function cosineSeeds(
   return { similarity, seeds: [seed(e0, e1, norm0, norm1), seed(e1, e0, norm1, norm0)] };
 }
 
-/** |Σ_c R[c]| for each of `count` maps of `channels`×`plane`. */
-function channelSumAbs(data: Float32Array, count: number, channels: number, plane: number): Float32Array {
-  const out = new Float32Array(count * plane);
-  for (let k = 0; k < count; k++) {
-    for (let c = 0; c < channels; c++) {
-      const base = (k * channels + c) * plane;
-      for (let p = 0; p < plane; p++) out[k * plane + p] += data[base + p];
-    }
-  }
-  for (let i = 0; i < out.length; i++) out[i] = Math.abs(out[i]);
-  return out;
-}
+const product = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
 
 /**
  * PAIR-X (docs/PAIRX.md steps 1–6) over one loaded model, with that model's compiled layers. One
@@ -110,8 +100,10 @@ export class PairExplainer {
     // 1. Forward, both images in one batch, with every statistic the relevance passes need.
     const t0 = performance.now();
     const perImage = await this.forwardStats(layer, image0, image1);
-    const [fm0, fm1] = perImage.map((stats) => stats(layer.tensor));
-    const [, channels, h, w] = fm0.dims;
+    const { layout, grid } = layer;
+    const { channels, height: h, width: w } = grid;
+    // Feature maps as [C, h, w] over the grid, whatever the layer's layout (prefix tokens dropped).
+    const [fm0, fm1] = perImage.map((stats) => toChannelsFirst(stats(layer.tensor).data as Float32Array, layout, grid));
     const e0 = perImage[0](embeddingName).data as Float32Array;
     const e1 = perImage[1](embeddingName).data as Float32Array;
     const t1 = performance.now();
@@ -123,16 +115,16 @@ export class PairExplainer {
         const feeds: Record<string, NamedArray> = { seed: { data: seeds[i], dims: [1, seeds[i].length] } };
         for (const stat of layer.toLayer.stats) feeds[stat] = perImage[i](stat);
         const out = await layer.toLayer.session.run(feeds);
-        return channelSumAbs(out.relevance.data as Float32Array, 1, channels, h * w);
+        return channelSumAbs(out.relevance.data as Float32Array, 1, layout, grid, product(layer.dims));
       }),
     );
     const t2 = performance.now();
 
     // 4–5. Mutual nearest neighbours, ranked by relevance.
-    const grid = (f: NamedArray) => ({ data: f.data as Float32Array, channels, height: h, width: w });
+    const onGrid = (data: Float32Array) => ({ data, channels, height: h, width: w });
     const matches = mutualNearestNeighbours(
-      grid(fm0),
-      grid(fm1),
+      onGrid(fm0),
+      onGrid(fm1),
       relevanceAtLayer[0],
       relevanceAtLayer[1],
       width,
@@ -147,7 +139,7 @@ export class PairExplainer {
       provider: layer.forward.provider,
       embeddings: [e0, e1],
       seeds,
-      featureMaps: [fm0.data as Float32Array, fm1.data as Float32Array],
+      featureMaps: [fm0, fm1],
       relevanceMaps: [relevanceAtLayer[0], relevanceAtLayer[1]],
       matches,
       kLines,
@@ -177,7 +169,7 @@ export class PairExplainer {
     const forward = await layer.forward.run({
       [name]: { data: batch, dims: [2, 3, height, width] },
     });
-    return [(name) => sliceBatch(forward[name], 0), (name) => sliceBatch(forward[name], 1)];
+    return [(name) => sliceBatch(forward[name], 0, 2), (name) => sliceBatch(forward[name], 1, 2)];
   }
 
   /** PAIR-X step 6: pixel relevance of the top `kColors` matches, one batched pass per image. */
@@ -185,7 +177,7 @@ export class PairExplainer {
     const started = performance.now();
     const { layer, images } = matched.forwardState;
     const perImage = matched.forwardState.perImage ?? (await this.forwardStats(layer, images[0], images[1]));
-    const { channels, height: h, width: w } = matched.layer;
+    const { width: w } = matched.layer;
     const { width, height } = matched.input;
     const matches = matched.matches;
     const warnings = [...matched.warnings];
@@ -195,22 +187,22 @@ export class PairExplainer {
         `--k-colors ${requestedColors} is more than the ${matches.length} matches; using all ${matches.length}`,
       );
     }
-    const plane = h * w;
+    const perSeed = product(layer.dims.slice(1));
     const pixelMaps = await Promise.all(
       [0, 1].map(async (i) => {
         if (kColors === 0) return new Float32Array(0);
         // As in the reference, the seed holds the layer's activations as the canonised model computes them.
+        // A token layer's seed is that patch token's feature vector, every other token (prefix included) zero.
         const fm = perImage[i](layer.relevanceTensor).data as Float32Array;
-        const seed = new Float32Array(kColors * channels * plane);
+        const seed = new Float32Array(kColors * perSeed);
         matches.slice(0, kColors).forEach((match, k) => {
           const [x, y] = i === 0 ? match.coord0 : match.coord1;
-          const p = y * w + x;
-          for (let c = 0; c < channels; c++) seed[(k * channels + c) * plane + p] = fm[c * plane + p];
+          writePositionSeed(seed, k, perSeed, fm, layer.layout, layer.grid, y * w + x);
         });
-        const feeds: Record<string, NamedArray> = { seed: { data: seed, dims: [kColors, channels, h, w] } };
+        const feeds: Record<string, NamedArray> = { seed: { data: seed, dims: [kColors, ...layer.dims.slice(1)] } };
         for (const stat of layer.toPixels.stats) feeds[stat] = perImage[i](stat);
         const out = await layer.toPixels.session.run(feeds);
-        return channelSumAbs(out.relevance.data as Float32Array, kColors, 3, width * height);
+        return channelSumAbs(out.relevance.data as Float32Array, kColors, { layout: 'NCHW' }, { channels: 3, height, width }, 3 * width * height);
       }),
     );
     const pixelMs = performance.now() - started;

@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readNpy } from '../../src/main/arrays/npy.ts';
+import type { IrModel, IrTensor } from '../../src/main/onnx/ir.ts';
+import { readModel, writeModel } from '../../src/main/onnx/model-proto.ts';
+import { createSession, type NamedArray } from '../../src/main/onnx/session.ts';
+import { probeGraph } from '../../src/main/onnx/shapes.ts';
+import { canonize } from '../../src/main/relevance/canonize.ts';
+import { compileRelevance } from '../../src/main/relevance/compiler.ts';
+import { rng } from '../relevance/harness.ts';
+
+/**
+ * Conservation (PAIRX-TRANSFORMERS.md): with every bias, the class token and the position embedding
+ * set to zero, each CP-LRP rule is the ε rule of a linear map, so the relevance at a block sums to the
+ * seed's sum, and a pixel map to the sum of the feature vector it came from. Without the forward-side
+ * rules (σ, A and the activation ratios held constant) it does not.
+ */
+const BUNDLED = resolve('test/fixtures/golden');
+const ADDITIVE = /(bias|cls_token|reg_token|pos_embed|class_token|pos_embedding)$/;
+
+function withoutAdditiveTerms(model: IrModel): IrModel {
+  const initializers = new Map<string, IrTensor>();
+  for (const [name, tensor] of model.graph.initializers) {
+    initializers.set(name, ADDITIVE.test(name) ? { ...tensor, data: new Float32Array(tensor.data.length) } : tensor);
+  }
+  return { ...model, graph: { ...model.graph, initializers } };
+}
+
+const sum = (values: ArrayLike<number>, from = 0, to = values.length) => {
+  let total = 0;
+  for (let i = from; i < to; i++) total += values[i];
+  return total;
+};
+
+describe.each([
+  { name: 'vit-tiny-224', layer: '/blocks/blocks.1/Add_1_output_0', prefix: 1 },
+  { name: 'swin-tiny-224', layer: '/features/features.3/features.3.1/Add_1_output_0', prefix: 0 },
+])('conservation on $name without biases', ({ name, layer, prefix }) => {
+  it('relevance at the block sums to the seed, a pixel map to its position seed', async () => {
+    const dir = join(BUNDLED, name);
+    const model = withoutAdditiveTerms(readModel(readFileSync(join(dir, 'model.onnx'))));
+    const { shapes, shapeValues } = await probeGraph(model, 'image', [1, 3, 224, 224]);
+    const canonical = canonize(model, { shapeValues });
+    // The stabiliser absorbs ε/(z + ε) of the relevance wherever a pre-activation is small (Swin's head
+    // outputs without biases are): a negligible ε leaves only the rules' own conservation to check.
+    const compiled = compileRelevance(canonical, shapes, {
+      epsilon: 1e-12,
+      inputName: 'image',
+      outputs: ['embedding', layer],
+      passes: [
+        { from: 'embedding', to: layer },
+        { from: layer, to: 'image' },
+      ],
+    });
+    const run = async (m: IrModel, feeds: Record<string, NamedArray>) => {
+      const session = await createSession(writeModel(m), 'cpu');
+      try {
+        return await session.run(feeds);
+      } finally {
+        await session.release();
+      }
+    };
+    const image = (await readNpy(join(dir, 'image0.npy'))).data;
+    const forward = await run(compiled.forward, { image: { data: image, dims: [1, 3, 224, 224] } });
+    const statsOf = (pass: number) => Object.fromEntries(compiled.passes[pass].stats.map((s) => [s, forward[s]]));
+
+    const random = rng(7);
+    const dim = shapes.get('embedding')![1];
+    const seed = Float32Array.from({ length: dim }, () => random() - 0.5);
+    const atLayer = await run(compiled.passes[0].model, { seed: { data: seed, dims: [1, dim] }, ...statsOf(0) });
+    const layerRelevance = atLayer.relevance.data as Float32Array;
+    expect(sum(layerRelevance)).toBeCloseTo(sum(seed), 4);
+
+    // Two position seeds: patch tokens 0 and 37 (all channels), everything else zero.
+    const layerDims = shapes.get(layer)!;
+    const perSeed = layerDims.slice(1).reduce((a, b) => a * b, 1);
+    const channels = layerDims.at(-1)!;
+    const activations = forward[layer].data as Float32Array;
+    const seeds = new Float32Array(2 * perSeed);
+    [0, 37].forEach((position, k) => {
+      const offset = (prefix + position) * channels;
+      seeds.set(activations.subarray(offset, offset + channels), k * perSeed + offset);
+    });
+    const pixels = await run(compiled.passes[1].model, { seed: { data: seeds, dims: [2, ...layerDims.slice(1)] }, ...statsOf(1) });
+    const pixelRelevance = pixels.relevance.data as Float32Array;
+    const perImage = 3 * 224 * 224;
+    for (const k of [0, 1]) {
+      const expected = sum(seeds, k * perSeed, (k + 1) * perSeed);
+      expect(Math.abs(sum(pixelRelevance, k * perImage, (k + 1) * perImage) - expected)).toBeLessThan(1e-4 * Math.abs(expected) + 1e-5);
+    }
+  });
+});

@@ -1,4 +1,5 @@
 import { api, type ApiMethod, type ApiParsedArgs, type ApiResult } from '../shared/api.ts';
+import { PairxError } from './errors.ts';
 import type { JobControls } from './jobs/tracked-job.ts';
 import type { Workbench } from './workbench.ts';
 
@@ -12,7 +13,7 @@ export function workbenchHandlers(workbench: Workbench): Handlers {
     'catalog.list': (args) => workbench.list(args),
     'catalog.import': (args, controls) => workbench.importFolder(args.folder, { annotationsCsv: args.annotationsCsv, ...controls }),
     'catalog.embed': (args, controls) => workbench.embed({ ...args, ...controls }),
-    'pairs.candidates': (args) => workbench.candidates(args),
+    'pairs.candidates': (args) => workbench.findCandidates(args),
     'decisions.decide': ({ a, b, verdict, ...options }) => workbench.decide(a, b, verdict, options),
     'decisions.undo': (args) => workbench.undo(args),
     'decisions.list': () => workbench.decisions(),
@@ -31,13 +32,18 @@ export function workbenchHandlers(workbench: Workbench): Handlers {
   };
 }
 
+/** The one check that a name is a workbench API method, wherever a call enters from outside. */
+export function assertApiMethod(method: unknown): asserts method is ApiMethod {
+  if (typeof method !== 'string' || !Object.prototype.hasOwnProperty.call(api, method))
+    throw new PairxError('unknown-method', `unknown method ${String(method)}`);
+}
+
 /**
  * Calls one API method with arguments from outside (IPC message, HTTP body): they are validated with the
  * method's schema first, so a handler only ever sees well-formed arguments.
  */
 export async function callApi<M extends ApiMethod>(handlers: Handlers, method: M, rawArgs: unknown, controls: JobControls = {}): Promise<ApiResult<M>> {
-  const spec = api[method];
-  if (!spec) throw new Error(`unknown API method ${String(method)}`);
-  const args = spec.args.parse(rawArgs ?? {}) as ApiParsedArgs<M>;
+  assertApiMethod(method);
+  const args = api[method].args.parse(rawArgs ?? {}) as ApiParsedArgs<M>;
   return (handlers[method] as Handler<M>)(args, controls);
 }

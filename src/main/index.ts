@@ -10,7 +10,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { IPC_CALL, IPC_EVENT, parseMediaPath } from '../shared/bridge.ts';
 import { RENDERER_CSP } from '../shared/csp.ts';
-import { dispatchCall, FrontError, type AppHandlers } from './host/dispatch.ts';
+import { PairxError } from './errors.ts';
+import { dispatchCall, type AppHandlers } from './host/dispatch.ts';
 import { rendererFile } from './host/static-files.ts';
 import { electronSqliteBinding } from './electron-native.ts';
 import { WorkbenchHost } from './host/workbench-host.ts';
@@ -49,7 +50,7 @@ const appHandlers: AppHandlers = {
   }),
   'app.openCatalog': async ({ folder, create }) => {
     const outcome = await host.open(folder, create);
-    if (!outcome.ok) throw new FrontError(outcome.error.kind, outcome.error.message);
+    if (!outcome.ok) throw new PairxError(outcome.error.kind, outcome.error.message);
     return outcome.value;
   },
   'app.chooseFolder': async () => {
@@ -59,7 +60,7 @@ const appHandlers: AppHandlers = {
   },
   'app.exportPng': async ({ a, b, ...settings }) => {
     const picture = await host.media({ kind: 'export', a, b, ...settings });
-    if (!picture.ok) throw new FrontError(picture.error.kind, picture.error.message);
+    if (!picture.ok) throw new PairxError(picture.error.kind, picture.error.message);
     const options: Electron.SaveDialogOptions = {
       defaultPath: `pairx-${a}-${b}.png`,
       filters: [{ name: 'PNG', extensions: ['png'] }],

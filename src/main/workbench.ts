@@ -1,5 +1,6 @@
 import type {
   ApiArgs,
+  ApiParsedArgs,
   ApiResult,
   CandidatesOptions,
   CatalogStatus,
@@ -14,7 +15,7 @@ import type {
   UndoResult,
   Verdict,
 } from '../shared/api.ts';
-import { CandidatesArgs, ExplainArgs } from '../shared/api.ts';
+import { CandidatesArgs } from '../shared/api.ts';
 import { ExplainSettings, type PairMatchesPayload, type PairPixelsPayload } from '../shared/explanation.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -151,9 +152,14 @@ export class Workbench {
     });
   }
 
-  async candidates(options: CandidatesOptions = {}): Promise<CandidatesResult> {
-    const parsed = CandidatesArgs.parse(options);
-    return findCandidates(this.store, resolveModel(this.store, parsed.model), parsed);
+  /** The review queue, for direct callers: options are validated and completed with their defaults here. */
+  candidates(options: CandidatesOptions = {}): Promise<CandidatesResult> {
+    return this.findCandidates(CandidatesArgs.parse(options));
+  }
+
+  /** The review queue, for arguments a front has validated already (callApi). */
+  async findCandidates(options: ApiParsedArgs<'pairs.candidates'>): Promise<CandidatesResult> {
+    return findCandidates(this.store, resolveModel(this.store, options.model), options);
   }
 
   /**
@@ -223,19 +229,17 @@ export class Workbench {
     if (!annotation) throw new NotFoundError(`there is no annotation ${id}`);
     const path = join(this.folder, annotation.image);
     if (!existsSync(path))
-      throw new CatalogError(`the photo of annotation ${id} is missing: ${annotation.image}`);
+      throw new NotFoundError(`the photo of annotation ${id} is missing: ${annotation.image}`);
     return { path, crop: annotation.box ? { ...annotation.box, theta: annotation.theta } : undefined };
   }
 
   /** PAIR-X steps 1–5 for a pair (cached); records the pair's plausibility for re-ranking. */
-  async explainPair(args: ApiArgs<'pairs.explain'>): Promise<PairMatchesPayload> {
-    const { a, b, ...settings } = ExplainArgs.parse(args);
+  async explainPair({ a, b, ...settings }: ApiParsedArgs<'pairs.explain'>): Promise<PairMatchesPayload> {
     return this.noteMatches(await this.explanations.matches(a, b, settings));
   }
 
   /** PAIR-X step 6 (pixel maps) for a pair, after explainPair or on its own. */
-  pairPixels(args: ApiArgs<'pairs.pixels'>): Promise<PairPixelsPayload> {
-    const { a, b, ...settings } = ExplainArgs.parse(args);
+  pairPixels({ a, b, ...settings }: ApiParsedArgs<'pairs.pixels'>): Promise<PairPixelsPayload> {
     return this.explanations.pixels(a, b, settings);
   }
 
@@ -243,8 +247,7 @@ export class Workbench {
    * Explains a pair in the background (the next pair of the queue): answers with what explainPair
    * would once the first phase is done, and computes the pixel maps after it, while nobody waits.
    */
-  async prefetchPair(args: ApiArgs<'pairs.prefetch'>): Promise<PairMatchesPayload> {
-    const { a, b, ...settings } = ExplainArgs.parse(args);
+  async prefetchPair({ a, b, ...settings }: ApiParsedArgs<'pairs.prefetch'>): Promise<PairMatchesPayload> {
     return this.noteMatches(await this.explanations.prefetch(a, b, settings));
   }
 

@@ -36,13 +36,24 @@ export const CallRequest = z.object({
 });
 export type CallRequest = z.infer<typeof CallRequest>;
 
+/**
+ * Whose problem a failed call is: the five kinds of the program's errors (src/main/errors.ts), then the
+ * two a front adds (a method it does not know, a service not there: no catalog open, a route refused).
+ */
 export const CallErrorKind = z.enum([
+  /** Bad input: the arguments, or a file they name, are wrong; fix them and try again. */
   'invalid-arguments',
-  'unknown-method',
   'not-found',
+  /** The request contradicts the catalog's state (two names for one individual). */
+  'conflict',
+  /** The model cannot be loaded, compiled or run here (bad card, unsupported operator, no provider). */
+  'unsupported-model',
+  /** A bug: the log has the stack. */
+  'internal',
+  'unknown-method',
   'unavailable',
-  'failed',
 ]);
+export type CallErrorKind = z.infer<typeof CallErrorKind>;
 export const CallError = z.object({ kind: CallErrorKind, message: z.string() });
 export type CallError = z.infer<typeof CallError>;
 /** Errors travel as data, so that the renderer shows the message and not a transport's wrapping of it. */

@@ -97,4 +97,23 @@ describe('pairx catalog (CLI)', () => {
     const resumed = await pairx(['import', root, '--json']);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ added: 40 - added, unchanged: added, cancelled: false });
   });
+
+  it('ends quietly when the reader of its output goes away (`pairx catalog list --json | head`)', async () => {
+    const root = tempFolder();
+    copyDemoPhotos(root);
+    expect((await pairx(['init', root])).code).toBe(0);
+    expect((await pairx(['import', root, '--annotations', join(DEMO, 'annotations.csv')])).code).toBe(0);
+    const closed = await new Promise<Run>((resolve) => {
+      const child = spawn(process.execPath, [PAIRX, 'catalog', 'list', '--json', '--catalog', root], {
+        env: { ...process.env, NODE_OPTIONS: '' },
+      });
+      // The reader leaves before the command writes: its first write meets a closed pipe (EPIPE).
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('exit', (code) => resolve({ code, stdout: '', stderr }));
+    });
+    expect(closed.stderr).toBe('');
+    expect(closed.code).toBe(0);
+  });
 });

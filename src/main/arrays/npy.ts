@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { PairxError } from '../errors.ts';
 
 /** NumPy `.npy` files (format 1.0/2.0, little-endian float32/float64/int64, C order). */
 export interface NdArray {
@@ -6,7 +7,11 @@ export interface NdArray {
   shape: number[];
 }
 
-export class NpyFormatError extends Error {}
+export class NpyFormatError extends PairxError {
+  constructor(message: string) {
+    super('invalid-arguments', message);
+  }
+}
 
 export function parseNpy(bytes: Uint8Array, source = 'array'): NdArray {
   const magic = String.fromCharCode(...bytes.subarray(0, 6));

@@ -1,12 +1,19 @@
+import type { CallErrorKind } from '../../shared/bridge.ts';
+import { PairxError } from '../errors.ts';
+
 /**
- * A problem the user can act on (wrong folder, bad argument, nothing to undo). Fronts show its message as
- * one line without a stack trace; any other error is a bug and keeps its stack.
+ * A problem with the catalog the user can act on (wrong folder, bad argument, nothing to undo): bad input
+ * unless said otherwise. Fronts show its message as one line without a stack trace.
  */
-export class CatalogError extends Error {
-  override name = 'CatalogError';
+export class CatalogError extends PairxError {
+  constructor(message: string, kind: CallErrorKind = 'invalid-arguments') {
+    super(kind, message);
+  }
 }
 
-/** What a request names does not exist (an annotation id): fronts answer "not found" (HTTP 404). */
+/** What a request names does not exist (an annotation id, a photo): fronts answer "not found" (HTTP 404). */
 export class NotFoundError extends CatalogError {
-  override name = 'NotFoundError';
+  constructor(message: string) {
+    super(message, 'not-found');
+  }
 }

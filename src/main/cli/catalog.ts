@@ -2,45 +2,23 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
-import { ZodError } from 'zod';
 import type { ApiArgs, ApiMethod, ApiResult, Progress, Verdict } from '../../shared/api.ts';
 import { callApi, workbenchHandlers } from '../api-handlers.ts';
-import { CatalogError } from '../catalog/errors.ts';
 import { findCatalogRoot } from '../catalog/layout.ts';
-import { ImageInputError } from '../imaging/preprocess.ts';
 import { Workbench } from '../workbench.ts';
 import { annotationText, boxText, decisionText, issueLine, statusText, table } from './format.ts';
+import { PairxError } from '../errors.ts';
+import { CommandExit, EXIT_CANCELLED, cliFailure, verboseRequested } from './exit.ts';
 import { progressView } from './progress.ts';
+import { EXPLAIN_LIMITS } from '../../shared/explanation.ts';
 
 interface CommonOptions {
   catalog?: string;
   json?: boolean;
 }
 
-/** Exit codes: 1 an error, 2 a merge conflict that needs --confirm-merge, 130 cancelled (like a shell's Ctrl+C). */
-const EXIT_ERROR = 1;
-const EXIT_CONFLICT = 2;
-const EXIT_CANCELLED = 130;
-
-/** Ends a command with this exit code and one line on stderr, after what it printed on stdout. */
-class CommandExit extends Error {
-  constructor(
-    readonly exitCode: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 const out = (text: string) => process.stdout.write(`${text}\n`);
 const printJson = (value: unknown) => out(JSON.stringify(value, null, 2));
-
-/** One line for the user. */
-function errorLine(error: unknown): string {
-  if (error instanceof ZodError) return error.issues.map((issue) => `${issue.path.join('.') || 'arguments'}: ${issue.message}`).join('; ');
-  // CatalogError, ImageInputError and Node's system errors (which name the file and the code) say it in their first line.
-  return String((error as Error)?.message ?? error).split('\n')[0];
-}
 
 /**
  * Wraps a command's action: a failure becomes one line on stderr and a non-zero exit code, never a
@@ -54,11 +32,10 @@ function action<Args extends unknown[]>(run: (...args: Args) => Promise<void> | 
       await run(...args);
     } catch (error) {
       const command = args[args.length - 1] as Command;
-      const known = error instanceof CommandExit || error instanceof ZodError || error instanceof CatalogError || error instanceof ImageInputError;
-      if (!known && (process.env.PAIRX_DEBUG || process.argv.includes('--verbose'))) console.error(error);
+      const { line, exitCode } = cliFailure(error, verboseRequested());
       // Help after an error is for usage mistakes, which commander reports before any action runs.
       command.showHelpAfterError(false);
-      command.error(`pairx: ${errorLine(error)}`, { exitCode: error instanceof CommandExit ? error.exitCode : EXIT_ERROR });
+      command.error(line, { exitCode });
     }
   };
 }
@@ -278,8 +255,8 @@ export function registerCatalogCommands(program: Command): void {
           if ('conflict' in result) {
             if (options.json) printJson(result);
             const { nameA, nameB } = result.conflict;
-            throw new CommandExit(
-              EXIT_CONFLICT,
+            throw new PairxError(
+              'conflict',
               `${a} is "${nameA}" and ${b} is "${nameB}"; nothing recorded. To merge them, run again with --confirm-merge keep-a (keeps "${nameA}") or keep-b (keeps "${nameB}")`,
             );
           }
@@ -335,8 +312,8 @@ export function registerCatalogCommands(program: Command): void {
 
   command('explain <a> <b>', 'PAIR-X explanation of two annotations with the active model (picture in the reference layout)')
     .option('--layer <key>', "module key or tensor name (default: the model card's)")
-    .option('--k-lines <n>', 'matches drawn as lines', positiveInteger('--k-lines'), 20)
-    .option('--k-colors <n>', 'matches with pixel maps', positiveInteger('--k-colors'), 10)
+    .option('--k-lines <n>', 'matches drawn as lines', positiveInteger('--k-lines'), EXPLAIN_LIMITS.kLines.default)
+    .option('--k-colors <n>', 'matches with pixel maps', positiveInteger('--k-colors'), EXPLAIN_LIMITS.kColors.default)
     .option('--out <file.png>', 'where to write the picture', 'explanation.png')
     .action(
       action(async (a: string, b: string, options: CommonOptions & { layer?: string; kLines: number; kColors: number; out: string }) => {
@@ -364,7 +341,7 @@ export function registerCatalogCommands(program: Command): void {
           const { queue } = await call('pairs.candidates', { limit: options.limit });
           const scored = [];
           for (const [i, pair] of queue.entries()) {
-            const matches = await call('pairs.explain', { a: pair.a, b: pair.b, layer: options.layer, kLines: 20, kColors: 0 });
+            const matches = await call('pairs.explain', { a: pair.a, b: pair.b, layer: options.layer, kLines: EXPLAIN_LIMITS.kLines.default, kColors: 0 });
             scored.push({ a: pair.a, b: pair.b, similarity: pair.similarity, plausibility: matches.plausibility?.inlierRatio ?? null });
             if (!options.json && process.stderr.isTTY) process.stderr.write(`\rscored ${i + 1}/${queue.length}`);
           }

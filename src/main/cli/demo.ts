@@ -5,6 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { Workbench } from '../workbench.ts';
 import { modelOption, providerOption } from './engine.ts';
+import { ExplainSettings } from '../../shared/explanation.ts';
 
 const DEMO = fileURLToPath(new URL('../../../resources/demo', import.meta.url));
 
@@ -59,7 +60,7 @@ export function registerDemoCommand(program: Command): void {
         mkdirSync(pictures, { recursive: true });
         say(`top pairs    (similarity, plausibility, truth) → ${pictures}`);
         for (const pair of queue) {
-          const settings = { kLines: 20, kColors: 10 };
+          const settings = ExplainSettings.parse({});
           const explanation = await workbench.explainPair({ a: pair.a, b: pair.b, ...settings });
           const file = join(pictures, `pair-${pair.a}-${pair.b}.png`);
           await writeFile(file, await workbench.explanationPng(pair.a, pair.b, settings));

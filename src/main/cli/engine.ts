@@ -10,6 +10,7 @@ import { ReidModel } from '../models/reid-model.ts';
 import type { Explanation } from '../pairx/explanation.ts';
 import { PairExplainer } from '../pairx/pair-explainer.ts';
 import { denormalise, renderExplanationPng, type RgbImage } from '../render/explanation-png.ts';
+import { EXPLAIN_LIMITS } from '../../shared/explanation.ts';
 
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff']);
 
@@ -104,8 +105,8 @@ export function registerEngineCommands(program: Command): void {
     .argument('<imageB>', 'photo or .npy tensor')
     .addOption(modelOption())
     .option('--layer <key>', 'module key or tensor name (see `pairx layers`; default: the model card\'s)')
-    .option('--k-lines <n>', 'matches drawn as lines', positiveInt('--k-lines'), 20)
-    .option('--k-colors <n>', 'matches with pixel maps', positiveInt('--k-colors'), 10)
+    .option('--k-lines <n>', 'matches drawn as lines', positiveInt('--k-lines'), EXPLAIN_LIMITS.kLines.default)
+    .option('--k-colors <n>', 'matches with pixel maps', positiveInt('--k-colors'), EXPLAIN_LIMITS.kColors.default)
     .option('--out <file.png>', 'picture in the reference layout', 'explanation.png')
     .option('--json <file.json>', 'similarity, layer, provider, plausibility and all matches')
     .option('--arrays <dir>', 'write relevance, pixel, feature-map and embedding arrays as .npy')

@@ -1,14 +1,15 @@
-import { ZodError, type z } from 'zod';
+import type { z } from 'zod';
 import type { AppApi, AppMethod } from '../../shared/app-api.ts';
 import {
   CallRequest,
   isBridgeMethod,
   parseBridgeArgs,
-  type CallError,
+  type CallErrorKind,
   type CallOutcome,
   type JobProgressEvent,
   type MediaRequest,
 } from '../../shared/bridge.ts';
+import { describeError, PairxError } from '../errors.ts';
 import type { Media } from './protocol.ts';
 
 /**
@@ -31,23 +32,13 @@ export type AppHandlers = {
   ) => z.output<AppApi[M]['result']> | Promise<z.output<AppApi[M]['result']>>;
 };
 
-/** An error a front raises on purpose (a method it cannot offer): its message reaches the window. */
-export class FrontError extends Error {
-  constructor(
-    readonly kind: CallError['kind'],
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 const isAppMethod = (method: string): method is AppMethod => method.startsWith('app.');
 
-function invalid(error: ZodError): CallOutcome<never> {
-  const message = error.issues
-    .map((issue) => `${issue.path.join('.') || 'arguments'}: ${issue.message}`)
-    .join('; ');
-  return { ok: false, error: { kind: 'invalid-arguments', message } };
+/** A failure as the window gets it; a bug's stack stays in this process's log. */
+export function failure(error: unknown): CallOutcome<never> {
+  const described = describeError(error);
+  if (described.kind === 'internal') console.error(error);
+  return { ok: false, error: described };
 }
 
 /**
@@ -60,27 +51,30 @@ export async function dispatchCall(
   raw: unknown,
 ): Promise<CallOutcome> {
   const request = CallRequest.safeParse(raw);
-  if (!request.success) return invalid(request.error);
+  if (!request.success) return failure(request.error);
   const { method, args, callId } = request.data;
-  if (!isBridgeMethod(method))
-    return { ok: false, error: { kind: 'unknown-method', message: `unknown method ${method}` } };
+  if (!isBridgeMethod(method)) return failure(new PairxError('unknown-method', `unknown method ${method}`));
+  // The workbench's methods are validated once, by callApi in the workbench thread.
   if (!isAppMethod(method)) return host.call(method, args, callId);
   try {
     const parsed = parseBridgeArgs(method, args);
     return { ok: true, value: await (app[method] as (a: unknown) => unknown)(parsed) };
   } catch (error) {
-    if (error instanceof ZodError) return invalid(error);
-    if (error instanceof FrontError)
-      return { ok: false, error: { kind: error.kind, message: error.message } };
-    console.error(error);
-    return { ok: false, error: { kind: 'failed', message: String((error as Error)?.message ?? error) } };
+    return failure(error);
   }
 }
 
+const HTTP_STATUS: Record<CallErrorKind, number> = {
+  'invalid-arguments': 400,
+  'not-found': 404,
+  conflict: 409,
+  'unsupported-model': 422,
+  internal: 500,
+  'unknown-method': 404,
+  unavailable: 409,
+};
+
 /** HTTP status of an outcome (the body carries the outcome itself). */
 export function statusOf(outcome: CallOutcome): number {
-  if (outcome.ok) return 200;
-  return { 'invalid-arguments': 400, 'unknown-method': 404, 'not-found': 404, unavailable: 409, failed: 500 }[
-    outcome.error.kind
-  ];
+  return outcome.ok ? 200 : HTTP_STATUS[outcome.error.kind];
 }

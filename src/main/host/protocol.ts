@@ -1,4 +1,3 @@
-import type { ApiMethod } from '../../shared/api.ts';
 import type { CallOutcome, JobProgressEvent, MediaRequest } from '../../shared/bridge.ts';
 
 /**
@@ -7,7 +6,8 @@ import type { CallOutcome, JobProgressEvent, MediaRequest } from '../../shared/b
  */
 export type HostMessage =
   | { type: 'open'; id: number; folder: string; create: boolean }
-  | { type: 'call'; id: number; method: ApiMethod; args: unknown; callId?: string }
+  /** Any name: the worker checks it (assertApiMethod) and validates `args`, once. */
+  | { type: 'call'; id: number; method: string; args: unknown; callId?: string }
   | { type: 'cancel'; callId: string }
   | { type: 'media'; id: number; request: MediaRequest }
   | { type: 'close'; id: number };

@@ -1,12 +1,11 @@
 import { parentPort } from 'node:worker_threads';
-import { ZodError } from 'zod';
-import { API_METHODS } from '../../shared/api.ts';
-import type { CallError, CallOutcome, MediaRequest } from '../../shared/bridge.ts';
-import { callApi, workbenchHandlers } from '../api-handlers.ts';
-import { CatalogError, NotFoundError } from '../catalog/errors.ts';
+import type { CallOutcome, MediaRequest } from '../../shared/bridge.ts';
+import { assertApiMethod, callApi, workbenchHandlers } from '../api-handlers.ts';
+import { NotFoundError } from '../catalog/errors.ts';
 import { absolutePath, thumbsDir } from '../catalog/layout.ts';
-import { ImageInputError } from '../imaging/preprocess.ts';
+import { PairxError } from '../errors.ts';
 import { Workbench } from '../workbench.ts';
+import { failure } from './dispatch.ts';
 import { contentTypeOf, fileInside } from './media-files.ts';
 import type { HostMessage, Media, WorkerMessage } from './protocol.ts';
 
@@ -23,30 +22,8 @@ const running = new Map<string, AbortController>();
 
 const post = (message: WorkerMessage) => port.postMessage(message);
 
-class UnavailableError extends Error {}
-class UnknownMethodError extends Error {}
-
-function toCallError(error: unknown): CallError {
-  if (error instanceof ZodError) {
-    return {
-      kind: 'invalid-arguments',
-      message: error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; '),
-    };
-  }
-  if (error instanceof UnavailableError) return { kind: 'unavailable', message: error.message };
-  if (error instanceof UnknownMethodError) return { kind: 'unknown-method', message: error.message };
-  const { code, message } = error as NodeJS.ErrnoException;
-  if (code === 'ENOENT' || error instanceof ImageInputError)
-    return { kind: 'not-found', message: String(message) };
-  if (error instanceof NotFoundError) return { kind: 'not-found', message };
-  if (error instanceof CatalogError) return { kind: 'failed', message };
-  // Not the user's doing: keep the stack in the log, give the window one line.
-  console.error(error);
-  return { kind: 'failed', message: String(message ?? error).split('\n')[0] };
-}
-
 function current(): Workbench {
-  if (!workbench) throw new UnavailableError('no catalog is open');
+  if (!workbench) throw new PairxError('unavailable', 'no catalog is open');
   return workbench;
 }
 
@@ -64,7 +41,7 @@ async function media(request: MediaRequest): Promise<Media> {
   const allowed = request.kind === 'thumb' ? thumbsDir(bench.folder) : bench.folder;
   const file = stored === null ? null : fileInside(allowed, absolutePath(bench.folder, stored));
   if (!file)
-    throw new ImageInputError(
+    throw new NotFoundError(
       `the ${request.kind === 'thumb' ? 'thumbnail' : 'photo'} of annotation ${request.annotationId} is missing`,
     );
   return { contentType: contentTypeOf(file), file };
@@ -74,7 +51,7 @@ async function reply<T>(work: () => T | Promise<T>): Promise<CallOutcome<T>> {
   try {
     return { ok: true, value: await work() };
   } catch (error) {
-    return { ok: false, error: toCallError(error) };
+    return failure(error);
   }
 }
 
@@ -98,7 +75,7 @@ port.on('message', async (message: HostMessage) => {
       const controller = new AbortController();
       if (callId) running.set(callId, controller);
       const outcome = await reply(() => {
-        if (!API_METHODS.includes(method)) throw new UnknownMethodError(`unknown method ${String(method)}`);
+        assertApiMethod(method);
         current();
         return callApi(handlers!, method, args, {
           signal: controller.signal,

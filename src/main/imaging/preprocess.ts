@@ -1,9 +1,14 @@
 import sharp from 'sharp';
+import { PairxError } from '../errors.ts';
 
 /** Photos above this size are refused before decoding: they are almost always a mistake and cost GiBs. */
 export const MAX_INPUT_PIXELS = 100_000_000;
 
-export class ImageInputError extends Error {}
+export class ImageInputError extends PairxError {
+  constructor(message: string) {
+    super('invalid-arguments', message);
+  }
+}
 
 /** Part of a photo to use: a box in pixels of the upright (EXIF-oriented) photo, rotated by theta. */
 export interface Crop {

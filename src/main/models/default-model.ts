@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PairxError } from '../errors.ts';
 
 /** `resources/models` of this checkout or installed app. */
 export function modelsFolder(): string {
@@ -15,7 +16,11 @@ export function modelsFolder(): string {
   return candidates.find((p) => existsSync(p)) ?? candidates[0];
 }
 
-export class NoDefaultModelError extends Error {}
+export class NoDefaultModelError extends PairxError {
+  constructor(message: string) {
+    super('not-found', message);
+  }
+}
 
 /** The bundled default model folder: the first folder under resources/models with a model.onnx. */
 export function defaultModelPath(): string {

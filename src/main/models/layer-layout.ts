@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PairxError } from '../errors.ts';
 import type { IrGraph } from '../onnx/ir.ts';
 
 /**
@@ -82,7 +83,7 @@ export function checkLayout(key: string, dims: number[], layout: LayerLayout): v
       ? dims.length === 3 && dims[1] === layout.prefix + layout.grid[0] * layout.grid[1]
       : dims.length === 4;
   if (!fits) {
-    throw new Error(`layer ${key}: its output [${dims}] does not have the layout ${JSON.stringify(layout)}`);
+    throw new PairxError('unsupported-model', `layer ${key}: its output [${dims}] does not have the layout ${JSON.stringify(layout)}`);
   }
 }
 

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { PairxError } from '../errors.ts';
 import { LayerLayoutSchema } from './layer-layout.ts';
 
 /**
@@ -34,7 +35,11 @@ export type ModelCard = z.infer<typeof ModelCardSchema>;
 export const IMAGENET_MEAN: [number, number, number] = [0.485, 0.456, 0.406];
 export const IMAGENET_STD: [number, number, number] = [0.229, 0.224, 0.225];
 
-export class ModelCardError extends Error {}
+export class ModelCardError extends PairxError {
+  constructor(message: string) {
+    super('unsupported-model', message);
+  }
+}
 
 export interface ModelLocation {
   onnxPath: string;

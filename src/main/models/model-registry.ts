@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ModelEntry, WorkbenchSettings } from '../../shared/api.ts';
 import type { SettingsStore } from '../catalog/store/settings.ts';
+import { PairxError } from '../errors.ts';
 import { PROVIDER_CHOICES, type ProviderChoice } from '../onnx/session.ts';
 import { ReidModel } from './reid-model.ts';
 import { defaultModelPath, NoDefaultModelError } from './default-model.ts';
@@ -76,7 +77,7 @@ export class ModelRegistry {
       if (model.id === idOrPath || path === resolve(idOrPath)) return model;
     }
     if (existsSync(idOrPath)) return this.load(idOrPath);
-    throw new Error(`no model '${idOrPath}' is known to this catalog (add it first)`);
+    throw new PairxError('not-found', `no model '${idOrPath}' is known to this catalog (add it first)`);
   }
 
   async select(idOrPath: string): Promise<ModelEntry> {
@@ -87,7 +88,7 @@ export class ModelRegistry {
         return this.entry(path, model);
       }
     }
-    throw new Error(`no model '${idOrPath}' is known to this catalog (add it first)`);
+    throw new PairxError('not-found', `no model '${idOrPath}' is known to this catalog (add it first)`);
   }
 
   async list(): Promise<ModelEntry[]> {
@@ -132,7 +133,7 @@ export class ModelRegistry {
     if (changes.reviewer !== undefined) this.settings.set('reviewer', changes.reviewer);
     if (changes.provider !== undefined) {
       if (!(PROVIDER_CHOICES as readonly string[]).includes(changes.provider)) {
-        throw new Error(`unknown execution provider '${changes.provider}' (choose ${PROVIDER_CHOICES.join(', ')})`);
+        throw new PairxError('invalid-arguments', `unknown execution provider '${changes.provider}' (choose ${PROVIDER_CHOICES.join(', ')})`);
       }
       this.settings.set('provider', changes.provider);
     }

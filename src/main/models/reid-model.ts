@@ -7,7 +7,7 @@ import { moduleScopes, resolveLayer, type LayerScope } from '../onnx/scopes.ts';
 import { createSession, type ProviderChoice, type ProviderName, type Session } from '../onnx/session.ts';
 import { probeGraph } from '../onnx/shapes.ts';
 import { checkLayout, inferLayout, layoutGrid, type Grid, type LayerLayout } from './layer-layout.ts';
-import { IMAGENET_MEAN, IMAGENET_STD, locateModel, type ModelCard } from './model-card.ts';
+import { IMAGENET_MEAN, IMAGENET_STD, locateModel, ModelCardError, type ModelCard } from './model-card.ts';
 
 export interface LayerInfo extends LayerScope {
   /** Output shape at batch 1, e.g. [1, 256, 14, 14]. */
@@ -63,18 +63,18 @@ export class ReidModel {
       embedding: { name: model.graph.outputs[0].name },
     };
     if (!Number.isInteger(card.input.width) || !Number.isInteger(card.input.height)) {
-      throw new Error(
+      throw new ModelCardError(
         `${location.onnxPath}: the model's input has no fixed height and width; give a model card with input.width and input.height`,
       );
     }
     if (!model.graph.inputs.some((i) => i.name === card.input.name)) {
-      throw new Error(
+      throw new ModelCardError(
         `${location.onnxPath}: the model has no input '${card.input.name}' (inputs: ${model.graph.inputs.map((i) => i.name).join(', ')})`,
       );
     }
     const { shapes, shapeValues } = await probeGraph(model, card.input.name, [1, 3, card.input.height, card.input.width]);
     if (!shapes.has(card.embedding.name)) {
-      throw new Error(`${location.onnxPath}: the model has no output '${card.embedding.name}'`);
+      throw new ModelCardError(`${location.onnxPath}: the model has no output '${card.embedding.name}'`);
     }
     const id = `${card.name}@${createHash('sha256').update(bytes).digest('hex').slice(0, 12)}`;
     return new ReidModel(id, card, model, shapes, shapeValues, options.provider ?? 'auto');

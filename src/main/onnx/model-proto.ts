@@ -1,12 +1,17 @@
 import protobuf from 'protobufjs';
 import { ONNX_PROTO } from './onnx-proto.ts';
 import { DataType, type IrAttribute, type IrGraph, type IrModel, type IrNode, type IrTensor, type IrValueInfo, type TensorData } from './ir.ts';
+import { PairxError } from '../errors.ts';
 
 const root = protobuf.parse(ONNX_PROTO, { keepCase: true }).root;
 const ModelProto = root.lookupType('onnx.ModelProto');
 
 /** Raised for a file that is not a readable ONNX model; the message names the file. */
-export class OnnxParseError extends Error {}
+export class OnnxParseError extends PairxError {
+  constructor(message: string) {
+    super('unsupported-model', message);
+  }
+}
 
 interface TensorProtoObject {
   name?: string;

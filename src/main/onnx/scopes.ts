@@ -1,4 +1,5 @@
 import type { IrGraph } from './ir.ts';
+import { PairxError } from '../errors.ts';
 
 /**
  * Module scopes of a PyTorch export. Since PyTorch 1.13 the exporter names nodes by module path:
@@ -45,7 +46,11 @@ export function moduleScopes(graph: IrGraph): LayerScope[] {
   return [...byKey.values()];
 }
 
-export class UnknownLayerError extends Error {}
+export class UnknownLayerError extends PairxError {
+  constructor(message: string) {
+    super('invalid-arguments', message);
+  }
+}
 
 /** A layer given as a module key or as a tensor name, resolved to its tensor. */
 export function resolveLayer(graph: IrGraph, layer: string): { key: string; tensor: string } {

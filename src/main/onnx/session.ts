@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { TensorData } from './ir.ts';
+import { PairxError } from '../errors.ts';
 
 /**
  * The one module that talks to onnxruntime-node: session creation with execution-provider choice,
@@ -25,7 +26,11 @@ export interface NamedArray {
   dims: number[];
 }
 
-export class ProviderUnavailableError extends Error {}
+export class ProviderUnavailableError extends PairxError {
+  constructor(message: string) {
+    super('unsupported-model', message);
+  }
+}
 
 export interface Session {
   readonly provider: ProviderName;
@@ -103,7 +108,7 @@ export async function createSession(model: Uint8Array, choice: ProviderChoice = 
       failures.push(`${provider}: ${(error as Error).message.split('\n')[0]}`);
     }
   }
-  if (choice === 'auto') throw new Error(`no execution provider could load the model (${failures.join('; ')})`);
+  if (choice === 'auto') throw new ProviderUnavailableError(`no execution provider could load the model (${failures.join('; ')})`);
   throw new ProviderUnavailableError(`execution provider '${choice}' is not available here (${failures.join('; ')})`);
 }
 

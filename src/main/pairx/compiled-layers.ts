@@ -1,3 +1,4 @@
+import { PairxError } from '../errors.ts';
 import { layoutGrid, type Grid, type LayerLayout } from '../models/layer-layout.ts';
 import type { ReidModel } from '../models/reid-model.ts';
 import { writeModel } from '../onnx/model-proto.ts';
@@ -63,17 +64,22 @@ export class CompiledLayers {
     const layerDims = shapes.get(tensor)!;
     const layout = this.model.layerLayout(key, tensor);
     if (!layout) {
-      throw new Error(`layer ${key}: its output [${layerDims}] is no feature map (NCHW, NHWC or tokens); choose another layer`);
+      throw new PairxError(
+        'invalid-arguments',
+        `layer ${key}: its output [${layerDims}] is no feature map (NCHW, NHWC or tokens); choose another layer`,
+      );
     }
-    this.canonical ??= canonize(this.model.model, { shapeValues: this.model.shapeValues });
-    const lrp = this.canonical.relevanceName;
-    const compiled = compileRelevance(this.canonical, shapes, {
-      inputName: card.input.name,
-      outputs: [...new Set([card.embedding.name, tensor, lrp(tensor)])],
-      passes: [
-        { from: lrp(card.embedding.name), to: lrp(tensor) },
-        { from: lrp(tensor), to: card.input.name },
-      ],
+    const compiled = this.compile(() => {
+      this.canonical ??= canonize(this.model.model, { shapeValues: this.model.shapeValues });
+      const lrp = this.canonical.relevanceName;
+      return compileRelevance(this.canonical, shapes, {
+        inputName: card.input.name,
+        outputs: [...new Set([card.embedding.name, tensor, lrp(tensor)])],
+        passes: [
+          { from: lrp(card.embedding.name), to: lrp(tensor) },
+          { from: lrp(tensor), to: card.input.name },
+        ],
+      });
     });
     const [forward, toLayer, toPixels] = await Promise.all([
       createSession(writeModel(compiled.forward), provider),
@@ -91,7 +97,7 @@ export class CompiledLayers {
     return {
       key,
       tensor,
-      relevanceTensor: lrp(tensor),
+      relevanceTensor: this.canonical!.relevanceName(tensor),
       layout,
       grid: layoutGrid(layerDims, layout),
       dims: layerDims,
@@ -99,6 +105,19 @@ export class CompiledLayers {
       toLayer: { session: toLayer, stats: compiled.passes[0].stats },
       toPixels: { session: toPixels, stats: compiled.passes[1].stats },
     };
+  }
+
+  /**
+   * Canonisation and compilation of one layer. What they refuse is this model's limit, not a bug: the
+   * operators' own refusals come as plain errors and are reported as an unsupported model.
+   */
+  private compile<T>(run: () => T): T {
+    try {
+      return run();
+    } catch (error) {
+      if (error instanceof PairxError) throw error;
+      throw new PairxError('unsupported-model', `${this.model.id}: ${(error as Error).message}`);
+    }
   }
 
   /**

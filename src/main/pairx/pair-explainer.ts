@@ -6,6 +6,7 @@ import { CompiledLayers, sliceBatch, type CompiledLayer } from './compiled-layer
 import type { Explanation } from './explanation.ts';
 import { mutualNearestNeighbours } from './matching.ts';
 import { measurePlausibility } from './plausibility.ts';
+import { EXPLAIN_LIMITS } from '../../shared/explanation.ts';
 
 export interface ExplainOptions {
   /** Module key or tensor name; the card's default layer when absent. */
@@ -131,7 +132,7 @@ export class PairExplainer {
       height,
     );
     const t3 = performance.now();
-    const kLines = Math.min(options.kLines ?? 20, matches.length);
+    const kLines = Math.min(options.kLines ?? EXPLAIN_LIMITS.kLines.default, matches.length);
     return {
       similarity,
       layer: { key: layer.key, tensor: layer.tensor, channels, height: h, width: w },
@@ -173,7 +174,7 @@ export class PairExplainer {
   }
 
   /** PAIR-X step 6: pixel relevance of the top `kColors` matches, one batched pass per image. */
-  async addPixelMaps(matched: MatchedPair, requestedColors = 10): Promise<Explanation> {
+  async addPixelMaps(matched: MatchedPair, requestedColors: number = EXPLAIN_LIMITS.kColors.default): Promise<Explanation> {
     const started = performance.now();
     const { layer, images } = matched.forwardState;
     const perImage = matched.forwardState.perImage ?? (await this.forwardStats(layer, images[0], images[1]));
@@ -222,7 +223,7 @@ export class PairExplainer {
     image1: Float32Array,
     options: ExplainOptions = {},
   ): Promise<Explanation> {
-    return this.addPixelMaps(await this.matchPair(image0, image1, options), options.kColors ?? 10);
+    return this.addPixelMaps(await this.matchPair(image0, image1, options), options.kColors ?? EXPLAIN_LIMITS.kColors.default);
   }
 
   /** Lets go of the compiled layers and of the model's own session. */

@@ -1,3 +1,4 @@
+import { PairxError } from '../errors.ts';
 import { GraphBuilder, floatValue } from '../onnx/builder.ts';
 import { DataType, attrFloat, describeNode, type IrModel, type IrNode, type IrValueInfo } from '../onnx/ir.ts';
 import type { CanonicalModel } from './canonize.ts';
@@ -7,13 +8,13 @@ import type { ForwardEmitter, LinearMap, RelevanceEmitter, RuleContext } from '.
 import type { Unit } from './units.ts';
 
 /** An operator no rule covers, met on the path relevance has to take. Names the node and operator. */
-export class UnsupportedOperatorError extends Error {
+export class UnsupportedOperatorError extends PairxError {
   constructor(
     readonly node: IrNode,
     reason: string,
   ) {
     // Name the node as the exported model has it, not as its canonised copy (`lrp:` prefix).
-    super(`cannot propagate relevance through ${describeNode({ ...node, name: node.name.replace(/^lrp:/, '') })}: ${reason}`);
+    super('unsupported-model', `cannot propagate relevance through ${describeNode({ ...node, name: node.name.replace(/^lrp:/, '') })}: ${reason}`);
   }
 }
 

@@ -2,16 +2,16 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseMediaPath, type JobProgressEvent } from '../../shared/bridge.ts';
+import { parseMediaPath, type CallErrorKind, type JobProgressEvent } from '../../shared/bridge.ts';
 import { RENDERER_CSP } from '../../shared/csp.ts';
 import {
   dispatchCall,
-  FrontError,
   statusOf,
   type AppHandlers,
   type WorkbenchPort,
 } from '../host/dispatch.ts';
 import { relativeInside } from '../catalog/layout.ts';
+import { PairxError } from '../errors.ts';
 import { rendererFile } from '../host/static-files.ts';
 
 export interface WorkbenchServerOptions {
@@ -84,11 +84,12 @@ const sendJson = (
 const serverTiming = (name: string, started: number) =>
   ({ 'Server-Timing': `${name};dur=${(performance.now() - started).toFixed(1)}` }) as Record<string, string>;
 
+/** The kind of a request the server itself refuses (no token, another host, a wrong route or verb). */
+const refusalKind = (status: number): CallErrorKind =>
+  status === 404 ? 'not-found' : status === 500 ? 'internal' : status === 400 || status === 405 ? 'invalid-arguments' : 'unavailable';
+
 const refuse = (response: ServerResponse, status: number, message: string) =>
-  sendJson(response, status, {
-    ok: false,
-    error: { kind: status === 404 ? 'not-found' : 'failed', message },
-  });
+  sendJson(response, status, { ok: false, error: { kind: refusalKind(status), message } });
 
 /**
  * What the browser front refuses although the workbench allows it: a reviewer at another machine may
@@ -107,7 +108,7 @@ async function readBody(request: IncomingMessage): Promise<string> {
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new FrontError('invalid-arguments', 'request body too large');
+    if (size > MAX_BODY_BYTES) throw new PairxError('invalid-arguments', 'request body too large');
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -134,14 +135,14 @@ export async function startWorkbenchServer(options: WorkbenchServerOptions): Pro
     }),
     'app.openCatalog': ({ folder }) => {
       if (host.folder && folder === host.folder) return { catalog: host.folder };
-      throw new FrontError(
+      throw new PairxError(
         'unavailable',
         'this server serves one catalog; start `npm run serve -- <folder>` for another',
       );
     },
     'app.chooseFolder': () => ({ folder: null }),
     'app.exportPng': () => {
-      throw new FrontError('unavailable', 'in the browser the picture is downloaded from /media/export');
+      throw new PairxError('unavailable', 'in the browser the picture is downloaded from /media/export');
     },
     'app.cancel': ({ callId }) => ({ cancelled: host.cancel(callId) }),
   };
@@ -174,7 +175,7 @@ export async function startWorkbenchServer(options: WorkbenchServerOptions): Pro
       try {
         body = JSON.parse(await readBody(request));
       } catch (error) {
-        return refuse(response, 400, error instanceof FrontError ? error.message : 'the body is not JSON');
+        return refuse(response, 400, error instanceof PairxError ? error.message : 'the body is not JSON');
       }
       const refused = browserRefusal(body, host.folder);
       if (refused) return refuse(response, 403, refused);

@@ -54,7 +54,7 @@ export function createHttpClient(options: HttpClientOptions): WorkbenchClient {
       try {
         outcome = (await response.json()) as CallOutcome;
       } catch {
-        throw new CallFailed('failed', `the server answered ${response.status} without a result`);
+        throw new CallFailed('internal', `the server answered ${response.status} without a result`);
       }
       if (response.status === 401)
         throw new CallFailed(
@@ -81,7 +81,7 @@ export function createHttpClient(options: HttpClientOptions): WorkbenchClient {
       if (!response.ok) {
         const body = (await response.json().catch(() => null)) as CallOutcome | null;
         throw new CallFailed(
-          'failed',
+          body && !body.ok ? body.error.kind : 'internal',
           body && !body.ok ? body.error.message : `export failed (${response.status})`,
         );
       }

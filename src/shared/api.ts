@@ -178,6 +178,8 @@ export const LayerEntry = z.object({
   tensor: z.string(),
   depth: z.number().int(),
   shape: z.array(z.number()),
+  /** Where the output is a feature map (NCHW, NHWC or ViT tokens): its grid. */
+  grid: z.object({ channels: z.number().int(), height: z.number().int(), width: z.number().int() }).optional(),
 });
 
 export const WorkbenchSettings = z.object({

@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readNpy } from '../../src/main/arrays/npy.ts';
 import type { IrModel, IrTensor } from '../../src/main/onnx/ir.ts';
 import { readModel, writeModel } from '../../src/main/onnx/model-proto.ts';
 import { createSession, type NamedArray } from '../../src/main/onnx/session.ts';
+import { resolveLayer } from '../../src/main/onnx/scopes.ts';
 import { probeGraph } from '../../src/main/onnx/shapes.ts';
 import { canonize } from '../../src/main/relevance/canonize.ts';
 import { compileRelevance } from '../../src/main/relevance/compiler.ts';
@@ -34,18 +35,21 @@ const sum = (values: ArrayLike<number>, from = 0, to = values.length) => {
 };
 
 describe.each([
-  { name: 'vit-tiny-224', layer: '/blocks/blocks.1/Add_1_output_0', prefix: 1 },
-  { name: 'swin-tiny-224', layer: '/features/features.3/features.3.1/Add_1_output_0', prefix: 0 },
-])('conservation on $name without biases', ({ name, layer, prefix }) => {
+  { name: 'vit-tiny-224', dir: join(BUNDLED, 'vit-tiny-224'), size: 224, layerKey: 'blocks.1', prefix: 1 },
+  { name: 'swin-tiny-224', dir: join(BUNDLED, 'swin-tiny-224'), size: 224, layerKey: 'features.3', prefix: 0 },
+  // torchvision's ViT keeps nn.MultiheadAttention's [tokens, batch, C] layout inside its blocks.
+  { name: 'torchvision ViT', dir: resolve('test/fixtures/models/torchvision-vit-unbiased'), size: 64, layerKey: 'encoder.layers.encoder_layer_0', prefix: 1 },
+])('conservation on $name without biases', ({ dir, size, layerKey, prefix }) => {
   it('relevance at the block sums to the seed, a pixel map to its position seed', async () => {
-    const dir = join(BUNDLED, name);
     const model = withoutAdditiveTerms(readModel(readFileSync(join(dir, 'model.onnx'))));
-    const { shapes, shapeValues } = await probeGraph(model, 'image', [1, 3, 224, 224]);
+    const layer = resolveLayer(model.graph, layerKey).tensor;
+    const { shapes, shapeValues, batchAxes } = await probeGraph(model, 'image', [1, 3, size, size]);
     const canonical = canonize(model, { shapeValues });
     // The stabiliser absorbs ε/(z + ε) of the relevance wherever a pre-activation is small (Swin's head
     // outputs without biases are): a negligible ε leaves only the rules' own conservation to check.
     const compiled = compileRelevance(canonical, shapes, {
       epsilon: 1e-12,
+      batchAxes,
       inputName: 'image',
       outputs: ['embedding', layer],
       passes: [
@@ -61,30 +65,33 @@ describe.each([
         await session.release();
       }
     };
-    const image = (await readNpy(join(dir, 'image0.npy'))).data;
-    const forward = await run(compiled.forward, { image: { data: image, dims: [1, 3, 224, 224] } });
+    const random = rng(7);
+    const image = existsSync(join(dir, 'image0.npy'))
+      ? (await readNpy(join(dir, 'image0.npy'))).data
+      : Float32Array.from({ length: 3 * size * size }, () => 2 * random() - 1);
+    const forward = await run(compiled.forward, { image: { data: image, dims: [1, 3, size, size] } });
     const statsOf = (pass: number) => Object.fromEntries(compiled.passes[pass].stats.map((s) => [s, forward[s]]));
 
-    const random = rng(7);
     const dim = shapes.get('embedding')![1];
     const seed = Float32Array.from({ length: dim }, () => random() - 0.5);
     const atLayer = await run(compiled.passes[0].model, { seed: { data: seed, dims: [1, dim] }, ...statsOf(0) });
     const layerRelevance = atLayer.relevance.data as Float32Array;
     expect(sum(layerRelevance)).toBeCloseTo(sum(seed), 4);
 
-    // Two position seeds: patch tokens 0 and 37 (all channels), everything else zero.
+    // Two position seeds: patch tokens 0 and the last one (all channels), everything else zero.
     const layerDims = shapes.get(layer)!;
     const perSeed = layerDims.slice(1).reduce((a, b) => a * b, 1);
     const channels = layerDims.at(-1)!;
     const activations = forward[layer].data as Float32Array;
     const seeds = new Float32Array(2 * perSeed);
-    [0, 37].forEach((position, k) => {
+    const positions = (perSeed / channels) - prefix;
+    [0, positions - 1].forEach((position, k) => {
       const offset = (prefix + position) * channels;
       seeds.set(activations.subarray(offset, offset + channels), k * perSeed + offset);
     });
     const pixels = await run(compiled.passes[1].model, { seed: { data: seeds, dims: [2, ...layerDims.slice(1)] }, ...statsOf(1) });
     const pixelRelevance = pixels.relevance.data as Float32Array;
-    const perImage = 3 * 224 * 224;
+    const perImage = 3 * size * size;
     for (const k of [0, 1]) {
       const expected = sum(seeds, k * perSeed, (k + 1) * perSeed);
       expect(Math.abs(sum(pixelRelevance, k * perImage, (k + 1) * perImage) - expected)).toBeLessThan(1e-4 * Math.abs(expected) + 1e-5);

@@ -154,7 +154,15 @@ export function registerEngineCommands(program: Command): void {
       }
       for (const layer of layers) {
         const mark = layer.key === fallback ? '  (default)' : '';
-        process.stdout.write(`${'  '.repeat(layer.depth - 1)}${layer.key}  [${layer.shape.join(', ')}]${mark}\n`);
+        // Channels-last and token layers say how their feature map is read (PAIRX-TRANSFORMERS.md).
+        const layout = layer.layout;
+        const read =
+          layout?.layout === 'tokens'
+            ? `  tokens: ${layout.prefix} prefix + ${layout.grid[0]}×${layout.grid[1]}`
+            : layout?.layout === 'NHWC'
+              ? '  channels-last'
+              : '';
+        process.stdout.write(`${'  '.repeat(layer.depth - 1)}${layer.key}  [${layer.shape.join(', ')}]${read}${mark}\n`);
       }
     });
 

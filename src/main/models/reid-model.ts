@@ -37,6 +37,10 @@ export class ReidModel {
     readonly shapes: Map<string, number[]>,
     /** Values of the graph's shape computations at batch 1, which the relevance rules read as constants. */
     readonly shapeValues: Map<string, IrTensor>,
+    /** Tensors that carry the batch on another axis than the first (attention internals), by axis. */
+    readonly batchAxes: Map<string, number>,
+    /** True when the explanation's forward pass runs one image at a time (see compiled-layers.ts). */
+    readonly perImageForward: boolean,
     readonly provider: ProviderChoice,
   ) {}
 
@@ -72,12 +76,13 @@ export class ReidModel {
         `${location.onnxPath}: the model has no input '${card.input.name}' (inputs: ${model.graph.inputs.map((i) => i.name).join(', ')})`,
       );
     }
-    const { shapes, shapeValues } = await probeGraph(model, card.input.name, [1, 3, card.input.height, card.input.width]);
+    const { shapes, shapeValues, batchAxes, batchable } = await probeGraph(model, card.input.name, [1, 3, card.input.height, card.input.width]);
     if (!shapes.has(card.embedding.name)) {
       throw new ModelCardError(`${location.onnxPath}: the model has no output '${card.embedding.name}'`);
     }
     const id = `${card.name}@${createHash('sha256').update(bytes).digest('hex').slice(0, 12)}`;
-    return new ReidModel(id, card, model, shapes, shapeValues, options.provider ?? 'auto');
+    const perImageForward = batchAxes.size > 0 || !batchable;
+    return new ReidModel(id, card, model, shapes, shapeValues, batchAxes, perImageForward, options.provider ?? 'auto');
   }
 
   get inputSpec(): InputSpec {
@@ -101,8 +106,9 @@ export class ReidModel {
     if (this.card.defaultLayer) return this.card.defaultLayer;
     const producedAt = new Map<string, number>();
     this.model.graph.nodes.forEach((node, i) => node.outputs.forEach((o) => producedAt.set(o, i)));
+    const layers = this.listLayers();
     const byTensor = new Map<string, LayerInfo>();
-    for (const layer of this.listLayers()) {
+    for (const layer of layers) {
       if (!layer.grid || layer.depth > 3 || layer.grid.height <= 1) continue;
       const known = byTensor.get(layer.tensor);
       if (!known || layer.depth < known.depth) byTensor.set(layer.tensor, layer);
@@ -111,7 +117,10 @@ export class ReidModel {
       (a, b) => (producedAt.get(a.tensor) ?? 0) - (producedAt.get(b.tensor) ?? 0),
     );
     const fine = spatial.filter((l) => l.grid!.height * 16 >= this.card.input.height);
-    const tokenBlocks = fine.filter((l) => l.layout?.layout === 'tokens' && LIST_CHILD.test(l.key));
+    // Siblings of a list counted in full: the last block shares its tensor with the list itself.
+    const tokenBlocks = layers.filter(
+      (l) => l.layout?.layout === 'tokens' && l.depth <= 3 && l.grid!.height * 16 >= this.card.input.height && LIST_CHILD.test(l.key),
+    );
     const parents = new Map<string, LayerInfo[]>();
     for (const block of tokenBlocks) {
       const parent = LIST_CHILD.exec(block.key)![1];

@@ -17,6 +17,11 @@ export interface CompiledLayer {
   grid: Grid;
   /** The layer's output shape at batch 1. */
   dims: number[];
+  /**
+   * True when the forward pass runs one image at a time: where tensors carry the batch on other axes
+   * than the first (or fold it with windows), batch 1 keeps every statistic one image's own.
+   */
+  perImageForward: boolean;
   forward: Session;
   toLayer: { session: Session; stats: string[] };
   toPixels: { session: Session; stats: string[] };
@@ -73,6 +78,7 @@ export class CompiledLayers {
       this.canonical ??= canonize(this.model.model, { shapeValues: this.model.shapeValues });
       const lrp = this.canonical.relevanceName;
       return compileRelevance(this.canonical, shapes, {
+        batchAxes: this.model.batchAxes,
         inputName: card.input.name,
         outputs: [...new Set([card.embedding.name, tensor, lrp(tensor)])],
         passes: [
@@ -101,6 +107,7 @@ export class CompiledLayers {
       layout,
       grid: layoutGrid(layerDims, layout),
       dims: layerDims,
+      perImageForward: this.model.perImageForward,
       forward,
       toLayer: { session: toLayer, stats: compiled.passes[0].stats },
       toPixels: { session: toPixels, stats: compiled.passes[1].stats },
@@ -131,7 +138,8 @@ export class CompiledLayers {
     passes: { session: Session; seedDims: number[] }[],
   ): Promise<void> {
     const { width, height, name } = this.model.card.input;
-    const image = { data: new Float32Array(2 * 3 * height * width), dims: [2, 3, height, width] };
+    const batch = this.model.perImageForward ? 1 : 2;
+    const image = { data: new Float32Array(batch * 3 * height * width), dims: [batch, 3, height, width] };
     let outputs: Record<string, NamedArray> = {};
     for (let run = 0; run < 2; run++) outputs = await forward.run({ [name]: image }, forwardOutputs);
     for (const { session, seedDims } of passes) {
@@ -139,7 +147,7 @@ export class CompiledLayers {
         seed: { data: new Float32Array(product(seedDims)), dims: seedDims },
       };
       for (const input of session.inputNames)
-        if (input !== 'seed') feeds[input] = sliceBatch(outputs[input], 0, 2);
+        if (input !== 'seed') feeds[input] = sliceBatch(outputs[input], 0, batch);
       await session.run(feeds);
     }
   }

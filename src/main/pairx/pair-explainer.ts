@@ -164,6 +164,11 @@ export class PairExplainer {
     image1: Float32Array,
   ): Promise<PerImage> {
     const { width, height, name } = this.model.card.input;
+    if (layer.perImageForward) {
+      const run = (image: Float32Array) => layer.forward.run({ [name]: { data: image, dims: [1, 3, height, width] } });
+      const [out0, out1] = [await run(image0), await run(image1)];
+      return [(tensor) => out0[tensor], (tensor) => out1[tensor]];
+    }
     const batch = new Float32Array(image0.length * 2);
     batch.set(image0, 0);
     batch.set(image1, image0.length);

@@ -47,6 +47,8 @@ export interface CompileOptions {
   /** Forward tensors the caller wants back besides the stats (embedding, feature maps). */
   outputs: string[];
   passes: RelevancePass[];
+  /** Batch axes of tensors that do not carry the batch on axis 0 (onnx/shapes.ts `probeGraph`). */
+  batchAxes?: Map<string, number>;
   epsilon?: number;
 }
 
@@ -137,6 +139,7 @@ export function compileRelevance(cm: CanonicalModel, shapes: Map<string, number[
     shapes: new Map([...shapes, ...[...cm.shapeAlias].flatMap(([copy, original]) => (shapes.has(original) ? [[copy, shapes.get(original)!] as const] : []))]),
     epsilon: options.epsilon ?? STABILISER_EPSILON,
     nonNegative: nonNegativeAnalysis(cm),
+    batchAxis: (tensor) => options.batchAxes?.get(cm.shapeAlias.get(tensor) ?? tensor) ?? 0,
   };
   const int64Stats = new Set<string>();
   const forwardBuilder = new GraphBuilder('lrp_forward');
@@ -228,7 +231,8 @@ export function compileRelevance(cm: CanonicalModel, shapes: Map<string, number[
       outputs: allOutputs.map((name) => ({
         name,
         elemType: int64Stats.has(name) ? DataType.INT64 : DataType.FLOAT,
-        shape: ['batch', ...(context.shapes.get(name) ?? []).slice(1)],
+        // Sizes left open: a tensor may carry the batch on another axis than the first.
+        shape: (context.shapes.get(name) ?? []).map((_, axis) => `${name}:${axis}`),
       })),
     },
   };

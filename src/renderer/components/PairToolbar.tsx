@@ -2,7 +2,7 @@ import type { ApiResult } from '../../shared/api.ts';
 import { EXPLAIN_LIMITS } from '../../shared/explanation.ts';
 import { isCount, type ExplainChoice } from '../lib/explain-settings.ts';
 import { formatNumber } from '../lib/format.ts';
-import { isSpatialLayer } from '../lib/layers.ts';
+import { isSpatialLayer, layerSize } from '../lib/layers.ts';
 
 interface Props {
   /** Position in the queue, from 0. */
@@ -79,7 +79,7 @@ export function PairToolbar(props: Props) {
           {spatialLayers.map((l) => (
             <option key={l.key} value={l.key}>
               {'  '.repeat(Math.max(0, l.depth - 1))}
-              {l.key} [{l.shape.slice(1).join('×')}]
+              {l.key} [{layerSize(l)}]
             </option>
           ))}
         </select>

@@ -1,3 +1,4 @@
+import { describeNode } from '../../onnx/ir.ts';
 import type { Unit } from '../units.ts';
 import type { LinearMap } from '../rules/rule.ts';
 
@@ -18,6 +19,9 @@ export const attentionMap: LinearMap<AttentionUnit, { weights: string }> = {
     [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1], perm[rank - 2]];
     const transposed = b.op('Transpose', [r.stat(stats.weights)], { perm: { kind: 'ints', value: perm } });
     const outDims = r.shapes.get(unit.node.outputs[0])!;
+    if (r.batchAxis(stats.weights) !== 0) {
+      throw new Error(`${describeNode(unit.node)}: attention weights that do not carry the batch first are not supported`);
+    }
     if (weightDims[0] === 1) return new Map([[values, b.op('MatMul', [transposed, incoming])]]);
     // Windows folded into the leading axis (Swin): seeds as a new leading axis, A broadcast over it.
     const grouped = b.op('Reshape', [incoming, b.int64('shape', [-1, ...outDims])]);

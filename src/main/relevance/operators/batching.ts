@@ -16,9 +16,15 @@ export function withStat(
 ): string {
   const b = r.builder;
   const dims = r.shapes.get(like)!;
+  const axis = r.batchAxis(like);
   const combine = (rel: string, s: string) => b.op(opType, order === 'statFirst' ? [s, rel] : [rel, s]);
-  if (dims[0] === 1) return combine(relevance, r.stat(stat));
-  const grouped = b.op('Reshape', [relevance, b.int64('shape', [-1, ...dims])]);
-  const statGrouped = b.op('Unsqueeze', [r.stat(stat), b.int64('axes', [0])]);
-  return b.op('Reshape', [combine(grouped, statGrouped), b.int64('shape', [-1, ...dims.slice(1)])]);
+  if (dims[axis] === 1) return combine(relevance, r.stat(stat));
+  const grouped = b.op('Reshape', [relevance, b.int64('shape', [...dims.slice(0, axis), -1, ...dims.slice(axis)])]);
+  const statGrouped = b.op('Unsqueeze', [r.stat(stat), b.int64('axes', [axis])]);
+  return b.op('Reshape', [combine(grouped, statGrouped), b.int64('shape', withSeedAxis(dims, axis))]);
+}
+
+/** A tensor's batch-1 dims as a reshape target for its relevance: the batch axis left to the seeds. */
+export function withSeedAxis(dims: number[], axis: number): number[] {
+  return dims.map((d, i) => (i === axis ? -1 : d));
 }

@@ -1,6 +1,7 @@
 import { DataType, attrInt, attrInts, describeNode, type IrNode } from '../../onnx/ir.ts';
 import type { Unit } from '../units.ts';
 import type { LinearMap, RelevanceEmitter } from '../rules/rule.ts';
+import { withSeedAxis } from './batching.ts';
 
 /**
  * Structural operators (reshapes, transposes, concatenation, slices, padding) as linear maps: the
@@ -69,7 +70,7 @@ export const structureMap: LinearMap<Extract<Unit, { kind: 'structure' }>> = {
       case 'Reshape':
       case 'Squeeze':
       case 'Unsqueeze':
-        return new Map([[x, b.op('Reshape', [out!, b.int64('shape', [-1, ...inDims.slice(1)])])]]);
+        return new Map([[x, b.op('Reshape', [out!, b.int64('shape', withSeedAxis(inDims, r.batchAxis(x)))])]]);
       case 'Transpose': {
         const perm = attrInts(node, 'perm') ?? inDims.map((_, i) => rank - 1 - i);
         // Moving the batch axis is fine: attention's q/k/v split puts it second and a Gather takes it back.
@@ -101,7 +102,7 @@ export const structureMap: LinearMap<Extract<Unit, { kind: 'structure' }>> = {
         const ends = constantInts(r, node, 2, 'ends')!;
         const axes = (constantInts(r, node, 3, 'axes') ?? starts.map((_, i) => i)).map(axisOf);
         const steps = constantInts(r, node, 4, 'steps') ?? starts.map(() => 1);
-        if (steps.some((s) => s < 1) || axes.includes(0)) {
+        if (steps.some((s) => s < 1) || axes.includes(r.batchAxis(x))) {
           throw new Error(`${describeNode(node)}: only forward slices off the batch axis are supported`);
         }
         const clampedStart = (i: number) => {
@@ -149,7 +150,7 @@ export const structureMap: LinearMap<Extract<Unit, { kind: 'structure' }>> = {
         if (outDims.length !== rank) throw new Error(`${describeNode(node)}: an expand that adds axes is not supported`);
         const broadcast = inDims.flatMap((d, i) => (i > 0 && d === 1 && outDims[i] !== 1 ? [i] : []));
         const summed = broadcast.length ? b.op('ReduceSum', [out!, b.int64('axes', broadcast)], { keepdims: { kind: 'int', value: 1 } }) : out!;
-        return new Map([[x, b.op('Reshape', [summed, b.int64('shape', [-1, ...inDims.slice(1)])])]]);
+        return new Map([[x, b.op('Reshape', [summed, b.int64('shape', withSeedAxis(inDims, r.batchAxis(x)))])]]);
       }
       case 'Tile': {
         const repeats = constantInts(r, node, 1, 'repeats')!;

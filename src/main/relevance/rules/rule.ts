@@ -10,6 +10,11 @@ export interface RuleContext {
   epsilon: number;
   /** True when a tensor can never be negative (the output of a ReLU, say): the x⁻ half of z⁺ is then 0. */
   nonNegative(tensor: string): boolean;
+  /**
+   * The axis of a forward tensor that grows with the batch (0 unless the export moved it, as attention
+   * does with [tokens, batch, C]); its relevance carries the seeds on that axis, as its outer factor.
+   */
+  batchAxis(tensor: string): number;
 }
 
 /** The per-image side of a rule: nodes added to the forward graph, run once per image. */

@@ -18,7 +18,30 @@ const MAIN_DIRECTIONS = {
   catalog: ['onnx', 'relevance', 'pairx', 'models', 'ranking', 'render', ...FRONTS],
   ranking: ['relevance', 'pairx', 'models', 'render', 'jobs', ...FRONTS],
 };
+/** The fronts reach the engine and the store through the service (workbench.ts) only. */
+const ENGINE_AND_STORE = ['catalog', 'onnx', 'relevance', 'pairx', 'models', 'ranking', 'render', 'imaging', 'jobs'];
+const FRONT_DIRECTIONS = {
+  host: ENGINE_AND_STORE,
+  server: ENGINE_AND_STORE,
+  // The engine's own commands (explain, layers, embed, evaluate: image files, no catalog) use the engine.
+  cli: ['catalog', 'relevance', 'ranking', 'jobs', 'host', 'server'],
+};
 const RUNTIME = { name: 'onnxruntime-node', message: 'only src/main/onnx/session.ts talks to onnxruntime' };
+const frontDirections = Object.entries(FRONT_DIRECTIONS).map(([folder, forbidden]) => ({
+  files: [`src/main/${folder}/**`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        paths: [RUNTIME],
+        patterns: forbidden.map((name) => ({
+          group: [`**/${name}/**`],
+          message: `src/main/${folder} is a front: it reaches src/main/${name} through the Workbench service`,
+        })),
+      },
+    ],
+  },
+}));
 const mainDirections = Object.entries(MAIN_DIRECTIONS).map(([folder, forbidden]) => ({
   files: [`src/main/${folder}/**`],
   rules: {
@@ -54,8 +77,9 @@ export default tseslint.config(
     },
   },
   ...mainDirections,
+  ...frontDirections,
   {
-    files: ['src/main/*.ts', ...FRONTS.map((front) => `src/main/${front}/**`)],
+    files: ['src/main/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: [RUNTIME] }] },
   },
   {

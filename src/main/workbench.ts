@@ -16,6 +16,7 @@ import type {
   Verdict,
 } from '../shared/api.ts';
 import { CandidatesArgs } from '../shared/api.ts';
+import type { Media, MediaRequest } from '../shared/bridge.ts';
 import { ExplainSettings, type PairMatchesPayload, type PairPixelsPayload } from '../shared/explanation.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,6 +32,8 @@ import type { Embedder, EmbedderFactory, EmbedderRequest } from './catalog/embed
 import { CatalogError, NotFoundError } from './catalog/errors.ts';
 import { exportCatalog } from './catalog/export.ts';
 import { importFolder, type ImportOptions } from './catalog/import.ts';
+import { findCatalogRoot } from './catalog/layout.ts';
+import { catalogFile } from './catalog/media.ts';
 import { resolveModel } from './catalog/models.ts';
 import { CatalogStore } from './catalog/store/catalog-store.ts';
 import type { JobControls } from './jobs/tracked-job.ts';
@@ -81,6 +84,11 @@ export class Workbench {
       CatalogStore.open(folder, { readonly: options.readonly }),
       options.embedderFactory,
     );
+  }
+
+  /** The catalog at or above `near` (like git finds its repository), or null. */
+  static locate(near: string): string | null {
+    return findCatalogRoot(near);
   }
 
   get folder(): string {
@@ -262,6 +270,24 @@ export class Workbench {
       }
     }
     return payload;
+  }
+
+  /**
+   * A picture a window shows or saves, by what it names (never by path): an annotation's model-sized
+   * view or the explanation picture (PNG, computed), its thumbnail or photo (a file inside the catalog).
+   * Every front's pictures, exports included, come from here.
+   */
+  async media(request: MediaRequest): Promise<Media> {
+    switch (request.kind) {
+      case 'view':
+        return { contentType: 'image/png', bytes: await this.annotationViewPng(request.annotationId) };
+      case 'export': {
+        const { a, b, ...settings } = request;
+        return { contentType: 'image/png', bytes: await this.explanationPng(a, b, settings) };
+      }
+      default:
+        return catalogFile(this.store, request);
+    }
   }
 
   /** The explanation picture in the reference layout (PNG), for export. */

@@ -103,6 +103,9 @@ export type MediaRequest =
   /** The explanation picture in the reference layout (PNG). */
   | ({ kind: 'export' } & z.output<typeof PairSettingsArgs>);
 
+/** A picture's bytes, or a file inside the catalog for the front to stream. */
+export type Media = { contentType: string; bytes: Uint8Array } | { contentType: string; file: string };
+
 const MEDIA_ANNOTATION_KINDS = ['view', 'thumb', 'photo'] as const;
 
 /** The path and query of a media request, without a leading slash: `view/12`, `export?a=1&b=2&kLines=20…`. */

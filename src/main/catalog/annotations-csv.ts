@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Box, Issue } from '../../shared/api.ts';
 import { CatalogError } from './errors.ts';
-import { relativeInside } from './layout.ts';
+import { relativeInside } from '../paths.ts';
 
 /** One usable CSV row; the photo's size is not known yet, so a box may still be fractional. */
 export interface CsvAnnotation {

@@ -11,7 +11,8 @@ import { prepareInOrder, trackJob, type JobControls, type ProgressListener } fro
 import { applyCsvAnnotations } from './apply-csv.ts';
 import { readAnnotationsCsv, type CsvAnnotations } from './annotations-csv.ts';
 import { CatalogError } from './errors.ts';
-import { THUMBS_DIR, absolutePath, relativeInside, thumbsDir } from './layout.ts';
+import { relativeInside } from '../paths.ts';
+import { THUMBS_DIR, absolutePath, thumbsDir } from './layout.ts';
 import { scanPhotos, type ScannedFile } from './scan.ts';
 import type { CatalogStore } from './store/catalog-store.ts';
 import type { NewImage } from './store/images.ts';

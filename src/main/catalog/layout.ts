@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 /** Everything the workbench writes into a catalog folder lives under this one hidden folder. */
 export const CATALOG_DIR = '.pairx';
@@ -9,17 +9,6 @@ export const THUMBS_DIR = 'thumbs';
 export const catalogDir = (root: string): string => join(root, CATALOG_DIR);
 export const catalogFile = (root: string): string => join(root, CATALOG_DIR, CATALOG_FILE);
 export const thumbsDir = (root: string): string => join(root, CATALOG_DIR, THUMBS_DIR);
-
-/**
- * The path of `path` relative to `root` with '/' separators (stored paths must not depend on the
- * platform that imported them), or null when `path` lies outside `root`.
- */
-export function relativeInside(root: string, path: string): string | null {
-  const rel = relative(resolve(root), resolve(path));
-  if (rel === '') return '';
-  if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return null;
-  return rel.split(sep).join('/');
-}
 
 /** A stored (relative, '/'-separated) path as an absolute path on this machine. */
 export const absolutePath = (root: string, stored: string): string => join(root, ...stored.split('/'));

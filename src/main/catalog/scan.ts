@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { relativeInside } from './layout.ts';
+import { relativeInside } from '../paths.ts';
 
 /** Photo formats the import takes (what sharp decodes and the models were trained on). */
 export const PHOTO_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff']);

@@ -1,10 +1,10 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import type { ApiArgs, ApiMethod, ApiResult, Progress, Verdict } from '../../shared/api.ts';
+import type { MediaRequest } from '../../shared/bridge.ts';
 import { callApi, workbenchHandlers } from '../api-handlers.ts';
-import { findCatalogRoot } from '../catalog/layout.ts';
 import { Workbench } from '../workbench.ts';
 import { annotationText, boxText, decisionText, issueLine, statusText, table } from './format.ts';
 import { PairxError } from '../errors.ts';
@@ -15,6 +15,12 @@ import { EXPLAIN_LIMITS } from '../../shared/explanation.ts';
 interface CommonOptions {
   catalog?: string;
   json?: boolean;
+}
+
+/** A picture from the workbench's one media route (the same the windows get), as bytes to write. */
+async function pictureBytes(workbench: Workbench, request: MediaRequest): Promise<Uint8Array> {
+  const media = await workbench.media(request);
+  return 'bytes' in media ? media.bytes : readFileSync(media.file);
 }
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
@@ -42,7 +48,7 @@ function action<Args extends unknown[]>(run: (...args: Args) => Promise<void> | 
 
 /** The catalog a command works on: --catalog, else the nearest catalog at or above `near`, else `near` itself. */
 function catalogFolder(options: CommonOptions, near: string = process.cwd()): string {
-  return options.catalog !== undefined ? resolve(options.catalog) : (findCatalogRoot(near) ?? resolve(near));
+  return options.catalog !== undefined ? resolve(options.catalog) : (Workbench.locate(near) ?? resolve(near));
 }
 
 async function withWorkbench<T>(folder: string, run: (workbench: Workbench, call: <M extends ApiMethod>(method: M, args: ApiArgs<M>, controls?: { onProgress?: (p: Progress) => void; signal?: AbortSignal }) => Promise<ApiResult<M>>) => Promise<T>): Promise<T> {
@@ -320,7 +326,7 @@ export function registerCatalogCommands(program: Command): void {
         await withWorkbench(catalogFolder(options), async (workbench, call) => {
           const args = { a: Number(a), b: Number(b), layer: options.layer, kLines: options.kLines, kColors: options.kColors };
           const matches = await call('pairs.explain', args);
-          writeFileSync(options.out, await workbench.explanationPng(args.a, args.b, args));
+          writeFileSync(options.out, await pictureBytes(workbench, { kind: 'export', ...args }));
           const p = matches.plausibility;
           if (options.json) printJson({ ...matches, picture: options.out });
           else

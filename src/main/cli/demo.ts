@@ -63,7 +63,8 @@ export function registerDemoCommand(program: Command): void {
           const settings = ExplainSettings.parse({});
           const explanation = await workbench.explainPair({ a: pair.a, b: pair.b, ...settings });
           const file = join(pictures, `pair-${pair.a}-${pair.b}.png`);
-          await writeFile(file, await workbench.explanationPng(pair.a, pair.b, settings));
+          const picture = await workbench.media({ kind: 'export', a: pair.a, b: pair.b, ...settings });
+          if ('bytes' in picture) await writeFile(file, picture.bytes);
           const [a, b] = [annotations.get(pair.a)!, annotations.get(pair.b)!];
           const truth = a.name && a.name === b.name ? 'same individual' : 'different individuals';
           const p = explanation.plausibility;

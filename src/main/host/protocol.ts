@@ -1,4 +1,6 @@
-import type { CallOutcome, JobProgressEvent, MediaRequest } from '../../shared/bridge.ts';
+import type { CallOutcome, JobProgressEvent, Media, MediaRequest } from '../../shared/bridge.ts';
+
+export type { Media };
 
 /**
  * Messages between a front's thread (Electron main, the local server) and the workbench worker thread,
@@ -11,9 +13,6 @@ export type HostMessage =
   | { type: 'cancel'; callId: string }
   | { type: 'media'; id: number; request: MediaRequest }
   | { type: 'close'; id: number };
-
-/** A picture's bytes, or a file inside the catalog for the front to stream. */
-export type Media = { contentType: string; bytes: Uint8Array } | { contentType: string; file: string };
 
 export type WorkerMessage =
   | { type: 'reply'; id: number; outcome: CallOutcome }

@@ -1,13 +1,10 @@
 import { parentPort } from 'node:worker_threads';
-import type { CallOutcome, MediaRequest } from '../../shared/bridge.ts';
+import type { CallOutcome } from '../../shared/bridge.ts';
 import { assertApiMethod, callApi, workbenchHandlers } from '../api-handlers.ts';
-import { NotFoundError } from '../catalog/errors.ts';
-import { absolutePath, thumbsDir } from '../catalog/layout.ts';
 import { PairxError } from '../errors.ts';
 import { Workbench } from '../workbench.ts';
 import { failure } from './dispatch.ts';
-import { contentTypeOf, fileInside } from './media-files.ts';
-import type { HostMessage, Media, WorkerMessage } from './protocol.ts';
+import type { HostMessage, WorkerMessage } from './protocol.ts';
 
 /**
  * The workbench thread: owns the open catalog and its models. onnxruntime's runs, imports and
@@ -25,26 +22,6 @@ const post = (message: WorkerMessage) => port.postMessage(message);
 function current(): Workbench {
   if (!workbench) throw new PairxError('unavailable', 'no catalog is open');
   return workbench;
-}
-
-async function media(request: MediaRequest): Promise<Media> {
-  const bench = current();
-  if (request.kind === 'view')
-    return { contentType: 'image/png', bytes: await bench.annotationViewPng(request.annotationId) };
-  if (request.kind === 'export') {
-    const { a, b, ...settings } = request;
-    return { contentType: 'image/png', bytes: await bench.explanationPng(a, b, settings) };
-  }
-  const [annotation] = bench.list({ ids: [request.annotationId] }).annotations;
-  if (!annotation) throw new NotFoundError(`there is no annotation ${request.annotationId}`);
-  const stored = request.kind === 'thumb' ? annotation.thumbnail : annotation.image;
-  const allowed = request.kind === 'thumb' ? thumbsDir(bench.folder) : bench.folder;
-  const file = stored === null ? null : fileInside(allowed, absolutePath(bench.folder, stored));
-  if (!file)
-    throw new NotFoundError(
-      `the ${request.kind === 'thumb' ? 'thumbnail' : 'photo'} of annotation ${request.annotationId} is missing`,
-    );
-  return { contentType: contentTypeOf(file), file };
 }
 
 async function reply<T>(work: () => T | Promise<T>): Promise<CallOutcome<T>> {
@@ -90,7 +67,7 @@ port.on('message', async (message: HostMessage) => {
       running.get(message.callId)?.abort();
       break;
     case 'media':
-      post({ type: 'media', id: message.id, outcome: await reply(() => media(message.request)) });
+      post({ type: 'media', id: message.id, outcome: await reply(() => current().media(message.request)) });
       break;
     case 'close':
       for (const controller of running.values()) controller.abort();

@@ -10,8 +10,8 @@ import {
   type AppHandlers,
   type WorkbenchPort,
 } from '../host/dispatch.ts';
-import { relativeInside } from '../catalog/layout.ts';
 import { PairxError } from '../errors.ts';
+import { relativeInside } from '../paths.ts';
 import { rendererFile } from '../host/static-files.ts';
 
 export interface WorkbenchServerOptions {

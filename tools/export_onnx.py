@@ -11,6 +11,16 @@ Sources (pick one):
   --torchscript FILE              a TorchScript file (torch.jit.save); note: scripted/traced modules
                                   may lose module scope names, so PAIR-X layers may not be selectable
   --timm NAME                     a timm model (needs `pip install timm`), built with num_classes=0
+  --preset NAME                   a published model through timm, with its input size, normalisation and
+                                  PAIR-X layer in the card: megadescriptor-t-224, megadescriptor-b-224,
+                                  megadescriptor-l-224, megadescriptor-l-384 (BVRA's animal re-ID Swin
+                                  transformers), dinov2-vits14, dinov2-vitb14, dinov2-vitl14 and their
+                                  -reg4 variants with register tokens (`--pool avg` for the mean of the
+                                  patch tokens instead of the class token). Downloads the weights from the
+                                  Hugging Face hub on first use (timm caches them).
+  --torchvision NAME              a torchvision architecture (swin_t, swin_s, swin_b, vit_b_16, vit_l_16,
+                                  convnext_tiny, ...; vit_s_16 is built as ViT-S/16) with its classifier
+                                  removed, random weights unless --checkpoint: for trying the workbench
   --checkpoint FILE               optional state dict loaded into the model (keys `state_dict`, `model`,
                                   `module.` prefixes are unwrapped)
 
@@ -33,8 +43,35 @@ import sys
 import torch
 import torch.nn as nn
 
-SUPPORTED_OPS = {"Conv", "Clip", "Relu", "Add", "GlobalAveragePool", "AveragePool", "ReduceMean", "Pow", "Concat",
-                 "Flatten", "Reshape", "Gemm", "MatMul", "Constant", "Identity", "BatchNormalization"}
+# Operators the relevance compiler has rules for, on the path from the image to the embedding (what only
+# computes shapes, masks or position indices never carries relevance and may use anything).
+SUPPORTED_OPS = {"Conv", "Clip", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "Gelu", "Elu",
+                 "Selu", "Softplus", "PRelu", "Mish", "Celu", "Add", "Sub", "Mul", "Div", "Pow", "Erf",
+                 "GlobalAveragePool", "AveragePool", "ReduceMean", "MaxPool", "GlobalMaxPool", "ReduceL2", "Max",
+                 "Concat", "Split", "Slice", "Pad", "Gather", "Expand", "Tile", "Flatten", "Reshape", "Transpose",
+                 "Squeeze", "Unsqueeze", "Gemm", "MatMul", "Constant", "Identity", "Dropout", "Cast",
+                 "BatchNormalization", "LayerNormalization", "Softmax", "Shape", "Size"}
+
+# name: (timm model, input size, mean, std, PAIR-X layer, description)
+IMAGENET = ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
+HALF = ([0.5, 0.5, 0.5], [0.5, 0.5, 0.5])
+PRESETS = {
+    "megadescriptor-t-224": ("hf-hub:BVRA/MegaDescriptor-T-224", 224, *HALF, "layers.2",
+                             "MegaDescriptor-T-224 (BVRA): Swin-T trained for animal re-identification"),
+    "megadescriptor-b-224": ("hf-hub:BVRA/MegaDescriptor-B-224", 224, *HALF, "layers.2",
+                             "MegaDescriptor-B-224 (BVRA): Swin-B trained for animal re-identification"),
+    "megadescriptor-l-224": ("hf-hub:BVRA/MegaDescriptor-L-224", 224, *HALF, "layers.2",
+                             "MegaDescriptor-L-224 (BVRA): Swin-L trained for animal re-identification"),
+    "megadescriptor-l-384": ("hf-hub:BVRA/MegaDescriptor-L-384", 384, *HALF, "layers.2",
+                             "MegaDescriptor-L-384 (BVRA): Swin-L trained for animal re-identification"),
+}
+WIDTHS = {"s": "small", "b": "base", "l": "large"}
+for size, blocks in (("s", 12), ("b", 12), ("l", 24)):
+    for reg in ("", "_reg4"):
+        layer = f"blocks.{-(-2 * blocks // 3) - 1}"  # two thirds of the depth
+        PRESETS[f"dinov2-vit{size}14{reg.replace('_', '-')}"] = (
+            f"vit_{WIDTHS[size]}_patch14{reg}_dinov2.lvd142m",
+            224, *IMAGENET, layer, f"DINOv2 ViT-{size.upper()}/14{' with 4 registers' if reg else ''} (Meta), self-supervised")
 
 
 # ------------------------------------------------------------------------------------------- loading
@@ -50,12 +87,38 @@ def load_python(path, name, kwargs):
     return model
 
 
-def load_timm(name):
+def load_timm(name, pretrained=False, **kwargs):
+    # timm's fused attention (scaled_dot_product_attention) exports as one opaque node on some PyTorch
+    # versions; the explicit softmax(q·kᵀ)·v form is what the relevance compiler's attention rule reads.
+    os.environ.setdefault("TIMM_FUSED_ATTN", "0")
     try:
         import timm  # noqa: F401  (optional dependency)
     except ImportError:
-        raise SystemExit("--timm needs the `timm` package (pip install timm); it is not installed here.")
-    return timm.create_model(name, pretrained=False, num_classes=0)
+        raise SystemExit("--timm/--preset need the `timm` package (pip install timm); it is not installed here.")
+    return timm.create_model(name, pretrained=pretrained, num_classes=0, **kwargs)
+
+
+def load_torchvision(name):
+    import torchvision
+    if name == "vit_s_16":
+        from torchvision.models.vision_transformer import VisionTransformer
+        model = VisionTransformer(image_size=224, patch_size=16, num_layers=12, num_heads=6, hidden_dim=384,
+                                  mlp_dim=1536)
+    else:
+        builder = getattr(torchvision.models, name, None)
+        if builder is None:
+            raise SystemExit(f"--torchvision: torchvision {torchvision.__version__} has no model '{name}'")
+        model = builder()
+    # The embedding is what the classifier would read: drop the classifier's last linear layer.
+    if hasattr(model, "heads"):
+        model.heads = nn.Identity()
+    elif hasattr(model, "head"):
+        model.head = nn.Identity()
+    elif hasattr(model, "fc"):
+        model.fc = nn.Identity()
+    elif hasattr(model, "classifier") and isinstance(model.classifier, nn.Sequential):
+        model.classifier[-1] = nn.Identity()
+    return model
 
 
 def load_checkpoint(model, path, strict):
@@ -131,6 +194,17 @@ def layer_keys(model, onnx_model, height, width):
 
 
 # ------------------------------------------------------------------------------------------ export
+def data_path_nodes(onnx_model):
+    """Nodes whose outputs depend on the image's values (not only on its shape, through Shape)."""
+    data = {i.name for i in onnx_model.graph.input}
+    nodes = []
+    for n in onnx_model.graph.node:
+        if n.op_type not in ("Shape", "Size") and any(i in data for i in n.input):
+            data.update(n.output)
+            nodes.append(n)
+    return nodes
+
+
 def export_model(model, out_dir, height, width, card=None, file_name="model.onnx", verbose=True):
     """Export `model` (eval mode) to out_dir/model.onnx and write out_dir/card.json (if card is given).
     Returns (onnx path, list of (module key, output shape), set of op types)."""
@@ -145,7 +219,7 @@ def export_model(model, out_dir, height, width, card=None, file_name="model.onnx
     m = onnx.load(path)
     onnx.checker.check_model(m)
     ops = sorted({n.op_type for n in m.graph.node})
-    bad = [o for o in ops if o not in SUPPORTED_OPS]
+    bad = sorted({n.op_type for n in data_path_nodes(m)} - SUPPORTED_OPS)
     keys = layer_keys(model, m, height, width) if isinstance(model, nn.Module) and not isinstance(
         model, torch.jit.ScriptModule) else []
     with torch.no_grad():
@@ -181,16 +255,20 @@ def main():
     src.add_argument("--python", help="Python file defining the model")
     src.add_argument("--torchscript", help="TorchScript file")
     src.add_argument("--timm", help="timm model name")
+    src.add_argument("--preset", choices=sorted(PRESETS), help="a published model through timm (see above)")
+    src.add_argument("--torchvision", help="torchvision architecture (random weights unless --checkpoint)")
+    ap.add_argument("--pool", choices=["token", "avg"], help="--preset dinov2-*: class token (default) or mean "
+                    "of the patch tokens as the embedding")
     ap.add_argument("--callable", help="function or class in --python that returns the nn.Module")
     ap.add_argument("--kwargs", default="{}", help="JSON keyword arguments for --callable")
     ap.add_argument("--checkpoint", help="state dict to load into the model")
     ap.add_argument("--non-strict", action="store_true", help="load the checkpoint with strict=False")
     ap.add_argument("--output-index", help="if forward returns a tuple/dict: which element is the embedding")
-    ap.add_argument("--height", type=int, default=224)
-    ap.add_argument("--width", type=int, default=224)
-    ap.add_argument("--mean", type=float, nargs=3, default=[0.485, 0.456, 0.406])
-    ap.add_argument("--std", type=float, nargs=3, default=[0.229, 0.224, 0.225])
-    ap.add_argument("--name", default="my-reid-model", help="model name in the card")
+    ap.add_argument("--height", type=int)
+    ap.add_argument("--width", type=int)
+    ap.add_argument("--mean", type=float, nargs=3)
+    ap.add_argument("--std", type=float, nargs=3)
+    ap.add_argument("--name", help="model name in the card (default: the preset's, else my-reid-model)")
     ap.add_argument("--description", default="")
     ap.add_argument("--embedding-name", default="embedding", help="(the output is always named `embedding`)")
     ap.add_argument("--default-layer", help="module key used for PAIR-X by default (see the printed list)")
@@ -200,12 +278,32 @@ def main():
     ap.add_argument("--out-dir", required=True)
     args = ap.parse_args()
 
+    preset = PRESETS.get(args.preset) if args.preset else None
+    if preset:
+        timm_name, size, mean, std, layer, description = preset
+        args.height = args.height or size
+        args.width = args.width or size
+        args.mean, args.std = args.mean or mean, args.std or std
+        args.default_layer = args.default_layer or layer
+        args.name = args.name or args.preset
+        args.description = args.description or description
+        args.license = args.license or ("CC-BY-NC-4.0 (BVRA)" if "BVRA" in timm_name else "Apache-2.0 (Meta)")
+    args.height, args.width = args.height or 224, args.width or 224
+    args.mean, args.std = args.mean or IMAGENET[0], args.std or IMAGENET[1]
+    args.name = args.name or "my-reid-model"
     if args.python:
         if not args.callable:
             ap.error("--python needs --callable")
         model = load_python(args.python, args.callable, json.loads(args.kwargs))
     elif args.torchscript:
         model = torch.jit.load(args.torchscript, map_location="cpu")
+    elif preset:
+        extra = {"img_size": args.height} if args.preset.startswith("dinov2") else {}
+        if args.pool:
+            extra["global_pool"] = args.pool
+        model = load_timm(preset[0], pretrained=not args.checkpoint, **extra)
+    elif args.torchvision:
+        model = load_torchvision(args.torchvision)
     else:
         model = load_timm(args.timm)
     if args.checkpoint:
@@ -233,13 +331,19 @@ def main():
     if args.default_layer and args.default_layer not in key_names:
         print(f"WARNING: --default-layer {args.default_layer} is not among the module keys above")
     default = args.default_layer
-    if default is None and key_names:
+    transformer = "LayerNormalization" in ops
+    if default is None and key_names and not transformer:
         # a module halfway through the network, as a starting point
         spatial = [k for k, s in keys if len(s) == 4 and s[2] > 1 and k.count(".") <= 2]
         default = spatial[len(spatial) // 2] if spatial else key_names[len(key_names) // 2]
         print(f"default layer (not given): {default}")
-    card["defaultLayer"] = default
-    card["layers"] = args.layers or [default]
+    elif default is None:
+        print("default layer (not given): the workbench's rule for transformers (see README: Transformers)")
+    if default:
+        card["defaultLayer"] = default
+        card["layers"] = args.layers or [default]
+    if args.preset:
+        card["source"] = {**card["source"], "model": preset[0], "preset": args.preset}
     card["onnx"] = {"opset": 17, "operators": sorted(ops), "sizeBytes": os.path.getsize(path)}
     with open(os.path.join(args.out_dir, "card.json"), "w") as f:
         json.dump(card, f, indent=2)

@@ -1,0 +1,81 @@
+/**
+ * `node --import tsx bench/transformers.bench.ts`: PAIR-X on transformers at 224×224, one JSON line per
+ * model — the warm median over BENCH_RUNS pairs of nyala photos (test/fixtures/photos) of matches with
+ * heat maps (steps 1–5) and of the pixel maps added to them (step 6, k_colors = 10), the first
+ * explanation (compiling), and the memory one explanation holds: its forward statistics (what step 6
+ * reads) and the explanation's own arrays, besides the process's peak resident memory.
+ *
+ * The models are torchvision's architectures with random weights (the timing does not depend on the
+ * weights), exported by `tools/export_onnx.py --torchvision NAME --out-dir DIR/NAME` into
+ * BENCH_MODELS (default /tmp/pairx-bench-models): swin_t, vit_s_16 and vit_b_16.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { preprocess } from '../src/main/imaging/preprocess.ts';
+import { ReidModel } from '../src/main/models/reid-model.ts';
+import { PairExplainer } from '../src/main/pairx/pair-explainer.ts';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const MODELS = resolve(process.env.BENCH_MODELS ?? '/tmp/pairx-bench-models');
+const NAMES = (process.env.BENCH_ONLY ?? 'swin_t,vit_s_16,vit_b_16').split(',');
+const PHOTOS = resolve('test/fixtures/photos');
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length / 2;
+  return sorted.length % 2 ? sorted[Math.floor(mid)] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const round = (v: number) => Math.round(v);
+const megabytes = (bytes: number) => Math.round(bytes / 2 ** 20);
+
+const photos = readdirSync(PHOTOS)
+  .filter((f) => f.endsWith('.jpg'))
+  .sort()
+  .map((f) => join(PHOTOS, f));
+
+for (const name of NAMES) {
+  const dir = join(MODELS, name);
+  if (!existsSync(join(dir, 'model.onnx'))) {
+    console.error(`${name}: no ${dir}/model.onnx; export it with /usr/bin/python3 tools/export_onnx.py --torchvision ${name} --out-dir ${dir}`);
+    continue;
+  }
+  const explainer = new PairExplainer(await ReidModel.load(dir, { provider: (process.env.BENCH_PROVIDER as 'cpu') ?? 'cpu' }));
+  const pairs = Array.from({ length: RUNS + 1 }, (_, i) => [photos[(2 * i) % photos.length], photos[(2 * i + 1) % photos.length]]);
+  const images = await Promise.all(pairs.map(async ([a, b]) => [await preprocess(a, explainer.inputSpec), await preprocess(b, explainer.inputSpec)]));
+  const firstStart = performance.now();
+  await explainer.explain(images[0][0], images[0][1]); // compiles the default layer and warms its sessions
+  const firstMs = performance.now() - firstStart;
+  const matchMs: number[] = [];
+  const pixelMs: number[] = [];
+  let statsBytes = 0;
+  let explanationBytes = 0;
+  for (const [a, b] of images.slice(1)) {
+    const started = performance.now();
+    const matched = await explainer.matchPair(a, b);
+    matchMs.push(performance.now() - started);
+    const pixelsStarted = performance.now();
+    const explanation = await explainer.addPixelMaps(matched, 10);
+    pixelMs.push(performance.now() - pixelsStarted);
+    const layer = matched.forwardState.layer;
+    const statNames = new Set([...layer.toLayer.stats, ...layer.toPixels.stats]);
+    statsBytes = [...statNames].reduce((total, stat) => total + 2 * matched.forwardState.perImage![0](stat).data.byteLength, 0);
+    explanationBytes = [...explanation.featureMaps, ...explanation.relevanceMaps, ...explanation.pixelMaps].reduce((t, a) => t + a.byteLength, 0);
+  }
+  const layer = await explainer.compileLayer();
+  console.log(
+    JSON.stringify({
+      model: name,
+      layer: layer.key,
+      grid: layer.grid,
+      matches_heat_ms: round(median(matchMs)),
+      pixel_maps_ms: round(median(pixelMs)),
+      first_explanation_ms: round(firstMs),
+      forward_stats_mb: megabytes(statsBytes),
+      explanation_arrays_mb: megabytes(explanationBytes),
+      peak_rss_mb: megabytes(process.resourceUsage().maxRSS * 1024),
+      runs: RUNS,
+      provider: layer.forward.provider,
+    }),
+  );
+  await explainer.release();
+}

@@ -1,8 +1,10 @@
 import { useEffect, useState } from 'react';
 import type { FrontMode } from '../../shared/app-api.ts';
+import { AddModelForm } from '../components/AddModelForm.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { LayerList } from '../components/LayerList.tsx';
+import { ModelsTable } from '../components/ModelsTable.tsx';
 import type { ExplainChoice } from '../lib/explain-settings.ts';
-import { isSpatialLayer } from '../lib/layers.ts';
 import { useCall, useClient } from '../lib/use-client.ts';
 
 interface Props {
@@ -21,7 +23,6 @@ export function SettingsView({ mode, choice, onChoice, onReviewer, onModelChange
   const settings = useCall('settings.get', {}, []);
   const models = useCall('models.list', {}, []);
   const [reviewer, setReviewer] = useState('');
-  const [modelPath, setModelPath] = useState('');
   /** The model (by path: `models.layers` takes a path) whose layers are listed. */
   const [layersOf, setLayersOf] = useState<string | null>(null);
   const layers = useCall('models.layers', layersOf ? { model: layersOf } : null, [layersOf]);
@@ -120,86 +121,31 @@ export function SettingsView({ mode, choice, onChoice, onReviewer, onModelChange
 
       <h2>Models</h2>
       <ErrorNotice error={models.error} action="Listing models" onRetry={models.reload} />
-      <table className="models">
-        <thead>
-          <tr>
-            <th>Active</th>
-            <th>Name</th>
-            <th>Input</th>
-            <th>Embedding</th>
-            <th>Default layer</th>
-            <th>File</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {models.data?.map((model) => (
-            <tr key={model.id} className={model.active ? 'active' : undefined}>
-              <td>
-                <input
-                  type="radio"
-                  name="active-model"
-                  checked={model.active}
-                  aria-label={`Use ${model.name}`}
-                  disabled={busy}
-                  onChange={() =>
-                    void act(`${model.name} is the active model`, async () => {
-                      await client.call('models.select', { id: model.id });
-                      models.reload();
-                      settings.reload();
-                      onModelChanged();
-                    })
-                  }
-                />
-              </td>
-              <td>{model.name}</td>
-              <td>
-                {model.inputWidth}×{model.inputHeight}
-              </td>
-              <td>{model.embeddingDim}</td>
-              <td>{model.defaultLayer}</td>
-              <td className="path" title={model.path}>
-                {model.path}
-              </td>
-              <td>
-                <button type="button" className="small" onClick={() => setLayersOf(model.path)}>
-                  Layers
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <form
-        className="inline-form"
-        onSubmit={(event) => {
-          event.preventDefault();
-          void act('Model added', async () => {
-            const added = await client.call('models.add', { path: modelPath.trim() });
-            setModelPath('');
+      <ModelsTable
+        models={models.data}
+        busy={busy}
+        onSelect={(model) =>
+          void act(`${model.name} is the active model`, async () => {
+            await client.call('models.select', { id: model.id });
             models.reload();
-            setLayersOf(added.path);
-          });
-        }}
-      >
-        <label>
-          Add a model{' '}
-          <input
-            type="text"
-            value={modelPath}
-            onChange={(event) => setModelPath(event.target.value)}
-            placeholder={
-              mode === 'electron'
-                ? '/path/to/model.onnx or a folder with card.json'
-                : 'path on the server machine: model.onnx or folder with card.json'
-            }
-            spellCheck={false}
-          />
-        </label>
-        <button type="submit" disabled={busy || !modelPath.trim()}>
-          Add
-        </button>
-      </form>
+            settings.reload();
+            onModelChanged();
+          })
+        }
+        onShowLayers={setLayersOf}
+      />
+      <AddModelForm
+        mode={mode}
+        busy={busy}
+        onAdd={(path, added) =>
+          void act('Model added', async () => {
+            const model = await client.call('models.add', { path });
+            added();
+            models.reload();
+            setLayersOf(model.path);
+          })
+        }
+      />
 
       {layersOf && (
         <>
@@ -208,35 +154,12 @@ export function SettingsView({ mode, choice, onChoice, onReviewer, onModelChange
           </h2>
           <ErrorNotice error={layers.error} action="Listing layers" onRetry={layers.reload} />
           {layers.data && (
-            <>
-              <p className="muted">
-                Pair view layer: <strong>{choice.layer || `default (${layers.data.default})`}</strong>
-                {choice.layer && (
-                  <button type="button" className="small" onClick={() => onChoice({ layer: '' })}>
-                    Use the model’s default
-                  </button>
-                )}
-              </p>
-              <ul className="layers" aria-label="Layers">
-                {layers.data.layers.map((layer) => (
-                  <li key={layer.key} style={{ paddingLeft: `${Math.max(0, layer.depth - 1) * 1.2}em` }}>
-                    <code>{layer.key}</code> <span className="muted">[{layer.shape.join('×')}]</span>
-                    {layer.key === layers.data!.default && <span className="badge">default</span>}
-                    {isSpatialLayer(layer) && layersOf === activeModel?.path && (
-                      <button
-                        type="button"
-                        className="small use-layer"
-                        disabled={choice.layer === layer.key}
-                        aria-label={`Use ${layer.key} in the pair view`}
-                        onClick={() => onChoice({ layer: layer.key })}
-                      >
-                        {choice.layer === layer.key ? 'in use' : 'use'}
-                      </button>
-                    )}
-                  </li>
-                ))}
-              </ul>
-            </>
+            <LayerList
+              layers={layers.data}
+              choice={choice}
+              onChoice={onChoice}
+              usable={layersOf === activeModel?.path}
+            />
           )}
         </>
       )}

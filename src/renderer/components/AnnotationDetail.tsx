@@ -1,0 +1,25 @@
+import type { Annotation } from '../../shared/api.ts';
+import { annotationLabel } from '../lib/format.ts';
+import { useClient } from '../lib/use-client.ts';
+
+/** The chosen annotation beside the grid: its photo, file, side and capture time. */
+export function AnnotationDetail({ annotation }: { annotation: Annotation }) {
+  const client = useClient();
+  return (
+    <div className="annotation-detail">
+      <h2>{annotation.name ?? 'Unnamed'}</h2>
+      <img
+        src={client.mediaUrl({ kind: 'photo', annotationId: annotation.id })}
+        alt={annotationLabel(annotation)}
+      />
+      <dl className="facts">
+        <dt>File</dt>
+        <dd>{annotation.image}</dd>
+        <dt>Side</dt>
+        <dd>{annotation.side ?? 'unknown'}</dd>
+        <dt>Captured</dt>
+        <dd>{annotation.capturedAt ?? 'unknown'}</dd>
+      </dl>
+    </div>
+  );
+}

@@ -1,0 +1,66 @@
+import { useState } from 'react';
+import { fileName } from '../lib/format.ts';
+import { useJob } from '../lib/use-client.ts';
+import { ErrorNotice } from './ErrorNotice.tsx';
+import { ProgressBar } from './ProgressBar.tsx';
+
+/** The import job: a folder (default: the whole catalog) and an optional names CSV, with progress and its summary. */
+export function ImportForm({ onImported }: { onImported: () => void }) {
+  const importJob = useJob('catalog.import');
+  const [importFolder, setImportFolder] = useState('');
+  const [importCsv, setImportCsv] = useState('');
+  return (
+    <form
+      className="job"
+      onSubmit={async (event) => {
+        event.preventDefault();
+        const result = await importJob.start({
+          folder: importFolder.trim() || undefined,
+          annotationsCsv: importCsv.trim() || undefined,
+        });
+        if (result) onImported();
+      }}
+    >
+      <h2>Import photos</h2>
+      <label>
+        Folder{' '}
+        <input
+          type="text"
+          value={importFolder}
+          onChange={(e) => setImportFolder(e.target.value)}
+          placeholder="the whole catalog folder"
+          spellCheck={false}
+        />
+      </label>
+      <label>
+        Names CSV{' '}
+        <input
+          type="text"
+          value={importCsv}
+          onChange={(e) => setImportCsv(e.target.value)}
+          placeholder="optional: image,name,side"
+          spellCheck={false}
+        />
+      </label>
+      <button type="submit" disabled={importJob.running}>
+        Import
+      </button>
+      {importJob.running && (
+        <ProgressBar label="Import" progress={importJob.progress} onCancel={importJob.cancel} />
+      )}
+      <ErrorNotice error={importJob.error} action="Import" />
+      {importJob.result && (
+        <p className="job-result">
+          {importJob.result.cancelled ? 'Cancelled. ' : ''}
+          {importJob.result.added} added, {importJob.result.unchanged} unchanged, {importJob.result.moved}{' '}
+          moved, {importJob.result.failed} failed
+          {importJob.result.issues.length > 0 &&
+            ` — ${importJob.result.issues.length} issue(s): ${importJob.result.issues
+              .slice(0, 3)
+              .map((i) => `${fileName(i.file)}: ${i.message}`)
+              .join('; ')}`}
+        </p>
+      )}
+    </form>
+  );
+}

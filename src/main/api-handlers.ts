@@ -14,6 +14,8 @@ export function workbenchHandlers(workbench: Workbench): Handlers {
     'catalog.import': (args, controls) => workbench.importFolder(args.folder, { annotationsCsv: args.annotationsCsv, ...controls }),
     'catalog.embed': (args, controls) => workbench.embed({ ...args, ...controls }),
     'pairs.candidates': (args) => workbench.findCandidates(args),
+    'review.strip': (args) => workbench.strip(args),
+    'decisions.noneOf': (args) => workbench.decideNoneOf(args),
     'decisions.decide': ({ a, b, verdict, ...options }) => workbench.decide(a, b, verdict, options),
     'decisions.undo': (args) => workbench.undo(args),
     'decisions.list': () => workbench.decisions(),

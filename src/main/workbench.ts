@@ -37,7 +37,7 @@ import { catalogFile } from './catalog/media.ts';
 import { resolveModel } from './catalog/models.ts';
 import { CatalogStore } from './catalog/store/catalog-store.ts';
 import type { JobControls } from './jobs/tracked-job.ts';
-import { findCandidates, type CandidatesResult } from './ranking/candidates.ts';
+import { calibrationPriorKey, ReviewQueue } from './ranking/review-queue.ts';
 
 export interface WorkbenchOptions {
   /** Where `embed` gets an embedder when none is passed; defaults to the model registry's models. */
@@ -62,12 +62,14 @@ export interface EmbedRequest extends JobControls {
 export class Workbench {
   readonly models: ModelRegistry;
   private readonly explanations: ExplanationService;
+  private readonly review: ReviewQueue;
 
   private constructor(
     readonly store: CatalogStore,
     private readonly embedderFactory?: EmbedderFactory,
   ) {
     this.models = new ModelRegistry(store.settings);
+    this.review = new ReviewQueue(store);
     this.explanations = new ExplanationService(
       async () => explainerFor(await this.models.active()),
       (id) => this.annotationSource(id),
@@ -152,22 +154,39 @@ export class Workbench {
         model: request.model ?? this.activeModelPath(),
         provider: request.provider ?? this.models.provider,
       }));
-    return embedAnnotations(this.store, {
+    const summary = await embedAnnotations(this.store, {
       embedder,
       batchSize: request.batchSize,
       onProgress: request.onProgress,
       signal: request.signal,
     });
+    const prior = (embedder as { calibration?: unknown }).calibration;
+    if (prior !== undefined) this.store.settings.set(calibrationPriorKey(summary.model), prior);
+    // The new vectors join the stored neighbour graph now, not when the queue is first asked for.
+    if (!summary.cancelled) await this.review.updateGraph(resolveModel(this.store, summary.model));
+    return summary;
   }
 
-  /** The review queue, for direct callers: options are validated and completed with their defaults here. */
-  candidates(options: CandidatesOptions = {}): Promise<CandidatesResult> {
+  /**
+   * The review queue in the order the reviewer will see it: by default one question per pair of
+   * individuals that could still be one animal, most probable first (see ranking/review-queue.ts).
+   * For direct callers: options are validated and completed with their defaults here.
+   */
+  candidates(options: CandidatesOptions = {}): Promise<ApiResult<'pairs.candidates'>> {
     return this.findCandidates(CandidatesArgs.parse(options));
   }
 
   /** The review queue, for arguments a front has validated already (callApi). */
-  async findCandidates(options: ApiParsedArgs<'pairs.candidates'>): Promise<CandidatesResult> {
-    return findCandidates(this.store, resolveModel(this.store, options.model), options);
+  async findCandidates(options: ApiParsedArgs<'pairs.candidates'>): Promise<ApiResult<'pairs.candidates'>> {
+    const model = resolveModel(this.store, options.model);
+    return options.order === 'pairs' ? this.review.pairs(model, options) : this.review.candidates(model, options);
+  }
+
+  /** One annotation (its individual) against the strip of its most probable individuals. */
+  async strip(args: ApiArgs<'review.strip'>): Promise<ApiResult<'review.strip'>> {
+    const annotationId = args.annotationId;
+    if (!this.store.annotations.byId(annotationId)) throw new NotFoundError(`there is no annotation ${annotationId}`);
+    return this.review.strip(resolveModel(this.store, args.model), annotationId, args.limit ?? 8);
   }
 
   /**
@@ -186,13 +205,44 @@ export class Workbench {
     });
   }
 
+  /**
+   * Records a verdict, committed before it returns, with what the queue knew of the pair (similarity,
+   * plausibility, sizes) in the same transaction: the calibration's samples.
+   */
   decide(
     a: number,
     b: number,
     verdict: Verdict,
     options: { note?: string; reviewer?: string; confirmMerge?: MergeChoice } = {},
   ): DecideResult {
-    return decide(this.store, { a, b, verdict, ...options });
+    return this.store.transaction(() => {
+      const features = this.pairFeatures(a, b);
+      const result = decide(this.store, { a, b, verdict, ...options });
+      if ('decision' in result && features) this.store.decisions.recordFeatures(result.decision.id, features);
+      return result;
+    });
+  }
+
+  /** "None of these": a "different" decision for each pair, all committed together or none. */
+  decideNoneOf(args: ApiArgs<'decisions.noneOf'>): ApiResult<'decisions.noneOf'> {
+    return this.store.transaction(() => ({
+      decisions: args.pairs.map((pair) => {
+        const result = this.decide(pair.a, pair.b, 'different', { note: args.note, reviewer: args.reviewer });
+        if (!('decision' in result)) throw new CatalogError(`annotations ${pair.a} and ${pair.b}: no decision recorded`);
+        return result.decision;
+      }),
+    }));
+  }
+
+  private pairFeatures(a: number, b: number) {
+    let model;
+    try {
+      model = resolveModel(this.store);
+    } catch {
+      return null; // nothing embedded yet: no features to learn from
+    }
+    const features = this.review.features(model, a, b);
+    return features && { modelId: model.id, ...features };
   }
 
   undo(options: { reviewer?: string } = {}): UndoResult {

@@ -10,9 +10,10 @@ import { CatalogView } from './views/CatalogView.tsx';
 import { PairView } from './views/PairView.tsx';
 import { QueueView } from './views/QueueView.tsx';
 import { SettingsView } from './views/SettingsView.tsx';
+import { StripView } from './views/StripView.tsx';
 import { StartView } from './views/StartView.tsx';
 
-export type View = 'start' | 'catalog' | 'queue' | 'pair' | 'settings';
+export type View = 'start' | 'catalog' | 'queue' | 'pair' | 'strip' | 'settings';
 
 const TABS: { view: View; label: string; needsCatalog: boolean }[] = [
   { view: 'start', label: 'Catalogs', needsCatalog: false },
@@ -29,6 +30,8 @@ export function App() {
   const [view, setView] = useState<View>('start');
   const [reviewer, setReviewer] = useState<string | null>(null);
   const review = useReview(catalog);
+  // The photo the strip view identifies (one photo against its candidates).
+  const [stripFocus, setStripFocus] = useState<number | null>(null);
   const [choice, setChoice] = useExplainChoice(catalog);
 
   const loadInfo = useCallback(() => {
@@ -68,7 +71,9 @@ export function App() {
               key={tab.view}
               type="button"
               className={
-                view === tab.view || (tab.view === 'queue' && view === 'pair') ? 'tab active' : 'tab'
+                view === tab.view || (tab.view === 'queue' && (view === 'pair' || view === 'strip'))
+                  ? 'tab active'
+                  : 'tab'
               }
               disabled={tab.needsCatalog && !catalog}
               aria-current={view === tab.view ? 'page' : undefined}
@@ -90,13 +95,31 @@ export function App() {
             <CatalogView catalog={catalog} onChanged={() => void review.reload()} />
           )}
           {view === 'queue' && catalog && (
-            <QueueView review={review} onOpen={() => setView('pair')} reviewer={reviewer} />
+            <QueueView
+              review={review}
+              onOpen={() => setView('pair')}
+              onStrip={(annotationId) => {
+                setStripFocus(annotationId);
+                setView('strip');
+              }}
+              reviewer={reviewer}
+            />
           )}
           {view === 'pair' && catalog && (
             <PairView
               review={review}
               choice={choice}
               onChoice={setChoice}
+              reviewer={reviewer}
+              onBack={() => setView('queue')}
+            />
+          )}
+          {view === 'strip' && catalog && stripFocus !== null && (
+            <StripView
+              review={review}
+              focus={stripFocus}
+              onFocus={setStripFocus}
+              choice={choice}
               reviewer={reviewer}
               onBack={() => setView('queue')}
             />
@@ -122,6 +145,7 @@ function viewName(view: View): string {
     catalog: 'The catalog view',
     queue: 'The review queue',
     pair: 'The pair view',
+    strip: 'The candidate strip',
     settings: 'The settings view',
   }[view];
 }

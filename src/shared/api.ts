@@ -76,6 +76,46 @@ export const CandidatePair = z.object({
   similarity: z.number(),
   /** PAIR-X plausibility of the match, when it has been computed for this pair and model. */
   plausibility: z.number().nullable(),
+  /**
+   * The calibrated probability that the two annotations' individuals are one animal (from the
+   * similarity, the plausibility and the individuals' sizes; fitted to this catalog's decisions).
+   */
+  probability: z.number(),
+  /** The individual each annotation belongs to; null for an annotation on its own. */
+  individualA: IndividualRef.nullable(),
+  individualB: IndividualRef.nullable(),
+  /** Annotations in each side's individual (1 for an annotation on its own). */
+  sizeA: z.number().int().positive(),
+  sizeB: z.number().int().positive(),
+});
+
+/**
+ * The review queue's logistic model of "one animal" for a pair of individuals (see
+ * src/main/ranking/calibration.ts); a model card may carry a prior of this form.
+ */
+export const CalibrationWeights = z.object({
+  intercept: z.number(),
+  similarity: z.number(),
+  /** Per unit of plausibility (RANSAC inlier ratio, 0–1), where it has been computed. */
+  plausibility: z.number(),
+  /** Added where the plausibility has not been computed yet. */
+  plausibilityMissing: z.number(),
+  /** Per unit of ln(size A × size B). */
+  logSizes: z.number(),
+});
+export type CalibrationWeights = z.infer<typeof CalibrationWeights>;
+
+/** Where the identification of a catalog stands, so that a reviewer knows when to stop. */
+export const ReviewProgress = z.object({
+  /** Decisions in force. */
+  decisions: z.number().int(),
+  annotations: z.number().int(),
+  /** Individuals so far: named ones, ones made by "same" decisions, and annotations on their own. */
+  individuals: z.number().int(),
+  /** Pairs of individuals still to ask about (the whole queue). */
+  openQuestions: z.number().int(),
+  /** The sum of the queue's probabilities: about how many more "same" answers the queue holds. */
+  expectedMatches: z.number(),
 });
 
 export const ModelCount = z.object({ model: z.string(), dim: z.number().int(), embedded: z.number().int() });
@@ -198,8 +238,16 @@ export const ExplainArgs = ExplainSettings.extend({ a: id, b: id });
 export const CandidatesArgs = z.object({
   /** Model identity (or a unique prefix of it); defaults to the model embedded last. */
   model: z.string().optional(),
-  /** Only this annotation's candidates; otherwise every embedded annotation's. */
+  /**
+   * 'individuals' (the default): one question per pair of individuals that could still be one animal,
+   * from the stored neighbour graph, most probable first; what is known (decisions, merges, names) is
+   * left out, so excludeDecided and excludeSameName always hold. 'pairs': every annotation's k nearest
+   * annotations as pairs, with the filters below (the plain pair queue).
+   */
+  order: z.enum(['individuals', 'pairs']).default('individuals'),
+  /** Only this annotation's candidates (with 'individuals': questions about its individual). */
   annotationId: id.optional(),
+  /** Candidates per annotation ('pairs'). */
   k: z.number().int().positive().max(1000).default(10),
   /** Only pair annotations of the same side, where both sides are known. */
   sameSide: z.boolean().default(true),
@@ -209,7 +257,10 @@ export const CandidatesArgs = z.object({
   excludeSameName: z.boolean().default(true),
   /** Leave out two annotations of one photo. */
   excludeSameImage: z.boolean().default(true),
-  rerank: z.enum(['similarity', 'plausibility']).default('similarity'),
+  /** Also ask whether two differently named individuals are one animal (duplicate names). */
+  duplicateNames: z.boolean().default(false),
+  /** Order of the queue: calibrated probability, raw similarity, or stored plausibility first. */
+  rerank: z.enum(['probability', 'similarity', 'plausibility']).default('probability'),
   /** Longest review queue returned. */
   limit: z.number().int().positive().optional(),
 });
@@ -261,7 +312,33 @@ export const api = {
       model: z.string(),
       queue: z.array(CandidatePair),
       perAnnotation: z.array(z.object({ annotationId: id, candidates: z.array(Candidate) })),
+      progress: ReviewProgress,
     }),
+  },
+  /**
+   * One annotation against its candidates: the most probable other individuals for the annotation's
+   * individual, each through its best pair (`a` in the focus individual, `b` in the candidate).
+   */
+  'review.strip': {
+    args: z.object({ annotationId: id, limit: z.number().int().positive().max(50).default(8), model: z.string().optional() }),
+    result: z.object({
+      model: z.string(),
+      annotationId: id,
+      individual: IndividualRef.nullable(),
+      /** The focus individual's annotations (the annotation alone when it has no individual). */
+      members: z.array(id),
+      candidates: z.array(CandidatePair),
+      progress: ReviewProgress,
+    }),
+  },
+  /** "None of these": a "different" decision for each pair, all committed together. */
+  'decisions.noneOf': {
+    args: z.object({
+      pairs: z.array(z.object({ a: id, b: id })).min(1).max(50),
+      note: z.string().optional(),
+      reviewer: z.string().optional(),
+    }),
+    result: z.object({ decisions: z.array(Decision) }),
   },
   'decisions.decide': { args: DecideArgs, result: DecideResult },
   'decisions.undo': { args: z.object({ reviewer: z.string().optional() }), result: UndoResult },
@@ -308,6 +385,7 @@ export type IndividualRef = z.infer<typeof IndividualRef>;
 export type Individual = z.infer<typeof Individual>;
 export type Candidate = z.infer<typeof Candidate>;
 export type CandidatePair = z.infer<typeof CandidatePair>;
+export type ReviewProgress = z.infer<typeof ReviewProgress>;
 export type ModelCount = z.infer<typeof ModelCount>;
 export type JobInfo = z.infer<typeof JobInfo>;
 export type CatalogStatus = z.infer<typeof CatalogStatus>;

@@ -42,7 +42,7 @@ describe('the API contract', () => {
     };
     await check('catalog.import', {});
     await check('catalog.embed', { batchSize: 2 });
-    const candidates = await check('pairs.candidates', {});
+    const candidates = await check('pairs.candidates', { order: 'pairs' });
     expect(candidates.perAnnotation[0].candidates).toHaveLength(3);
     await check('decisions.decide', { a: 1, b: 2, verdict: 'same', reviewer: 'ana' });
     await check('individuals.rename', { from: 'ind-0001', to: 'Ana' });

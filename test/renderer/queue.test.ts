@@ -23,11 +23,12 @@ import {
 } from '../../src/renderer/lib/queue.ts';
 import { gridLayout, scrollToRow } from '../../src/renderer/lib/windowing.ts';
 
+const alone = { probability: 0.5, individualA: null, individualB: null, sizeA: 1, sizeB: 1 };
 const queue: CandidatePair[] = [
-  { a: 1, b: 2, similarity: 0.9, plausibility: null },
-  { a: 3, b: 1, similarity: 0.8, plausibility: 0.5 },
-  { a: 4, b: 5, similarity: 0.7, plausibility: null },
-  { a: 2, b: 6, similarity: 0.6, plausibility: null },
+  { a: 1, b: 2, similarity: 0.9, plausibility: null, ...alone },
+  { a: 3, b: 1, similarity: 0.8, plausibility: 0.5, ...alone },
+  { a: 4, b: 5, similarity: 0.7, plausibility: null, ...alone },
+  { a: 2, b: 6, similarity: 0.6, plausibility: null, ...alone },
 ];
 
 class MemoryStorage {

@@ -46,7 +46,7 @@ export function decide(store: CatalogStore, args: DecideArgs): DecideResult {
       const ia = first.individualId;
       const ib = second.individualId;
       if (ia === null && ib === null) {
-        individual = store.individuals.create(nextGeneratedName(store));
+        individual = store.individuals.create(nextGeneratedName(store), false);
         move(a, null, individual.id);
         move(b, null, individual.id);
       } else if (ia === null || ib === null) {

@@ -6,7 +6,7 @@ import type { ApiArgs, ApiMethod, ApiResult, Progress, Verdict } from '../../sha
 import type { MediaRequest } from '../../shared/bridge.ts';
 import { callApi, workbenchHandlers } from '../api-handlers.ts';
 import { Workbench } from '../workbench.ts';
-import { annotationText, boxText, decisionText, issueLine, statusText, table } from './format.ts';
+import { boxText, decisionText, issueLine, progressLine, queueTable, statusText, table } from './format.ts';
 import { PairxError } from '../errors.ts';
 import { CommandExit, EXIT_CANCELLED, cliFailure, verboseRequested } from './exit.ts';
 import { progressView } from './progress.ts';
@@ -186,16 +186,29 @@ export function registerCatalogCommands(program: Command): void {
       }),
     );
 
-  command('candidates', 'the review queue: most similar annotation pairs not yet decided')
-    .option('--k <n>', 'candidates per annotation', positiveInteger('--k'), 10)
-    .option('--annotation <id>', 'only this annotation’s candidates', positiveInteger('--annotation'))
+  command(
+    'candidates',
+    'the review queue in the order it is reviewed: pairs of individuals that could still be one animal',
+  )
+    .option('--k <n>', 'candidates per annotation (with --pairs)', positiveInteger('--k'), 10)
+    .option(
+      '--annotation <id>',
+      'only questions about this annotation’s individual',
+      positiveInteger('--annotation'),
+    )
     .option('--model <name>', 'model whose vectors to use (default: the one embedded last)')
     .option('--limit <n>', 'longest queue to print', positiveInteger('--limit'))
+    .option('--pairs', 'the plain pair queue: each annotation’s k nearest annotations, pair by pair')
+    .option('--duplicate-names', 'also ask whether two differently named individuals are one animal')
     .option('--any-side', 'also pair annotations of different sides')
-    .option('--include-decided', 'also pairs already decided')
-    .option('--include-same-name', 'also pairs already named as one individual')
+    .option('--include-decided', 'also pairs already decided (with --pairs)')
+    .option('--include-same-name', 'also pairs already named as one individual (with --pairs)')
     .option('--include-same-image', 'also two annotations of one photo')
-    .addOption(new Option('--rerank <by>', 'order of the queue').choices(['similarity', 'plausibility']).default('similarity'))
+    .addOption(
+      new Option('--rerank <by>', 'order of the queue')
+        .choices(['probability', 'similarity', 'plausibility'])
+        .default('probability'),
+    )
     .action(
       action(
         async (
@@ -204,19 +217,23 @@ export function registerCatalogCommands(program: Command): void {
             annotation?: number;
             model?: string;
             limit?: number;
+            pairs?: boolean;
+            duplicateNames?: boolean;
             anySide?: boolean;
             includeDecided?: boolean;
             includeSameName?: boolean;
             includeSameImage?: boolean;
-            rerank: 'similarity' | 'plausibility';
+            rerank: 'probability' | 'similarity' | 'plausibility';
           },
         ) => {
           await withWorkbench(catalogFolder(options), async (_, call) => {
             const result = await call('pairs.candidates', {
+              order: options.pairs ? 'pairs' : 'individuals',
               k: options.k,
               annotationId: options.annotation,
               model: options.model,
               limit: options.limit,
+              duplicateNames: options.duplicateNames,
               sameSide: !options.anySide,
               excludeDecided: !options.includeDecided,
               excludeSameName: !options.includeSameName,
@@ -225,22 +242,42 @@ export function registerCatalogCommands(program: Command): void {
             });
             if (options.json) return printJson(result);
             const ids = [...new Set(result.queue.flatMap((pair) => [pair.a, pair.b]))];
-            const annotations = new Map((await call('catalog.list', { ids })).annotations.map((a) => [a.id, a]));
-            out(
-              table(
-                ['similarity', 'plausibility', 'a', 'b'],
-                result.queue.map((pair) => [
-                  pair.similarity.toFixed(3),
-                  pair.plausibility === null ? '-' : pair.plausibility.toFixed(3),
-                  annotationText(annotations.get(pair.a), pair.a),
-                  annotationText(annotations.get(pair.b), pair.b),
-                ]),
-              ),
+            const annotations = new Map(
+              (await call('catalog.list', { ids })).annotations.map((a) => [a.id, a]),
             );
-            out(`${result.queue.length} pairs by ${result.model}; decide with: pairx catalog decide <a> <b> same|different|unsure`);
+            out(queueTable(result.queue, annotations));
+            out(progressLine(result.progress, result.model));
+            out('decide with: pairx catalog decide <a> <b> same|different|unsure');
           });
         },
       ),
+    );
+
+  command('strip <annotation>', 'one annotation against its most probable individuals (best pair each)')
+    .option('--limit <n>', 'candidates to show', positiveInteger('--limit'), 8)
+    .option('--model <name>', 'model whose vectors to use (default: the one embedded last)')
+    .action(
+      action(async (annotation: string, options: CommonOptions & { limit: number; model?: string }) => {
+        await withWorkbench(catalogFolder(options), async (_, call) => {
+          const result = await call('review.strip', {
+            annotationId: positiveInteger('annotation id')(annotation),
+            limit: options.limit,
+            model: options.model,
+          });
+          if (options.json) return printJson(result);
+          const ids = [...new Set([...result.members, ...result.candidates.map((pair) => pair.b)])];
+          const annotations = new Map(
+            (await call('catalog.list', { ids })).annotations.map((a) => [a.id, a]),
+          );
+          out(
+            `${result.individual ? `"${result.individual.name}"` : `annotation ${result.annotationId} alone`}: ${result.members.length} annotation(s) ${result.members.join(' ')}`,
+          );
+          out(queueTable(result.candidates, annotations));
+          out(
+            `"same": pairx catalog decide <a> <b> same; "none of these": a "different" decision on each pair`,
+          );
+        });
+      }),
     );
 
   command('decide <a> <b> <verdict>', 'record a decision on two annotations: same, different or unsure')

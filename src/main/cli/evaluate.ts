@@ -8,6 +8,7 @@ import { defaultModelPath } from '../models/default-model.ts';
 import { describeKfold, kfoldEstimate, trainingIndividuals } from '../models/card-estimate.ts';
 import { locateModel } from '../models/model-card.ts';
 import { reidMetrics, type LabelledEmbedding } from '../pairx/evaluation.ts';
+import { fitCalibration, GENERIC_PRIOR, type CalibrationWeights, type Sample } from '../ranking/calibration.ts';
 import { loadModel, modelOption, providerOption } from './engine.ts';
 
 /**
@@ -21,7 +22,8 @@ export function registerEvaluateCommand(program: Command): void {
     .argument('<folder>', 'folder of photos with an annotations CSV (image,name[,side])')
     .option('--annotations <file.csv>', 'the CSV (default: <folder>/annotations.csv)')
     .option('--held-out', "only the individuals the model card lists as held out from training")
-    .option('--update-card', 'record the result in the model card under metrics.engine')
+    .option('--calibrate', "also fit the review queue's prior (probability of one animal given a pair's similarity) on these photos")
+    .option('--update-card', 'record the result in the model card under metrics.engine (and calibration, with --calibrate)')
     .option('--json', 'machine-readable output')
     .option('--batch <n>', 'images per inference batch', (v) => Number(v), 16)
     .addOption(modelOption())
@@ -71,6 +73,7 @@ export function registerEvaluateCommand(program: Command): void {
       const metrics = reidMetrics(labelled);
       const individuals = new Set(labelled.map((l) => l.name));
       const trained = trainingIndividuals(model.card);
+      const calibration = options.calibrate ? calibrationPrior(labelled) : undefined;
       const result = {
         model: model.id,
         photos: labelled.length,
@@ -82,11 +85,13 @@ export function registerEvaluateCommand(program: Command): void {
         photosPerSecond: labelled.length / seconds,
         evaluatedWith: 'pairx-workbench (onnxruntime-node)',
         cardKfold: estimate ?? null,
+        ...(calibration ? { calibration } : {}),
       };
       if (options.updateCard) {
         const location = locateModel(options.model ?? defaultModelPath());
         if (!location.cardPath) throw new Error('the model has no card.json to update');
         const card = JSON.parse(await readFile(location.cardPath, 'utf8'));
+        if (calibration) card.calibration = calibration;
         card.metrics = { ...card.metrics, engine: { rank1: metrics.rank1, mAP: metrics.mAP, queries: metrics.queries, heldOutOnly: result.heldOutOnly, evaluatedWith: result.evaluatedWith } };
         await writeFile(location.cardPath, JSON.stringify(card, null, 2) + '\n');
       }
@@ -94,7 +99,10 @@ export function registerEvaluateCommand(program: Command): void {
       else {
         process.stdout.write(
           `${result.photos} photos of ${result.individuals} individuals: rank-1 ${(100 * metrics.rank1).toFixed(1)}%, mAP ${(100 * metrics.mAP).toFixed(1)}% ` +
-            `(${metrics.queries} queries, ${metrics.skipped} without another photo of their side; ${result.photosPerSecond.toFixed(1)} photos/s)\n`,
+            `(${metrics.queries} queries, ${metrics.skipped} without another photo of their side; ${result.photosPerSecond.toFixed(1)} photos/s)\n` +
+            (calibration
+              ? `review-queue prior: P(one animal) = σ(${calibration.intercept.toFixed(2)} + ${calibration.similarity.toFixed(2)}·similarity) for two single photos\n`
+              : ''),
         );
         if (result.individualsSeenInTraining) {
           process.stdout.write(
@@ -106,4 +114,31 @@ export function registerEvaluateCommand(program: Command): void {
       }
       await model.release();
     });
+}
+
+/**
+ * The review queue's prior for a model: a logistic fit of "same individual" on the cosine similarity of
+ * every pair of photos of one side. Only the intercept and the similarity weight are learnt from these
+ * single-photo pairs; the size and plausibility weights stay at the generic prior, for each catalog's
+ * own decisions to fit.
+ */
+function calibrationPrior(labelled: readonly LabelledEmbedding[]): CalibrationWeights {
+  const unit = labelled.map(({ embedding }) => {
+    const norm = Math.hypot(...embedding) || 1;
+    return embedding.map((v) => v / norm);
+  });
+  const samples: Sample[] = [];
+  for (let i = 0; i < labelled.length; i++)
+    for (let j = i + 1; j < labelled.length; j++) {
+      const [x, y] = [labelled[i], labelled[j]];
+      if (x.side !== null && y.side !== null && x.side !== y.side) continue;
+      let similarity = 0;
+      for (let d = 0; d < unit[i].length; d++) similarity += unit[i][d] * unit[j][d];
+      samples.push({ same: x.name === y.name, similarity, plausibility: null, sizeA: 1, sizeB: 1 });
+    }
+  const fitted = fitCalibration(samples, GENERIC_PRIOR, 1);
+  // Pairs without plausibility cannot tell the intercept from the missing-plausibility term: keep the
+  // generic split and give the intercept the rest.
+  const intercept = fitted.intercept + fitted.plausibilityMissing - GENERIC_PRIOR.plausibilityMissing;
+  return { ...GENERIC_PRIOR, intercept, similarity: fitted.similarity };
 }

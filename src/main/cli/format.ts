@@ -1,4 +1,4 @@
-import type { Annotation, CatalogStatus, Decision, Issue } from '../../shared/api.ts';
+import type { Annotation, CandidatePair, CatalogStatus, Decision, Issue, ReviewProgress } from '../../shared/api.ts';
 
 /** `file:row: message`, the form editors and terminals turn into links. */
 export const issueLine = (issue: Issue): string => `${issue.file}${issue.row === undefined ? '' : `:${issue.row}`}: ${issue.message}`;
@@ -42,3 +42,23 @@ export const decisionText = (decision: Decision): string =>
   decision.verdict === 'undo'
     ? `#${decision.id} undo of #${decision.undoes}`
     : `#${decision.id} ${decision.a} ${decision.verdict} ${decision.b}${decision.merge ? ` (${decision.merge})` : ''}${decision.undoneBy ? ` [undone by #${decision.undoneBy}]` : ''}`;
+
+/** The review queue (or a strip of candidates) as a table, each side with its individual's size. */
+export function queueTable(queue: readonly CandidatePair[], annotations: ReadonlyMap<number, Annotation>): string {
+  const side = (id: number, size: number) => `${annotationText(annotations.get(id), id)}${size > 1 ? ` [${size} photos]` : ''}`;
+  return table(
+    ['probability', 'similarity', 'plausibility', 'a', 'b'],
+    queue.map((pair) => [
+      pair.probability.toFixed(3),
+      pair.similarity.toFixed(3),
+      pair.plausibility === null ? '-' : pair.plausibility.toFixed(3),
+      side(pair.a, pair.sizeA),
+      side(pair.b, pair.sizeB),
+    ]),
+  );
+}
+
+/** Where the identification stands: what the reviewer needs to decide when to stop. */
+export const progressLine = (progress: ReviewProgress, model: string): string =>
+  `${progress.decisions} decisions, ${progress.individuals} individuals among ${progress.annotations} annotations; ` +
+  `${progress.openQuestions} questions open, about ${progress.expectedMatches.toFixed(1)} matches still to find (by ${model})`;

@@ -3,6 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { PairxError } from '../errors.ts';
 import { LayerLayoutSchema } from './layer-layout.ts';
+import { CalibrationWeights } from '../../shared/api.ts';
 
 /**
  * A model card: the JSON beside an .onnx file that says how to feed it (input size, mean/std), which
@@ -29,6 +30,8 @@ export const ModelCardSchema = z.object({
   source: z.record(z.string(), z.unknown()).optional(),
   training: z.record(z.string(), z.unknown()).optional(),
   metrics: z.record(z.string(), z.unknown()).optional(),
+  /** The review queue's prior for "same individual" given a pair's similarity (`pairx evaluate --calibrate`). */
+  calibration: CalibrationWeights.optional(),
 });
 export type ModelCard = z.infer<typeof ModelCardSchema>;
 

@@ -3,12 +3,13 @@ import { preprocess } from '../imaging/preprocess.ts';
 import type { ReidModel } from './reid-model.ts';
 
 /** The catalog's Embedder backed by a loaded ReidModel: photos preprocessed per the card, one batch per call. */
-export function modelEmbedder(model: ReidModel): Embedder {
+export function modelEmbedder(model: ReidModel): Embedder & { calibration: ReidModel['card']['calibration'] } {
   const spec = model.inputSpec;
   const perImage = 3 * spec.width * spec.height;
   return {
     modelId: model.id,
     dim: model.embeddingDim,
+    calibration: model.card.calibration,
     async embed(items) {
       const batch = new Float32Array(items.length * perImage);
       const tensors = await Promise.all(items.map((item) => preprocess(item.path, spec, item.crop)));

@@ -30,20 +30,13 @@ function similarityTopK(): IrModel {
       ],
       nodes: [
         {
-          name: 'transpose',
-          opType: 'Transpose',
-          domain: '',
-          inputs: ['catalog'],
-          outputs: ['catalog_t'],
-          attributes: { perm: { kind: 'ints', value: [1, 0] } },
-        },
-        {
+          // transB spares a transpose of the whole catalog per block of queries.
           name: 'scores',
-          opType: 'MatMul',
+          opType: 'Gemm',
           domain: '',
-          inputs: ['queries', 'catalog_t'],
+          inputs: ['queries', 'catalog'],
           outputs: ['scores'],
-          attributes: {},
+          attributes: { transB: { kind: 'int', value: 1 } },
         },
         {
           name: 'top',
@@ -86,29 +79,53 @@ export interface AllNearest {
  * numbers; all rows by default), a query's own row included. Queries go in blocks that keep the score
  * matrix near 64 MB.
  */
-export async function allNearest(
+export function allNearest(
   vectors: Float32Array,
   dim: number,
   fetch: number,
   queries?: number[],
 ): Promise<AllNearest> {
-  const n = vectors.length / dim;
-  const rows = queries ?? Array.from({ length: n }, (_, row) => row);
-  const k = Math.min(fetch, n);
-  const indices = new Int32Array(rows.length * k);
-  const similarities = new Float32Array(rows.length * k);
-  if (rows.length === 0 || k === 0) return { indices, similarities, fetch: k };
-  session ??= createSession(writeModel(similarityTopK()), 'cpu');
-  const run = await session;
-  const block = Math.max(1, Math.min(rows.length, Math.floor(16_000_000 / n)));
-  for (let start = 0; start < rows.length; start += block) {
-    const count = Math.min(block, rows.length - start);
+  const rows = queries ?? Array.from({ length: vectors.length / dim }, (_, row) => row);
+  return searchBlocks(vectors, dim, fetch, rows.length, (start, count) => {
     const batch = new Float32Array(count * dim);
     for (let i = 0; i < count; i++)
       batch.set(vectors.subarray(rows[start + i] * dim, (rows[start + i] + 1) * dim), i * dim);
+    return batch;
+  });
+}
+
+/** The `fetch` most similar rows of `catalog` ([n, dim], unit rows) to each of the unit vectors `queries`. */
+export function nearestIn(
+  catalog: Float32Array,
+  dim: number,
+  fetch: number,
+  queries: Float32Array,
+): Promise<AllNearest> {
+  return searchBlocks(catalog, dim, fetch, queries.length / dim, (start, count) =>
+    queries.subarray(start * dim, (start + count) * dim),
+  );
+}
+
+async function searchBlocks(
+  catalog: Float32Array,
+  dim: number,
+  fetch: number,
+  queryCount: number,
+  queryBlock: (start: number, count: number) => Float32Array,
+): Promise<AllNearest> {
+  const n = catalog.length / dim;
+  const k = Math.min(fetch, n);
+  const indices = new Int32Array(queryCount * k);
+  const similarities = new Float32Array(queryCount * k);
+  if (queryCount === 0 || k === 0) return { indices, similarities, fetch: k };
+  session ??= createSession(writeModel(similarityTopK()), 'cpu');
+  const run = await session;
+  const block = Math.max(1, Math.min(queryCount, Math.floor(16_000_000 / n)));
+  for (let start = 0; start < queryCount; start += block) {
+    const count = Math.min(block, queryCount - start);
     const out = await run.run({
-      queries: { data: batch, dims: [count, dim] },
-      catalog: { data: vectors, dims: [n, dim] },
+      queries: { data: queryBlock(start, count), dims: [count, dim] },
+      catalog: { data: catalog, dims: [n, dim] },
       k: { data: BigInt64Array.of(BigInt(k)), dims: [1] },
     });
     const found = out.indices.data as BigInt64Array;

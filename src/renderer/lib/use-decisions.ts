@@ -10,6 +10,11 @@ const VERDICT_LABEL: Record<Verdict, string> = {
   unsure: 'Unsure',
 };
 
+/** The first question without a status in this session (skipped ones wait), or -1. */
+function firstOpen(queue: readonly CandidatePair[], statuses: ReadonlyMap<string, PairStatus>): number {
+  return queue.findIndex((candidate) => (statuses.get(pairKey(candidate)) ?? 'open') === 'open');
+}
+
 export interface MergeConflict {
   verdict: Verdict;
   nameA: string;
@@ -41,7 +46,7 @@ export function useDecisions(
   options: { note: string; reviewer: string | null },
 ): Decisions {
   const client = useClient();
-  const { queue, index, statuses, setIndex, setStatus } = review;
+  const { queue, index, statuses, setIndex, setStatus, refresh } = review;
   const { note, reviewer } = options;
   const [busy, setBusy] = useState(false);
   const [conflict, setConflict] = useState<MergeConflict | null>(null);
@@ -81,14 +86,17 @@ export function useDecisions(
         setNotice(
           `Saved: ${VERDICT_LABEL[verdict]} for #${pair.a} – #${pair.b}${result.individual ? ` (now “${result.individual.name}”)` : ''}${result.warning ? ` — ${result.warning}` : ''}`,
         );
-        goTo(nextOpen(queue, after, index));
+        // What is known changed: the queue is asked again and the reviewer goes on with its most
+        // probable open question (merged individuals bring new ones; "different" removes others).
+        const fresh = await refresh((next) => firstOpen(next, after));
+        if (fresh && firstOpen(fresh, after) < 0) goTo(null);
       } catch (error) {
         setActionError(error as Error);
       } finally {
         setBusy(false);
       }
     },
-    [client, pair, queue, busy, note, reviewer, statuses, index, setStatus, goTo],
+    [client, pair, queue, busy, note, reviewer, statuses, setStatus, goTo, refresh],
   );
 
   const skip = useCallback(() => {
@@ -106,15 +114,20 @@ export function useDecisions(
     try {
       const { undone } = await client.call('decisions.undo', { reviewer: reviewer ?? undefined });
       setStatus(undone, 'open');
-      const at = queue?.findIndex((candidate) => pairKey(candidate) === pairKey(undone)) ?? -1;
-      if (at >= 0) setIndex(at);
+      // The undone question is open again: back to it where the queue now holds it.
+      await refresh((next) =>
+        Math.max(
+          0,
+          next.findIndex((candidate) => pairKey(candidate) === pairKey(undone)),
+        ),
+      );
       setNotice(`Undone: ${undone.verdict} for #${undone.a} – #${undone.b}`);
     } catch (error) {
       setActionError(error as Error);
     } finally {
       setBusy(false);
     }
-  }, [client, busy, reviewer, queue, setIndex, setStatus]);
+  }, [client, busy, reviewer, setStatus, refresh]);
 
   return {
     busy,

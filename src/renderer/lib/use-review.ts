@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Annotation, CandidatePair } from '../../shared/api.ts';
+import type { Annotation, CandidatePair, ReviewProgress } from '../../shared/api.ts';
 import { clampIndex, pairKey, restorePosition, savePosition, type PairStatus } from './queue.ts';
 import { storage, useClient } from './use-client.ts';
 import { forgetWindowCache } from './window-cache.ts';
@@ -11,6 +11,8 @@ const LIST_CHUNK = 500;
 export interface Review {
   queue: CandidatePair[] | null;
   model: string | null;
+  /** Where the identification stands (decisions, individuals, matches still expected). */
+  progress: ReviewProgress | null;
   annotations: ReadonlyMap<number, Annotation>;
   statuses: ReadonlyMap<string, PairStatus>;
   index: number;
@@ -19,6 +21,11 @@ export interface Review {
   setIndex: (index: number) => void;
   setStatus: (pair: { a: number; b: number }, status: PairStatus) => void;
   reload: () => Promise<void>;
+  /**
+   * Loads the queue again after a decision (what is known changed: merged individuals bring new
+   * questions, "different" removes others) and keeps this session's statuses; answers the new queue.
+   */
+  refresh: (choose: (queue: CandidatePair[]) => number) => Promise<CandidatePair[] | null>;
 }
 
 /**
@@ -30,6 +37,7 @@ export function useReview(catalog: string | null): Review {
   const client = useClient();
   const [queue, setQueue] = useState<CandidatePair[] | null>(null);
   const [model, setModel] = useState<string | null>(null);
+  const [progress, setProgress] = useState<ReviewProgress | null>(null);
   const [annotations, setAnnotations] = useState<ReadonlyMap<number, Annotation>>(new Map());
   const [statuses, setStatuses] = useState<ReadonlyMap<string, PairStatus>>(new Map());
   const [index, setIndexState] = useState(0);
@@ -37,27 +45,39 @@ export function useReview(catalog: string | null): Review {
   const [error, setError] = useState<Error | null>(null);
   const generation = useRef(0);
 
-  const reload = useCallback(async () => {
-    if (!catalog) return;
-    const mine = ++generation.current;
-    setLoading(true);
-    setError(null);
-    try {
-      const candidates = await client.call('pairs.candidates', { k: 10, limit: QUEUE_LIMIT });
-      const ids = [...new Set(candidates.queue.flatMap((pair) => [pair.a, pair.b]))];
+  /** The queue's head and the annotations it shows; `keep` reuses annotations already listed. */
+  const fetchQueue = useCallback(
+    async (keep: ReadonlyMap<number, Annotation>) => {
+      const candidates = await client.call('pairs.candidates', { limit: QUEUE_LIMIT });
       const byId = new Map<number, Annotation>();
-      for (let start = 0; start < ids.length; start += LIST_CHUNK) {
-        const chunk = ids.slice(start, start + LIST_CHUNK);
+      const ids = [...new Set(candidates.queue.flatMap((pair) => [pair.a, pair.b]))];
+      const missing = ids.filter((id) => !keep.has(id));
+      for (const id of ids) if (keep.has(id)) byId.set(id, keep.get(id)!);
+      for (let start = 0; start < missing.length; start += LIST_CHUNK) {
+        const chunk = missing.slice(start, start + LIST_CHUNK);
         const { annotations: listed } = await client.call('catalog.list', {
           ids: chunk,
           limit: chunk.length,
         });
         for (const annotation of listed) byId.set(annotation.id, annotation);
       }
+      return { candidates, byId };
+    },
+    [client],
+  );
+
+  const reload = useCallback(async () => {
+    if (!catalog) return;
+    const mine = ++generation.current;
+    setLoading(true);
+    setError(null);
+    try {
+      const { candidates, byId } = await fetchQueue(new Map());
       if (mine !== generation.current) return;
       forgetWindowCache(client);
       setQueue(candidates.queue);
       setModel(candidates.model);
+      setProgress(candidates.progress);
       setAnnotations(byId);
       setStatuses(new Map());
       const store = storage();
@@ -67,7 +87,32 @@ export function useReview(catalog: string | null): Review {
     } finally {
       if (mine === generation.current) setLoading(false);
     }
-  }, [client, catalog]);
+  }, [client, catalog, fetchQueue]);
+
+  const refresh = useCallback(
+    async (choose: (queue: CandidatePair[]) => number) => {
+      if (!catalog) return null;
+      const mine = ++generation.current;
+      try {
+        // Names and individuals change with decisions: list the shown annotations again.
+        const { candidates, byId } = await fetchQueue(new Map());
+        if (mine !== generation.current) return null;
+        setQueue(candidates.queue);
+        setModel(candidates.model);
+        setProgress(candidates.progress);
+        setAnnotations(byId);
+        const next = clampIndex(choose(candidates.queue), candidates.queue.length);
+        setIndexState(next);
+        const store = storage();
+        if (store) savePosition(store, catalog, candidates.queue, next);
+        return candidates.queue;
+      } catch (failure) {
+        if (mine === generation.current) setError(failure as Error);
+        return null;
+      }
+    },
+    [catalog, fetchQueue],
+  );
 
   useEffect(() => {
     setQueue(null);
@@ -92,5 +137,18 @@ export function useReview(catalog: string | null): Review {
     setStatuses((previous) => new Map(previous).set(pairKey(pair), status));
   }, []);
 
-  return { queue, model, annotations, statuses, index, loading, error, setIndex, setStatus, reload };
+  return {
+    queue,
+    model,
+    progress,
+    annotations,
+    statuses,
+    index,
+    loading,
+    error,
+    setIndex,
+    setStatus,
+    reload,
+    refresh,
+  };
 }

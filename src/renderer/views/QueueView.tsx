@@ -11,6 +11,8 @@ import type { Review } from '../lib/use-review.ts';
 interface Props {
   review: Review;
   onOpen: () => void;
+  /** One photo against its candidates, for this annotation. */
+  onStrip: (annotationId: number) => void;
   reviewer: string | null;
 }
 
@@ -22,16 +24,22 @@ const STATUS_LABEL: Record<string, string> = {
   skipped: 'skipped',
 };
 
-/** Candidate pairs, best first. ↑/↓ or J/K move, Enter opens the pair view, Ctrl+Z undoes the last decision. */
-export function QueueView({ review, onOpen, reviewer }: Props) {
+/** The review queue: questions about pairs of individuals, most probable first. ↑/↓ or J/K move, Enter opens the pair view, Ctrl+Z undoes the last decision. */
+export function QueueView({ review, onOpen, onStrip, reviewer }: Props) {
   const client = useClient();
-  const { queue, annotations, statuses, index, setIndex, loading, error, reload, model } = review;
+  const { queue, annotations, statuses, index, setIndex, loading, error, reload, model, progress } = review;
   const [notice, setNotice] = useState<string | null>(null);
   const [undoError, setUndoError] = useState<Error | null>(null);
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (!queue) return;
+      const plain = !event.ctrlKey && !event.metaKey && !event.altKey && !isEditableTarget(event.target);
+      if (plain && event.key.toLowerCase() === 'o' && queue[index]) {
+        event.preventDefault();
+        onStrip(queue[index].a);
+        return;
+      }
       const action = queueKey({
         key: event.key,
         ctrlKey: event.ctrlKey,
@@ -55,7 +63,7 @@ export function QueueView({ review, onOpen, reviewer }: Props) {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [client, queue, index, setIndex, onOpen, reviewer, review]);
+  }, [client, queue, index, setIndex, onOpen, onStrip, reviewer, review]);
 
   const thumb = (annotation: Annotation | undefined, id: number) =>
     annotation?.thumbnail ? (
@@ -84,13 +92,22 @@ export function QueueView({ review, onOpen, reviewer }: Props) {
         <span className="queue-position">{position + 1}</span>
         {thumb(a, pair.a)}
         <span className="queue-names">
-          <span>{a?.name ?? <em>unnamed</em>}</span>
+          <span>
+            {a?.name ?? <em>unnamed</em>}
+            {pair.sizeA > 1 && <span className="muted"> · {pair.sizeA} photos</span>}
+          </span>
           <span className="muted">{a ? `${fileName(a.image)} · ${a.side ?? '?'}` : `#${pair.a}`}</span>
         </span>
         {thumb(b, pair.b)}
         <span className="queue-names">
-          <span>{b?.name ?? <em>unnamed</em>}</span>
+          <span>
+            {b?.name ?? <em>unnamed</em>}
+            {pair.sizeB > 1 && <span className="muted"> · {pair.sizeB} photos</span>}
+          </span>
           <span className="muted">{b ? `${fileName(b.image)} · ${b.side ?? '?'}` : `#${pair.b}`}</span>
+        </span>
+        <span className="queue-number" title="probability that the two are one animal">
+          {formatNumber(pair.probability, 2)}
         </span>
         <span className="queue-number" title="cosine similarity">
           {formatNumber(pair.similarity)}
@@ -108,19 +125,41 @@ export function QueueView({ review, onOpen, reviewer }: Props) {
       <div className="queue-header">
         <h1>Review queue</h1>
         <span className="muted">
-          {queue ? `${queue.length} candidate pairs` : ''}
+          {queue ? `${queue.length} questions` : ''}
           {model ? ` · model ${model.split('@')[0]}` : ''}
         </span>
         <button type="button" onClick={() => void reload()} disabled={loading}>
           {loading ? 'Loading…' : 'Reload'}
+        </button>
+        <button
+          type="button"
+          onClick={() => queue?.[index] && onStrip(queue[index].a)}
+          disabled={!queue || queue.length === 0}
+        >
+          Photo against candidates (O)
         </button>
         <button type="button" className="primary" onClick={onOpen} disabled={!queue || queue.length === 0}>
           Open pair (Enter)
         </button>
       </div>
       <p className="hint">
-        ↑/↓ or J/K move · Enter opens · in the pair view S same, D different, U unsure, N skip, Ctrl+Z undo
+        ↑/↓ or J/K move · Enter opens · O photo against candidates · in the pair view S same, D different, U
+        unsure, N skip, Ctrl+Z undo
       </p>
+      {progress && (
+        <p className="progress-line" aria-label="Progress">
+          <span>
+            <strong>{progress.decisions}</strong> decisions
+          </span>
+          <span>
+            <strong>{progress.individuals}</strong> individuals among {progress.annotations} photos
+          </span>
+          <span title="the sum of the open questions' probabilities">
+            about <strong>{progress.expectedMatches.toFixed(1)}</strong> matches still to find in{' '}
+            {progress.openQuestions} open questions
+          </span>
+        </p>
+      )}
       <ErrorNotice error={error} action="Loading the queue" onRetry={() => void reload()} />
       <ErrorNotice error={undoError} action="Undo" />
       {notice && (
@@ -138,6 +177,7 @@ export function QueueView({ review, onOpen, reviewer }: Props) {
         <span>#</span>
         <span>Annotation A</span>
         <span>Annotation B</span>
+        <span>Probability</span>
         <span>Similarity</span>
         <span>Plausibility</span>
         <span>Status</span>

@@ -190,4 +190,13 @@ export class AnnotationsStore {
       .all(JSON.stringify(ids));
     return new Map(rows.map((row) => [row.id, { imageId: row.image_id, side: row.side, individualId: row.individual_id }]));
   }
+
+  /** Every annotation's photo, side and individual, for the review queue. */
+  allFacts(): Map<number, { id: number; imageId: number; side: string | null; individualId: number | null }> {
+    const rows = this.db
+      .prepare<[], [number, number, string | null, number | null]>('SELECT id, image_id, side, individual_id FROM annotations')
+      .raw()
+      .all();
+    return new Map(rows.map(([id, imageId, side, individualId]) => [id, { id, imageId, side, individualId }]));
+  }
 }

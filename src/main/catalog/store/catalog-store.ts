@@ -11,6 +11,7 @@ import { ImagesStore } from './images.ts';
 import { IndividualsStore } from './individuals.ts';
 import { JobsStore } from './jobs.ts';
 import { schemaVersion } from './migrations.ts';
+import { NeighboursStore } from './neighbours.ts';
 import { PairsStore } from './pairs.ts';
 import { SettingsStore } from './settings.ts';
 
@@ -26,6 +27,7 @@ export class CatalogStore {
   readonly individuals: IndividualsStore;
   readonly embeddings: EmbeddingsStore;
   readonly pairs: PairsStore;
+  readonly neighbours: NeighboursStore;
   readonly decisions: DecisionsStore;
   readonly jobs: JobsStore;
   readonly settings: SettingsStore;
@@ -40,6 +42,7 @@ export class CatalogStore {
     this.individuals = new IndividualsStore(db);
     this.embeddings = new EmbeddingsStore(db);
     this.pairs = new PairsStore(db);
+    this.neighbours = new NeighboursStore(db);
     this.decisions = new DecisionsStore(db);
     this.jobs = new JobsStore(db);
     this.settings = new SettingsStore(db);

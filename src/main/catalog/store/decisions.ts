@@ -11,6 +11,15 @@ export interface NewDecision {
   undoes: number | null;
 }
 
+/** What the queue knew of a pair when it was decided: a sample for its calibration. */
+export interface DecisionFeatures {
+  modelId: number;
+  similarity: number;
+  plausibility: number | null;
+  sizeA: number;
+  sizeB: number;
+}
+
 /** How one annotation's individual changed through a decision. */
 export interface Effect {
   annotationId: number;
@@ -126,5 +135,35 @@ export class DecisionsStore {
                                        FROM decisions d WHERE ${IN_FORCE})) AS decidedPairs`,
       )
       .get()!;
+  }
+
+  recordFeatures(decisionId: number, features: DecisionFeatures): void {
+    this.db
+      .prepare(
+        `INSERT INTO decision_features (decision_id, model_id, similarity, plausibility, size_a, size_b)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      )
+      .run(decisionId, features.modelId, features.similarity, features.plausibility, features.sizeA, features.sizeB);
+  }
+
+  /** Decisions in force (not undo entries, not undone), oldest first. */
+  inForce(): { a: number; b: number; verdict: 'same' | 'different' | 'unsure' }[] {
+    return this.db
+      .prepare<[], { a: number; b: number; verdict: 'same' | 'different' | 'unsure' }>(
+        `SELECT d.annotation_a AS a, d.annotation_b AS b, d.verdict FROM decisions d WHERE ${IN_FORCE} ORDER BY d.id`,
+      )
+      .all();
+  }
+
+  /** "same" and "different" decisions in force under a model, with the features they were decided on. */
+  calibrationSamples(modelId: number): { same: boolean; similarity: number; plausibility: number | null; sizeA: number; sizeB: number }[] {
+    return this.db
+      .prepare<[number], { verdict: string; similarity: number; plausibility: number | null; sizeA: number; sizeB: number }>(
+        `SELECT d.verdict, f.similarity, f.plausibility, f.size_a AS sizeA, f.size_b AS sizeB
+         FROM decisions d JOIN decision_features f ON f.decision_id = d.id
+         WHERE f.model_id = ? AND d.verdict IN ('same', 'different') AND ${IN_FORCE}`,
+      )
+      .all(modelId)
+      .map(({ verdict, ...features }) => ({ same: verdict === 'same', ...features }));
   }
 }

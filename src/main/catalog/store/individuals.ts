@@ -15,7 +15,7 @@ export class IndividualsStore {
   constructor(private readonly db: Database.Database) {
     this.byNameStatement = db.prepare<[string], IndividualRow>(`SELECT ${INDIVIDUAL_COLUMNS} FROM individuals WHERE name = ?`);
     this.byIdStatement = db.prepare<[number], IndividualRow>(`SELECT ${INDIVIDUAL_COLUMNS} FROM individuals WHERE id = ?`);
-    this.insertStatement = db.prepare('INSERT INTO individuals (name, created_at) VALUES (?, ?)');
+    this.insertStatement = db.prepare('INSERT INTO individuals (name, created_at, named) VALUES (?, ?, ?)');
   }
 
   byName(name: string): IndividualRef | undefined {
@@ -26,8 +26,9 @@ export class IndividualsStore {
     return this.byIdStatement.get(id);
   }
 
-  create(name: string): IndividualRef {
-    const { lastInsertRowid } = this.insertStatement.run(name, new Date().toISOString());
+  /** `named`: the name comes from a person (an import), not generated for a "same" decision. */
+  create(name: string, named = true): IndividualRef {
+    const { lastInsertRowid } = this.insertStatement.run(name, new Date().toISOString(), named ? 1 : 0);
     return { id: Number(lastInsertRowid), name };
   }
 
@@ -35,9 +36,20 @@ export class IndividualsStore {
     return this.byName(name) ?? this.create(name);
   }
 
+  /** Individuals whose names a person gave (an import or a rename): one name is one animal. */
+  namedIds(): Set<number> {
+    return new Set(
+      this.db
+        .prepare<[], { id: number }>('SELECT id FROM individuals WHERE named = 1')
+        .all()
+        .map((row) => row.id),
+    );
+  }
+
   /** Renames and logs the change (the log is append-only, so every earlier name stays on record). */
   rename(id: number, oldName: string, newName: string, reviewer: string | null): void {
-    this.db.prepare('UPDATE individuals SET name = ? WHERE id = ?').run(newName, id);
+    // A name a person gives makes the individual a catalogued animal, like an imported name.
+    this.db.prepare('UPDATE individuals SET name = ?, named = 1 WHERE id = ?').run(newName, id);
     this.db
       .prepare('INSERT INTO name_changes (individual_id, old_name, new_name, reviewer, created_at) VALUES (?, ?, ?, ?, ?)')
       .run(id, oldName, newName, reviewer, new Date().toISOString());

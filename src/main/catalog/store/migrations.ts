@@ -160,8 +160,58 @@ const v1: Migration = (db) => {
   `);
 };
 
+/**
+ * Schema version 2: the review queue over individuals.
+ * - `individuals.named`: 1 when a person gave the name (an import or a rename), 0 for the generated
+ *   names of individuals that "same" decisions made. Two person-named individuals count as different
+ *   animals unless the reviewer asks the queue to look for duplicate names.
+ * - `neighbours`: the stored neighbour graph per model, undirected (a < b): the union of every embedded
+ *   annotation's k nearest neighbours. `neighbour_lists` says how far each annotation was searched
+ *   (k, and the similarity of its k-th neighbour, below which a new vector does not enter its list), so
+ *   that new embeddings and wider searches update the graph instead of rebuilding it.
+ * - `decision_features`: what the queue knew of a pair when it was decided (its similarity, PAIR-X
+ *   plausibility and the sizes of the two individuals), the samples its calibration learns from.
+ */
+const v2: Migration = (db) => {
+  db.exec(`
+    ALTER TABLE individuals ADD COLUMN named INTEGER NOT NULL DEFAULT 1 CHECK (named IN (0, 1));
+    UPDATE individuals SET named = 0
+      WHERE name GLOB 'ind-[0-9]*' AND NOT EXISTS (SELECT 1 FROM name_changes c WHERE c.individual_id = individuals.id);
+
+    CREATE TABLE neighbours (
+      model_id INTEGER NOT NULL REFERENCES models(id),
+      annotation_a INTEGER NOT NULL REFERENCES annotations(id),
+      annotation_b INTEGER NOT NULL REFERENCES annotations(id),
+      similarity REAL NOT NULL,
+      PRIMARY KEY (model_id, annotation_a, annotation_b),
+      CHECK (annotation_a < annotation_b)
+    ) STRICT, WITHOUT ROWID;
+
+    CREATE TABLE neighbour_lists (
+      model_id INTEGER NOT NULL REFERENCES models(id),
+      annotation_id INTEGER NOT NULL REFERENCES annotations(id),
+      k INTEGER NOT NULL CHECK (k > 0),
+      kth_similarity REAL NOT NULL,
+      PRIMARY KEY (model_id, annotation_id)
+    ) STRICT, WITHOUT ROWID;
+
+    CREATE TABLE decision_features (
+      decision_id INTEGER PRIMARY KEY REFERENCES decisions(id),
+      model_id INTEGER NOT NULL REFERENCES models(id),
+      similarity REAL NOT NULL,
+      plausibility REAL,
+      size_a INTEGER NOT NULL,
+      size_b INTEGER NOT NULL
+    ) STRICT;
+    CREATE TRIGGER decision_features_no_update BEFORE UPDATE ON decision_features
+      BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
+    CREATE TRIGGER decision_features_no_delete BEFORE DELETE ON decision_features
+      BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
+  `);
+};
+
 /** Migration i brings a database from user_version i to i + 1. Append only; never edit a shipped one. */
-export const MIGRATIONS: readonly Migration[] = [v1];
+export const MIGRATIONS: readonly Migration[] = [v1, v2];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export const schemaVersion = (db: Database.Database): number => db.pragma('user_version', { simple: true }) as number;

@@ -1,0 +1,189 @@
+/**
+ * The simulated-reviewer benchmark: a catalog of named photos imported WITHOUT their names, a reviewer
+ * who answers every question truthfully from the names, and the number of decisions until 50, 80 and
+ * 95 % of the true same-individual links are recorded, for the review queue over individuals and the
+ * plain pair queue (each annotation's 10 nearest) in the same run. Also the time from a decision to
+ * the next question. Prints one JSON line per run and a table at the end.
+ *   npm run bench:review -- [--source demo|nyala|held-out] [--side left|right|each] [--model <folder>] [--max 3000]
+ * - demo: resources/demo (40 photos, 10 nyala, both flanks);
+ * - held-out: the photos in ../shared/data of the individuals the model card lists as held out from
+ *   training (individuals the model never saw);
+ * - nyala: every photo in ../shared/data (1,213 photos, 179 nyala; the default model saw most of them).
+ */
+import { parse } from 'csv-parse/sync';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  copyFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { defaultModelPath } from '../src/main/models/default-model.ts';
+import { Workbench } from '../src/main/workbench.ts';
+import {
+  countLinks,
+  decisionsToReach,
+  simulateReview,
+  type SimulationResult,
+} from '../test/fixtures/simulated-reviewer.ts';
+
+const { values } = parseArgs({
+  options: {
+    source: { type: 'string', multiple: true },
+    side: { type: 'string', default: 'each' },
+    model: { type: 'string' },
+    max: { type: 'string', default: '3000' },
+  },
+});
+const NYALA = fileURLToPath(new URL('../../shared/data/nyala-train/', import.meta.url));
+const DEMO = fileURLToPath(new URL('../resources/demo/', import.meta.url));
+const modelPath = values.model ?? defaultModelPath();
+const maxDecisions = Number(values.max);
+
+interface Photo {
+  image: string;
+  name: string;
+  side: string;
+}
+
+function readPhotos(folder: string): Photo[] {
+  return parse(readFileSync(join(folder, 'annotations.csv')), {
+    columns: true,
+    skip_empty_lines: true,
+  }) as Photo[];
+}
+
+function heldOutNames(): Set<string> {
+  const card = JSON.parse(readFileSync(join(modelPath, 'card.json'), 'utf8')) as {
+    training?: { heldOutIndividuals?: string[] };
+  };
+  const names = card.training?.heldOutIndividuals ?? [];
+  if (names.length === 0) throw new Error(`${modelPath}/card.json lists no held-out individuals`);
+  return new Set(names);
+}
+
+/** A catalog of the photos, imported with sides but without names, embedded with the model. */
+async function buildCatalog(
+  folder: string,
+  photos: Photo[],
+): Promise<{ root: string; truthByImage: Map<string, string> }> {
+  const root = mkdtempSync(join(tmpdir(), 'pairx-bench-review-'));
+  const truthByImage = new Map<string, string>();
+  for (const photo of photos) {
+    mkdirSync(dirname(join(root, photo.image)), { recursive: true });
+    copyFileSync(join(folder, photo.image), join(root, photo.image));
+    truthByImage.set(photo.image, photo.name);
+  }
+  writeFileSync(
+    join(root, 'sides.csv'),
+    `image,side\n${photos.map((p) => `${p.image},${p.side}`).join('\n')}\n`,
+  );
+  const workbench = Workbench.init(root);
+  await workbench.importFolder(undefined, { annotationsCsv: join(root, 'sides.csv') });
+  const embedded = await workbench.embed({ model: modelPath, provider: 'cpu' });
+  if (embedded.failed > 0) throw new Error(`${embedded.failed} photos failed to embed`);
+  workbench.close();
+  return { root, truthByImage };
+}
+
+async function runOnCopy(
+  root: string,
+  truthByImage: Map<string, string>,
+  order: 'individuals' | 'pairs',
+): Promise<SimulationResult> {
+  const copy = mkdtempSync(join(tmpdir(), 'pairx-bench-review-run-'));
+  try {
+    cpSync(join(root, '.pairx'), join(copy, '.pairx'), { recursive: true });
+    const workbench = Workbench.open(copy);
+    const truth = new Map<number, string>();
+    for (const annotation of workbench.store.annotations.view().annotations)
+      truth.set(annotation.id, truthByImage.get(annotation.image)!);
+    const groups = new Map<string, number>();
+    for (const annotation of workbench.store.annotations.view().annotations) {
+      const key = `${truth.get(annotation.id)}|${annotation.side}`;
+      groups.set(key, (groups.get(key) ?? 0) + 1);
+    }
+    const result = await simulateReview(workbench, countLinks(groups.values()), {
+      truth,
+      order,
+      maxDecisions,
+    });
+    workbench.close();
+    return result;
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+}
+
+const rows: string[][] = [];
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+};
+
+async function bench(label: string, folder: string, photos: Photo[]): Promise<void> {
+  const { root, truthByImage } = await buildCatalog(folder, photos);
+  try {
+    for (const order of ['individuals', 'pairs'] as const) {
+      const result = await runOnCopy(root, truthByImage, order);
+      const reach = [0.5, 0.8, 0.95].map((share) => decisionsToReach(result.curve, share));
+      const record = {
+        bench: 'review',
+        catalog: label,
+        photos: photos.length,
+        individuals: new Set(photos.map((p) => `${p.name}|${p.side}`)).size,
+        links: result.totalLinks,
+        order,
+        decisionsTo50: reach[0],
+        decisionsTo80: reach[1],
+        decisionsTo95: reach[2],
+        decisions: result.curve.length,
+        finalShare: +(result.curve.at(-1) ?? 0).toFixed(3),
+        end: result.end,
+        nextQuestionMsMedian: +percentile(result.latencies, 0.5).toFixed(1),
+        nextQuestionMsP95: +percentile(result.latencies, 0.95).toFixed(1),
+      };
+      process.stdout.write(`${JSON.stringify(record)}\n`);
+      rows.push([
+        label,
+        String(record.photos),
+        String(record.links),
+        order,
+        ...reach.map((r) => (r === null ? 'never' : String(r))),
+        `${(record.finalShare * 100).toFixed(1)} %`,
+      ]);
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+const sources = values.source ?? (existsSync(NYALA) ? ['demo', 'held-out'] : ['demo']);
+const sides = values.side === 'each' ? ['left', 'right'] : values.side === 'all' ? [null] : [values.side];
+for (const source of sources) {
+  const folder = source === 'demo' ? DEMO : NYALA;
+  if (!existsSync(folder)) {
+    process.stdout.write(`skipped ${source}: ${folder} is absent\n`);
+    continue;
+  }
+  let photos = readPhotos(folder);
+  if (source === 'held-out') {
+    const held = heldOutNames();
+    photos = photos.filter((photo) => held.has(photo.name));
+  }
+  for (const side of sides) {
+    const selected = side === null ? photos : photos.filter((photo) => photo.side === side);
+    await bench(`${source}${side ? ` ${side}` : ''}`, folder, selected);
+  }
+}
+const header = ['catalog', 'photos', 'links', 'queue', '50 %', '80 %', '95 %', 'recorded at the end'];
+process.stdout.write(
+  `\n| ${header.join(' | ')} |\n|${header.map(() => ' --- ').join('|')}|\n${rows.map((row) => `| ${row.join(' | ')} |`).join('\n')}\n`,
+);

@@ -1,0 +1,122 @@
+import { CalibrationWeights } from '../../shared/api.ts';
+
+/**
+ * The probability that two individuals are one animal, from what the queue knows of their best-matching
+ * pair of annotations: a logistic model over the cosine similarity, the PAIR-X plausibility where it was
+ * computed, and the two individuals' sizes (the best of many member pairs is high by chance alone, so a
+ * larger product of sizes needs a higher similarity for the same probability).
+ */
+export { CalibrationWeights };
+
+/** The features of a pair of individuals, as the queue sees it. */
+export interface PairFeatures {
+  similarity: number;
+  plausibility: number | null;
+  sizeA: number;
+  sizeB: number;
+}
+
+export interface Sample extends PairFeatures {
+  same: boolean;
+}
+
+const KEYS = ['intercept', 'similarity', 'plausibility', 'plausibilityMissing', 'logSizes'] as const;
+
+/**
+ * Where a model card has no prior: a weak guess (a cosine of about 0.9 as even odds), which the
+ * catalog's own decisions correct after a few dozen answers.
+ */
+export const GENERIC_PRIOR: CalibrationWeights = {
+  intercept: -7,
+  similarity: 8,
+  plausibility: 2,
+  // About the plausibility weight times a typical inlier ratio, so that a pair is neither favoured nor
+  // held back by whether its explanation has been computed yet.
+  plausibilityMissing: 0.6,
+  logSizes: -0.2,
+};
+
+function featureVector(features: PairFeatures): number[] {
+  const has = features.plausibility !== null;
+  return [
+    1,
+    features.similarity,
+    has ? features.plausibility! : 0,
+    has ? 0 : 1,
+    Math.log(features.sizeA * features.sizeB),
+  ];
+}
+
+const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
+
+export function logit(weights: CalibrationWeights, features: PairFeatures): number {
+  const x = featureVector(features);
+  return KEYS.reduce((sum, key, i) => sum + weights[key] * x[i], 0);
+}
+
+export function probability(weights: CalibrationWeights, features: PairFeatures): number {
+  return sigmoid(logit(weights, features));
+}
+
+/**
+ * Fits the weights to samples (the catalog's decisions and the pairs its imported names settle) as the
+ * maximum a posteriori logistic regression under a Gaussian prior centred on `prior`: with few samples
+ * the prior holds, and each answer moves the weights a little. `priorStrength` is the prior's
+ * precision per weight, about the weight of that many samples. Newton's method; five weights, so each
+ * step solves a 5×5 system.
+ */
+export function fitCalibration(
+  samples: readonly Sample[],
+  prior: CalibrationWeights,
+  priorStrength = 4,
+): CalibrationWeights {
+  const d = KEYS.length;
+  const w0 = KEYS.map((key) => prior[key]);
+  const w = [...w0];
+  const xs = samples.map(featureVector);
+  for (let iteration = 0; iteration < 50; iteration++) {
+    const gradient = w.map((wi, i) => priorStrength * (wi - w0[i]));
+    const hessian = Array.from({ length: d }, (_, i) =>
+      Array.from({ length: d }, (_, j) => (i === j ? priorStrength : 0)),
+    );
+    xs.forEach((x, s) => {
+      const p = sigmoid(x.reduce((sum, xi, i) => sum + xi * w[i], 0));
+      const residual = p - (samples[s].same ? 1 : 0);
+      const curvature = Math.max(p * (1 - p), 1e-9);
+      for (let i = 0; i < d; i++) {
+        gradient[i] += residual * x[i];
+        for (let j = 0; j < d; j++) hessian[i][j] += curvature * x[i] * x[j];
+      }
+    });
+    const step = solve(hessian, gradient);
+    let largest = 0;
+    for (let i = 0; i < d; i++) {
+      w[i] -= step[i];
+      largest = Math.max(largest, Math.abs(step[i]));
+    }
+    if (largest < 1e-8) break;
+  }
+  return Object.fromEntries(KEYS.map((key, i) => [key, w[i]])) as CalibrationWeights;
+}
+
+/** Gaussian elimination with partial pivoting (the system is small and positive definite). */
+function solve(matrix: number[][], vector: number[]): number[] {
+  const n = vector.length;
+  const a = matrix.map((row, i) => [...row, vector[i]]);
+  for (let col = 0; col < n; col++) {
+    let pivot = col;
+    for (let row = col + 1; row < n; row++) if (Math.abs(a[row][col]) > Math.abs(a[pivot][col])) pivot = row;
+    [a[col], a[pivot]] = [a[pivot], a[col]];
+    for (let row = col + 1; row < n; row++) {
+      const factor = a[row][col] / a[col][col];
+      for (let k = col; k <= n; k++) a[row][k] -= factor * a[col][k];
+    }
+  }
+  const x = new Array<number>(n).fill(0);
+  for (let row = n - 1; row >= 0; row--) {
+    let sum = a[row][n];
+    for (let k = row + 1; k < n; k++) sum -= a[row][k] * x[k];
+    x[row] = sum / a[row][row];
+  }
+  return x;
+}

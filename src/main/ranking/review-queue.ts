@@ -1,0 +1,315 @@
+import type {
+  ApiParsedArgs,
+  ApiResult,
+  CandidatePair,
+  IndividualRef,
+  ReviewProgress,
+} from '../../shared/api.ts';
+import type { CatalogStore } from '../catalog/store/catalog-store.ts';
+import type { ModelRecord } from '../catalog/store/embeddings.ts';
+import type { NeighbourEdges } from '../catalog/store/neighbours.ts';
+import {
+  CalibrationWeights,
+  fitCalibration,
+  GENERIC_PRIOR,
+  probability,
+  type PairFeatures,
+  type Sample,
+} from './calibration.ts';
+import { findCandidates } from './candidates.ts';
+import { buildIdentityQueue, type QueueEntry } from './identity-queue.ts';
+import { Knowledge } from './knowledge.ts';
+import { GRAPH_K, searchMissing, updateNeighbourGraph } from './neighbour-graph.ts';
+import type { NewEdge } from '../catalog/store/neighbours.ts';
+
+export type CandidateOptions = ApiParsedArgs<'pairs.candidates'>;
+type StripResult = ApiResult<'review.strip'>;
+
+/** Where a model's calibration prior is kept in the catalog's settings (from its model card). */
+export const calibrationPriorKey = (identity: string): string => `calibrationPrior:${identity}`;
+
+/** Samples the imported names give, at most: enough for five weights, few enough to fit in milliseconds. */
+const NAMED_SAMPLE_LIMIT = 4000;
+
+interface Inputs {
+  facts: ReturnType<CatalogStore['annotations']['allFacts']>;
+  knowledge: Knowledge;
+  plausibility: Map<string, number>;
+  decisions: number;
+}
+
+/**
+ * The review queue over individuals for one catalog: the stored neighbour graph (brought up to date and
+ * widened on demand), the knowledge of who is who, and the calibration fitted to the catalog's own
+ * decisions. The graph's edges and the fitted weights are cached between calls, keyed by what they were
+ * computed from, so that a decision costs one pass over the edges and not a search.
+ */
+export class ReviewQueue {
+  private edgeCache: { modelId: number; version: string; edges: NeighbourEdges } | null = null;
+  private weightCache: { key: string; weights: CalibrationWeights } | null = null;
+
+  constructor(private readonly store: CatalogStore) {}
+
+  /** Brings the stored graph up to date with the model's vectors (after an embedding run). */
+  async updateGraph(model: ModelRecord): Promise<void> {
+    const k = this.store.neighbours.lists(model.id).values().next().value?.k ?? GRAPH_K;
+    await updateNeighbourGraph(this.store, model, Math.max(k, GRAPH_K));
+  }
+
+  /**
+   * The graph's edges, up to date. A read-only connection (a second window beside a running job)
+   * cannot store what is missing, so it searches it and keeps it in memory with the stored edges.
+   */
+  private async graph(model: ModelRecord, k: number): Promise<NeighbourEdges> {
+    const { readonly } = this.store.db;
+    if (!readonly) await updateNeighbourGraph(this.store, model, k);
+    const version = `${this.store.neighbours.version(model.id)}|${readonly ? `${this.store.embeddings.count(model.id)}|${k}` : ''}`;
+    if (this.edgeCache?.modelId === model.id && this.edgeCache.version === version)
+      return this.edgeCache.edges;
+    let edges = this.store.neighbours.edges(model.id);
+    if (readonly) {
+      const missing = await searchMissing(this.store, model, k);
+      if (missing.edges.length > 0) edges = appendEdges(edges, missing.edges);
+    }
+    this.edgeCache = { modelId: model.id, version, edges };
+    return edges;
+  }
+
+  private inputs(duplicateNames: boolean, model: ModelRecord): Inputs {
+    return this.store.snapshot(() => {
+      const facts = this.store.annotations.allFacts();
+      const decisions = this.store.decisions.inForce();
+      const knowledge = new Knowledge(
+        [...facts.values()],
+        decisions,
+        this.store.individuals.namedIds(),
+        duplicateNames,
+      );
+      return {
+        facts,
+        knowledge,
+        plausibility: this.store.pairs.plausibilities(model.id),
+        decisions: decisions.length,
+      };
+    });
+  }
+
+  /** The prior from the model card (kept when the model embedded), else a generic one. */
+  prior(model: ModelRecord): CalibrationWeights {
+    const stored = CalibrationWeights.safeParse(this.store.settings.get(calibrationPriorKey(model.identity)));
+    return stored.success ? stored.data : GENERIC_PRIOR;
+  }
+
+  /**
+   * The weights fitted to this catalog: its "same"/"different" decisions under the model, and the pairs
+   * of the graph that imported names settle (same name or two names), on top of the card's prior.
+   */
+  weights(model: ModelRecord, inputs: Inputs, edges: NeighbourEdges): CalibrationWeights {
+    const decided = this.store.decisions.calibrationSamples(model.id);
+    const key = `${model.id}|${inputs.decisions}|${decided.length}|${edges.a.length}|${inputs.plausibility.size}`;
+    if (this.weightCache?.key === key) return this.weightCache.weights;
+    const samples: Sample[] = [...decided];
+    const named = this.store.individuals.namedIds();
+    const stride = Math.max(1, Math.ceil(edges.a.length / (NAMED_SAMPLE_LIMIT * 8)));
+    let fromNames = 0;
+    for (let edge = 0; edge < edges.a.length && fromNames < NAMED_SAMPLE_LIMIT; edge += stride) {
+      const ia = inputs.facts.get(edges.a[edge])?.individualId ?? null;
+      const ib = inputs.facts.get(edges.b[edge])?.individualId ?? null;
+      if (ia === null || ib === null || !named.has(ia) || !named.has(ib)) continue;
+      const plausibility = inputs.plausibility.get(`${edges.a[edge]}:${edges.b[edge]}`) ?? null;
+      samples.push({ same: ia === ib, similarity: edges.similarity[edge], plausibility, sizeA: 1, sizeB: 1 });
+      fromNames++;
+    }
+    const weights = fitCalibration(samples, this.prior(model));
+    this.weightCache = { key, weights };
+    return weights;
+  }
+
+  private individualRef(cluster: number): IndividualRef | null {
+    return Knowledge.individualOf(cluster) === null ? null : (this.store.individuals.byId(cluster) ?? null);
+  }
+
+  private toPair(entry: QueueEntry, names: Map<number, IndividualRef | null>): CandidatePair {
+    const ref = (cluster: number) => {
+      if (!names.has(cluster)) names.set(cluster, this.individualRef(cluster));
+      return names.get(cluster)!;
+    };
+    return {
+      a: entry.a,
+      b: entry.b,
+      similarity: entry.similarity,
+      plausibility: entry.plausibility,
+      probability: entry.probability,
+      individualA: ref(entry.clusterA),
+      individualB: ref(entry.clusterB),
+      sizeA: entry.sizeA,
+      sizeB: entry.sizeB,
+    };
+  }
+
+  /**
+   * The queue over individuals. When nothing is left to ask but the graph has not yet linked every
+   * pair of annotations, the graph is searched wider (k doubled) until a question appears or every
+   * annotation has been compared with every other.
+   */
+  async build(model: ModelRecord, options: CandidateOptions & { focus?: number }) {
+    let k = Math.max(GRAPH_K, this.store.neighbours.lists(model.id).values().next().value?.k ?? GRAPH_K);
+    for (;;) {
+      const edges = await this.graph(model, k);
+      const inputs = this.inputs(options.duplicateNames, model);
+      const weights = this.weights(model, inputs, edges);
+      const plausibilityOf = (a: number, b: number) =>
+        inputs.plausibility.get(a < b ? `${a}:${b}` : `${b}:${a}`) ?? null;
+      const queue = buildIdentityQueue(inputs.facts, inputs.knowledge, edges, plausibilityOf, weights, {
+        sameSide: options.sameSide,
+        excludeSameImage: options.excludeSameImage,
+        focus: options.focus,
+      });
+      const embedded = this.store.embeddings.count(model.id);
+      const exhausted = k >= embedded - 1;
+      if (queue.entries.length > 0 || exhausted) {
+        const progress: ReviewProgress = {
+          decisions: inputs.decisions,
+          annotations: inputs.facts.size,
+          individuals: inputs.knowledge.individuals,
+          openQuestions: queue.entries.length,
+          expectedMatches: queue.entries.reduce((sum, entry) => sum + entry.probability, 0),
+        };
+        return { queue, inputs, weights, progress };
+      }
+      k *= 2;
+    }
+  }
+
+  async candidates(model: ModelRecord, options: CandidateOptions): Promise<ApiResult<'pairs.candidates'>> {
+    const { queue, progress } = await this.build(model, { ...options, focus: options.annotationId });
+    let entries = queue.entries;
+    if (options.rerank === 'similarity')
+      entries = [...entries].sort((x, y) => y.similarity - x.similarity || x.a - y.a);
+    else if (options.rerank === 'plausibility')
+      entries = [...entries].sort(
+        (x, y) => (y.plausibility ?? -1) - (x.plausibility ?? -1) || y.probability - x.probability,
+      );
+    const names = new Map<number, IndividualRef | null>();
+    const shown = options.limit ? entries.slice(0, options.limit) : entries;
+    return {
+      model: model.identity,
+      queue: shown.map((entry) => this.toPair(entry, names)),
+      perAnnotation: [],
+      progress,
+    };
+  }
+
+  /**
+   * The plain pair queue (every annotation's k nearest, each pair once, by similarity or plausibility),
+   * with each pair's individuals and probability as the review queue would give them.
+   */
+  async pairs(model: ModelRecord, options: CandidateOptions): Promise<ApiResult<'pairs.candidates'>> {
+    const plain = await findCandidates(this.store, model, options);
+    const edges = await this.graph(model, GRAPH_K);
+    const inputs = this.inputs(options.duplicateNames, model);
+    const weights = this.weights(model, inputs, edges);
+    const { knowledge } = inputs;
+    const names = new Map<number, IndividualRef | null>();
+    const queue = plain.queue.map((pair) => {
+      const clusterA = knowledge.clusterOf(pair.a)!;
+      const clusterB = knowledge.clusterOf(pair.b)!;
+      const sizeA = knowledge.sizeOf(clusterA);
+      const sizeB = knowledge.sizeOf(clusterB);
+      const entry = {
+        ...pair,
+        clusterA,
+        clusterB,
+        sizeA,
+        sizeB,
+        probability: probability(weights, { ...pair, sizeA, sizeB }),
+      };
+      return this.toPair(entry, names);
+    });
+    const progress: ReviewProgress = {
+      decisions: inputs.decisions,
+      annotations: inputs.facts.size,
+      individuals: knowledge.individuals,
+      openQuestions: queue.length,
+      expectedMatches: queue.reduce((sum, pair) => sum + pair.probability, 0),
+    };
+    return { model: model.identity, queue, perAnnotation: plain.perAnnotation, progress };
+  }
+
+  /** One annotation's individual against its most probable other individuals, best pair each. */
+  async strip(model: ModelRecord, annotationId: number, limit: number): Promise<StripResult> {
+    const options: CandidateOptions = {
+      order: 'individuals',
+      k: 10,
+      sameSide: true,
+      excludeDecided: true,
+      excludeSameName: true,
+      excludeSameImage: true,
+      duplicateNames: false,
+      rerank: 'probability',
+    };
+    const { queue, inputs, progress } = await this.build(model, { ...options, focus: annotationId });
+    const focus = inputs.knowledge.clusterOf(annotationId)!;
+    const members = [...inputs.facts.values()]
+      .filter((f) => inputs.knowledge.clusterOf(f.id) === focus)
+      .map((f) => f.id);
+    const names = new Map<number, IndividualRef | null>();
+    const candidates = queue.entries.slice(0, limit).map((entry) => {
+      const pair = this.toPair(entry, names);
+      // The focus individual's member first.
+      return entry.clusterA === focus
+        ? pair
+        : {
+            ...pair,
+            a: pair.b,
+            b: pair.a,
+            individualA: pair.individualB,
+            individualB: pair.individualA,
+            sizeA: pair.sizeB,
+            sizeB: pair.sizeA,
+          };
+    });
+    return {
+      model: model.identity,
+      annotationId,
+      individual: this.individualRef(focus),
+      members,
+      candidates,
+      progress,
+    };
+  }
+
+  /** What the queue knows of a pair now: stored as the decision's features, for the calibration. */
+  features(model: ModelRecord, a: number, b: number): PairFeatures | null {
+    const similarity = this.store.embeddings.similarity(model, a, b);
+    if (similarity === undefined) return null;
+    const size = (id: number) => {
+      const individual = this.store.annotations.byId(id)?.individualId ?? null;
+      return individual === null ? 1 : this.store.individuals.annotationCount(individual);
+    };
+    return {
+      similarity,
+      plausibility: this.store.pairs.get(model.id, a, b)?.plausibility ?? null,
+      sizeA: size(a),
+      sizeB: size(b),
+    };
+  }
+}
+
+function appendEdges(edges: NeighbourEdges, extra: readonly NewEdge[]): NeighbourEdges {
+  const n = edges.a.length;
+  const out: NeighbourEdges = {
+    a: new Int32Array(n + extra.length),
+    b: new Int32Array(n + extra.length),
+    similarity: new Float32Array(n + extra.length),
+  };
+  out.a.set(edges.a);
+  out.b.set(edges.b);
+  out.similarity.set(edges.similarity);
+  extra.forEach((edge, i) => {
+    out.a[n + i] = Math.min(edge.a, edge.b);
+    out.b[n + i] = Math.max(edge.a, edge.b);
+    out.similarity[n + i] = edge.similarity;
+  });
+  return out;
+}

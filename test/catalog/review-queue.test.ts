@@ -1,0 +1,230 @@
+import { describe, expect, it } from 'vitest';
+import { callApi, workbenchHandlers } from '../../src/main/api-handlers.ts';
+import { Workbench } from '../../src/main/workbench.ts';
+import { tempFolder } from './helpers.ts';
+import { fillSynthetic, gaussian } from '../fixtures/synthetic-catalog.ts';
+import { countLinks, decisionsToReach, simulateReview } from '../fixtures/simulated-reviewer.ts';
+
+const DIM = 24;
+
+/**
+ * Unnamed annotations of `animals` individuals, `each` photos apiece: vectors near a centre of their own,
+ * with enough noise that the nearest neighbour is often another animal (like a weak re-ID model).
+ */
+function catalogOfAnimals(
+  animals: number,
+  each: number,
+  noise = 0.9,
+  options: { named?: (index: number) => string | null } = {},
+) {
+  const workbench = Workbench.init(tempFolder());
+  const centres: Float32Array[] = [];
+  const filled = fillSynthetic(workbench.store, {
+    count: animals * each,
+    dim: DIM,
+    seed: 7,
+    model: 'synthetic-reid',
+    side: () => 'left',
+    individual: options.named,
+    vector: (i, random) => {
+      const animal = i % animals;
+      centres[animal] ??= Float32Array.from({ length: DIM }, () => gaussian(random));
+      return Float32Array.from(centres[animal], (c) => c + noise * gaussian(random));
+    },
+  });
+  const truth = new Map(filled.annotations.map((annotation, i) => [annotation.id, `animal-${i % animals}`]));
+  return { workbench, truth, ...filled, handlers: workbenchHandlers(workbench) };
+}
+
+const between = (queue: { a: number; b: number }[], left: Set<number>, right: Set<number>) =>
+  queue.filter((p) => (left.has(p.a) && right.has(p.b)) || (left.has(p.b) && right.has(p.a)));
+
+describe('the review queue over individuals', () => {
+  it('asks one question per pair of individuals, most probable first, through the best member pair', async () => {
+    const { workbench, handlers } = catalogOfAnimals(8, 4);
+    const result = await callApi(handlers, 'pairs.candidates', {});
+    const { queue, progress } = result;
+    expect(queue.length).toBeGreaterThan(20);
+    for (let i = 1; i < queue.length; i++)
+      expect(queue[i - 1].probability).toBeGreaterThanOrEqual(queue[i].probability);
+    expect(new Set(queue.map((p) => `${Math.min(p.a, p.b)}:${Math.max(p.a, p.b)}`)).size).toBe(queue.length);
+    expect(queue[0]).toMatchObject({ individualA: null, individualB: null, sizeA: 1, sizeB: 1 });
+    expect(progress).toMatchObject({
+      decisions: 0,
+      annotations: 32,
+      individuals: 32,
+      openQuestions: queue.length,
+    });
+    expect(progress.expectedMatches).toBeCloseTo(
+      queue.reduce((sum, p) => sum + p.probability, 0),
+      6,
+    );
+    // The limit cuts what is returned, not the progress.
+    const head = await callApi(handlers, 'pairs.candidates', { limit: 3 });
+    expect(head.queue).toEqual(queue.slice(0, 3));
+    expect(head.progress).toEqual(progress);
+    workbench.close();
+  });
+
+  it('"different" rules out the two individuals until an undo; "same" merges and brings the merged one’s candidates', async () => {
+    const { workbench, handlers, annotations } = catalogOfAnimals(8, 4);
+    const ids = annotations.map((a) => a.id);
+    // Two individuals of two photos each, made by "same".
+    await callApi(handlers, 'decisions.decide', { a: ids[0], b: ids[8], verdict: 'same' });
+    await callApi(handlers, 'decisions.decide', { a: ids[1], b: ids[9], verdict: 'same' });
+    const left = new Set([ids[0], ids[8]]);
+    const right = new Set([ids[1], ids[9]]);
+    const before = (await callApi(handlers, 'pairs.candidates', {})).queue;
+    const question = between(before, left, right);
+    expect(question.length).toBeLessThanOrEqual(1);
+    const asked = question[0] ?? { a: ids[0], b: ids[1] };
+    await callApi(handlers, 'decisions.decide', { a: asked.a, b: asked.b, verdict: 'different' });
+    const after = await callApi(handlers, 'pairs.candidates', {});
+    expect(between(after.queue, left, right)).toEqual([]);
+    // A third photo joins the right-hand individual: still known to differ from the left one.
+    await callApi(handlers, 'decisions.decide', { a: ids[17], b: ids[9], verdict: 'same' });
+    right.add(ids[17]);
+    expect(between((await callApi(handlers, 'pairs.candidates', {})).queue, left, right)).toEqual([]);
+    // Undo the join, then the "different": the two may be asked about again.
+    await callApi(handlers, 'decisions.undo', {});
+    await callApi(handlers, 'decisions.undo', {});
+    right.delete(ids[17]);
+    const restored = await callApi(handlers, 'pairs.candidates', {});
+    expect(restored.queue).toEqual(before);
+    expect(restored.progress.individuals).toBe(32 - 2);
+    workbench.close();
+  });
+
+  it('"unsure" drops that pair; the same two individuals may still be asked through another', async () => {
+    const { workbench, handlers } = catalogOfAnimals(6, 4);
+    const first = (await callApi(handlers, 'pairs.candidates', {})).queue[0];
+    await callApi(handlers, 'decisions.decide', { a: first.a, b: first.b, verdict: 'same' });
+    const next = (await callApi(handlers, 'pairs.candidates', {})).queue.find(
+      (p) => p.sizeA === 2 || p.sizeB === 2,
+    )!;
+    await callApi(handlers, 'decisions.decide', { a: next.a, b: next.b, verdict: 'unsure' });
+    const queue = (await callApi(handlers, 'pairs.candidates', {})).queue;
+    expect(queue.some((p) => (p.a === next.a && p.b === next.b) || (p.a === next.b && p.b === next.a))).toBe(
+      false,
+    );
+    const pair = new Set([next.a, next.b]);
+    const group = new Set([first.a, first.b]);
+    const other = [...pair].find((id) => !group.has(id))!;
+    // The merged individual and the other one are still open, through their other member pair if the graph links it.
+    const stillOpen = queue.filter(
+      (p) => (group.has(p.a) && p.b === other) || (group.has(p.b) && p.a === other),
+    );
+    for (const p of stillOpen) expect(pair.has(p.a) && pair.has(p.b)).toBe(false);
+    workbench.close();
+  });
+
+  it('treats imported names as known individuals, unless asked to look for duplicate names; a rename names one', async () => {
+    // Half of the animals come named (an import), two names for the same animal 0 among them.
+    const { workbench, handlers, annotations } = catalogOfAnimals(6, 4, 0.9, {
+      named: (i) => (i < 12 ? (i === 6 ? 'zero-again' : `named-${i % 6}`) : null),
+    });
+    const named = new Set(annotations.slice(0, 12).map((a) => a.id));
+    const queue = (await callApi(handlers, 'pairs.candidates', {})).queue;
+    expect(queue.some((p) => named.has(p.a) && named.has(p.b))).toBe(false);
+    expect(queue.some((p) => named.has(p.a) !== named.has(p.b))).toBe(true);
+    const duplicates = (await callApi(handlers, 'pairs.candidates', { duplicateNames: true })).queue;
+    expect(duplicates.some((p) => named.has(p.a) && named.has(p.b))).toBe(true);
+
+    // An unnamed pair made one by "same" gets a generated name and stays askable against named ones.
+    const unnamed = annotations.slice(12).map((a) => a.id);
+    const made = await callApi(handlers, 'decisions.decide', {
+      a: unnamed[0],
+      b: unnamed[6],
+      verdict: 'same',
+    });
+    expect('individual' in made && made.individual?.name).toMatch(/^ind-/);
+    const group = new Set([unnamed[0], unnamed[6]]);
+    const againstNamed = (q: { a: number; b: number }[]) =>
+      q.some((p) => (group.has(p.a) && named.has(p.b)) || (group.has(p.b) && named.has(p.a)));
+    expect(againstNamed((await callApi(handlers, 'pairs.candidates', {})).queue)).toBe(true);
+    // Renamed by a person, it is a catalogued animal: no longer asked against the other names.
+    await callApi(handlers, 'individuals.rename', {
+      from: (made as { individual: { name: string } }).individual.name,
+      to: 'Zola',
+    });
+    expect(againstNamed((await callApi(handlers, 'pairs.candidates', {})).queue)).toBe(false);
+    workbench.close();
+  });
+
+  it('one photo against its candidates: a strip of individuals, and "none of these" as one commit', async () => {
+    const { workbench, handlers, annotations } = catalogOfAnimals(8, 4);
+    const focus = annotations[0].id;
+    const strip = await callApi(handlers, 'review.strip', { annotationId: focus, limit: 5 });
+    expect(strip.members).toEqual([focus]);
+    expect(strip.candidates).toHaveLength(5);
+    for (const candidate of strip.candidates) expect(candidate.a).toBe(focus);
+    for (let i = 1; i < 5; i++)
+      expect(strip.candidates[i - 1].probability).toBeGreaterThanOrEqual(strip.candidates[i].probability);
+    const { decisions } = await callApi(handlers, 'decisions.noneOf', {
+      pairs: strip.candidates.map(({ a, b }) => ({ a, b })),
+    });
+    expect(decisions.map((d) => d.verdict)).toEqual(Array(5).fill('different'));
+    const after = await callApi(handlers, 'review.strip', { annotationId: focus, limit: 5 });
+    const shown = new Set(strip.candidates.map((c) => c.b));
+    expect(after.candidates.some((c) => shown.has(c.b))).toBe(false);
+    // A pair naming a missing annotation fails the whole call: nothing of it is recorded.
+    await expect(
+      callApi(handlers, 'decisions.noneOf', {
+        pairs: [
+          { a: focus, b: after.candidates[0].b },
+          { a: focus, b: 99999 },
+        ],
+      }),
+    ).rejects.toThrow('there is no annotation 99999');
+    expect(workbench.decisions()).toHaveLength(5);
+    await expect(callApi(handlers, 'review.strip', { annotationId: 99999 })).rejects.toThrow(
+      'there is no annotation 99999',
+    );
+    workbench.close();
+  });
+
+  it('learns its calibration from the decisions: probabilities follow the answers', async () => {
+    const { workbench, truth } = catalogOfAnimals(10, 4, 1.6);
+    const before = (await workbench.candidates({})).queue[0].probability;
+    const links = countLinks(Array(10).fill(4));
+    const { curve } = await simulateReview(workbench, links, {
+      truth,
+      order: 'individuals',
+      maxDecisions: 60,
+    });
+    const samples = workbench.store.decisions.calibrationSamples(workbench.store.embeddings.models()[0].id);
+    expect(samples).toHaveLength(curve.length);
+    expect(samples.length).toBeGreaterThan(30);
+    const { queue } = await workbench.candidates({});
+    // Most questions of a weak model are "different": after 60 answers the top probability has come down.
+    const sameShare = samples.filter((s) => s.same).length / samples.length;
+    expect(sameShare).toBeLessThan(0.6);
+    expect(queue[0].probability).not.toBeCloseTo(before, 3);
+    workbench.close();
+  });
+
+  it('a truthful reviewer identifies the whole catalog, with fewer decisions than the plain pair queue', async () => {
+    const animals = 12;
+    const each = 5;
+    const noise = 1.5; // a weak model: the plain queue recovers 97 % of the links and needs 301 decisions for 95 %
+    const links = countLinks(Array(animals).fill(each));
+    const individuals = catalogOfAnimals(animals, each, noise);
+    const byIndividuals = await simulateReview(individuals.workbench, links, {
+      truth: individuals.truth,
+      order: 'individuals',
+      maxDecisions: 2000,
+    });
+    individuals.workbench.close();
+    const pairs = catalogOfAnimals(animals, each, noise);
+    const byPairs = await simulateReview(pairs.workbench, links, {
+      truth: pairs.truth,
+      order: 'pairs',
+      maxDecisions: 2000,
+    });
+    pairs.workbench.close();
+    expect(byIndividuals.curve.at(-1)).toBe(1);
+    const reach = (curve: number[], share: number) => decisionsToReach(curve, share) ?? Infinity;
+    expect(reach(byIndividuals.curve, 0.8)).toBeLessThan(reach(byPairs.curve, 0.8));
+    expect(reach(byIndividuals.curve, 0.95)).toBeLessThan(reach(byPairs.curve, 0.95));
+  });
+});

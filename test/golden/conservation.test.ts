@@ -39,7 +39,9 @@ describe.each([
   { name: 'swin-tiny-224', dir: join(BUNDLED, 'swin-tiny-224'), size: 224, layerKey: 'features.3', prefix: 0 },
   // torchvision's ViT keeps nn.MultiheadAttention's [tokens, batch, C] layout inside its blocks.
   { name: 'torchvision ViT', dir: resolve('test/fixtures/models/torchvision-vit-unbiased'), size: 64, layerKey: 'encoder.layers.encoder_layer_0', prefix: 1 },
-])('conservation on $name without biases', ({ dir, size, layerKey, prefix }) => {
+  // ConvNeXt: depthwise convolutions, channels-last layer norms inside NCHW blocks, layer scale.
+  { name: 'torchvision ConvNeXt', dir: resolve('test/fixtures/models/torchvision-convnext-unbiased'), size: 64, layerKey: 'features.3', prefix: 0, channelsFirst: true },
+])('conservation on $name without biases', ({ dir, size, layerKey, prefix, channelsFirst = false }) => {
   it('relevance at the block sums to the seed, a pixel map to its position seed', async () => {
     const model = withoutAdditiveTerms(readModel(readFileSync(join(dir, 'model.onnx'))));
     const layer = resolveLayer(model.graph, layerKey).tensor;
@@ -81,13 +83,13 @@ describe.each([
     // Two position seeds: patch tokens 0 and the last one (all channels), everything else zero.
     const layerDims = shapes.get(layer)!;
     const perSeed = layerDims.slice(1).reduce((a, b) => a * b, 1);
-    const channels = layerDims.at(-1)!;
+    const channels = channelsFirst ? layerDims[1] : layerDims.at(-1)!;
     const activations = forward[layer].data as Float32Array;
     const seeds = new Float32Array(2 * perSeed);
-    const positions = (perSeed / channels) - prefix;
+    const positions = perSeed / channels - prefix;
+    const offsetOf = (c: number, position: number) => (channelsFirst ? c * positions + position : (prefix + position) * channels + c);
     [0, positions - 1].forEach((position, k) => {
-      const offset = (prefix + position) * channels;
-      seeds.set(activations.subarray(offset, offset + channels), k * perSeed + offset);
+      for (let c = 0; c < channels; c++) seeds[k * perSeed + offsetOf(c, position)] = activations[offsetOf(c, position)];
     });
     const pixels = await run(compiled.passes[1].model, { seed: { data: seeds, dims: [2, ...layerDims.slice(1)] }, ...statsOf(1) });
     const pixelRelevance = pixels.relevance.data as Float32Array;

@@ -39,11 +39,13 @@ describe.each([
   { name: 'swin-tiny-224', dir: join(BUNDLED, 'swin-tiny-224'), size: 224, layerKey: 'features.3', prefix: 0 },
   // torchvision's ViT keeps nn.MultiheadAttention's [tokens, batch, C] layout inside its blocks.
   { name: 'torchvision ViT', dir: resolve('test/fixtures/models/torchvision-vit-unbiased'), size: 64, layerKey: 'encoder.layers.encoder_layer_0', prefix: 1 },
+  // The same exported at opset 14: layer norms decomposed into ReduceMean, Sub, Pow, Sqrt, Div, Mul, Add.
+  { name: 'torchvision ViT at opset 14', dir: resolve('test/fixtures/models/torchvision-vit-unbiased'), file: 'model-opset14.onnx', size: 64, layerKey: 'encoder.layers.encoder_layer_0', prefix: 1 },
   // ConvNeXt: depthwise convolutions, channels-last layer norms inside NCHW blocks, layer scale.
   { name: 'torchvision ConvNeXt', dir: resolve('test/fixtures/models/torchvision-convnext-unbiased'), size: 64, layerKey: 'features.3', prefix: 0, channelsFirst: true },
-])('conservation on $name without biases', ({ dir, size, layerKey, prefix, channelsFirst = false }) => {
+])('conservation on $name without biases', ({ dir, file = 'model.onnx', size, layerKey, prefix, channelsFirst = false }) => {
   it('relevance at the block sums to the seed, a pixel map to its position seed', async () => {
-    const model = withoutAdditiveTerms(readModel(readFileSync(join(dir, 'model.onnx'))));
+    const model = withoutAdditiveTerms(readModel(readFileSync(join(dir, file))));
     const layer = resolveLayer(model.graph, layerKey).tensor;
     const { shapes, shapeValues, batchAxes } = await probeGraph(model, 'image', [1, 3, size, size]);
     const canonical = canonize(model, { shapeValues });

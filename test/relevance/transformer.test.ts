@@ -68,6 +68,30 @@ describe('LayerNormalization: ε with σ held constant', () => {
   });
 });
 
+describe('the decomposed layer norm of exports below opset 17', () => {
+  it('(x − μ)/√(var + ε)·γ + β is one layer-norm unit with the same relevance', async () => {
+    const random = rng(106);
+    const k = 2;
+    const x = randomArray(random, N * C);
+    const gamma = randomArray(random, C, { zeros: 0 });
+    const beta = randomArray(random, C, { zeros: 0 });
+    const m = new ModelSpec();
+    const mean = m.node('ReduceMean', ['image'], { attributes: { axes: attr.ints([-1]), keepdims: attr.int(1) } });
+    const centred = m.node('Sub', ['image', mean]);
+    const variance = m.node('ReduceMean', [m.node('Pow', [centred, m.float('two', [], [2])])], {
+      attributes: { axes: attr.ints([-1]), keepdims: attr.int(1) },
+    });
+    const deviation = m.node('Sqrt', [m.node('Add', [variance, m.float('eps', [], [1e-5])])]);
+    const normalised = m.node('Div', [centred, deviation]);
+    const scaled = m.node('Mul', [normalised, m.float('gamma', [C], gamma)]);
+    m.node('Add', [scaled, m.float('beta', [C], beta)], { outputs: ['embedding'] });
+    const seeds = randomArray(random, k * N * C);
+    const run = await runRelevance({ model: m.build(tokenDims, ['embedding']), input: x, inputDims: tokenDims, from: 'embedding', to: 'image', seeds, k });
+    expect(run.canonical.unitByOutput.get('embedding')?.kind).toBe('layerNorm');
+    expectClose(run.relevance, layerNormReference(x, gamma, beta, 1e-5, seeds, k), { rtol: 1e-3, atol: 1e-5 });
+  });
+});
+
 /** Softmax over the last axis of q·kᵀ with q = k = x (one head), per window. */
 function attentionWeights(x: Float32Array, windows: number) {
   const weights = new Float64Array(windows * N * N);

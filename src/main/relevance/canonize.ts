@@ -143,9 +143,10 @@ export interface CanonizeOptions {
 export function canonize(input: IrModel, options: CanonizeOptions = {}): CanonicalModel {
   const composite = options.composite ?? epsilonPlus;
   const folded = foldBatchNorm(input);
-  // Transformers and ConvNeXt normalise with layer norms; their convolutions (patch embeddings) never had
-  // a batch norm for the exporter to fold, so the reference's merged-batch-norm scale does not apply.
-  const layerNormalised = input.graph.nodes.some((n) => n.opType === 'LayerNormalization');
+  // Transformers and ConvNeXt normalise with layer norms (one operator from opset 17, a Sqrt of a mean
+  // below) and attend with softmaxes; their convolutions (patch embeddings) never had a batch norm for the
+  // exporter to fold, so the reference's merged-batch-norm scale does not apply.
+  const layerNormalised = input.graph.nodes.some((n) => ['LayerNormalization', 'Softmax', 'Sqrt'].includes(n.opType));
   const defaultEpsilon = options.batchNormEpsilon ?? (layerNormalised ? 0 : 1e-5);
   const { model, rename, copied, shapeAlias } = withMergedBatchNormScale(input, folded.model, folded.epsilonByConv, defaultEpsilon);
   const graph: IrGraph = model.graph;

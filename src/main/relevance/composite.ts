@@ -148,6 +148,53 @@ const structure: Matcher = (node, ctx) =>
 const layerNorm: Matcher = (node) =>
   node.opType === 'LayerNormalization' ? { kind: 'layerNorm', node, inputs: [node.inputs[0]], outputs: [node.outputs[0]] } : undefined;
 
+const producerOf = (ctx: MatchContext, tensor: string, opType: string) => {
+  const node = ctx.index.producer.get(tensor);
+  return node?.opType === opType ? node : undefined;
+};
+const reduceAxes = (ctx: MatchContext, node: IrNode) => {
+  const attribute = node.attributes.axes;
+  if (attribute?.kind === 'ints') return attribute.value;
+  const input = node.inputs[1] ? ctx.index.constant(node.inputs[1]) : undefined;
+  return input ? Array.from(input.data as ArrayLike<number | bigint>, Number) : undefined;
+};
+const soleConsumer = (ctx: MatchContext, tensor: string, opType: string) => {
+  const consumers = ctx.index.consumers.get(tensor) ?? [];
+  const next = consumers.length === 1 ? consumers[0] : undefined;
+  const constant = next?.opType === opType ? next.inputs.find((t) => t !== tensor) : undefined;
+  return next && constant && ctx.index.isConstant(constant) ? { node: next, constant } : undefined;
+};
+
+/**
+ * The decomposed layer norm of exports below opset 17, recognised at its `Div`:
+ * (x − mean(x)) / √(mean((x − mean(x))²) + ε), then `Mul` γ and `Add` β, which the unit takes in.
+ */
+const decomposedLayerNorm: Matcher = (node, ctx) => {
+  if (node.opType !== 'Div' || ctx.computed.length !== 2) return undefined;
+  const [centred, deviation] = node.inputs;
+  const sub = producerOf(ctx, centred, 'Sub');
+  const mean = sub && producerOf(ctx, sub.inputs[1], 'ReduceMean');
+  const sqrt = producerOf(ctx, deviation, 'Sqrt');
+  const add = sqrt && producerOf(ctx, sqrt.inputs[0], 'Add');
+  const variance = add && add.inputs.map((t) => producerOf(ctx, t, 'ReduceMean')).find(Boolean);
+  const square = variance && producerOf(ctx, variance.inputs[0], 'Pow');
+  if (!sub || !mean || mean.inputs[0] !== sub.inputs[0] || !square || square.inputs[0] !== centred) return undefined;
+  const axes = reduceAxes(ctx, mean);
+  if (!axes || axes.join() !== reduceAxes(ctx, variance)?.join()) return undefined;
+  const scaled = soleConsumer(ctx, node.outputs[0], 'Mul');
+  const shifted = scaled && soleConsumer(ctx, scaled.node.outputs[0], 'Add');
+  if (scaled) ctx.absorb(scaled.node);
+  if (shifted) ctx.absorb(shifted.node);
+  const output = (shifted ?? scaled)?.node.outputs[0] ?? node.outputs[0];
+  return {
+    kind: 'layerNorm',
+    node,
+    inputs: [sub.inputs[0]],
+    outputs: [output],
+    decomposed: { deviation, axes, scale: scaled?.constant },
+  };
+};
+
 /** A·V with A a softmax: A held constant, relevance to V only (CP-LRP). */
 const attention: Matcher = (node, ctx) =>
   node.opType === 'MatMul' && ctx.computed.length === 2 && isSoftmaxOutput(ctx.index, node.inputs[0])
@@ -167,7 +214,7 @@ const anythingElse: Matcher = (node, ctx) => unsupported(node, ctx, 'no LRP rule
 export const epsilonPlus: Composite = {
   name: 'EpsilonPlus',
   matchers: [
-    conv, gemm, matMulLinear, attention, product, outputNormalisation, residualSum, mergedBatchNorm, constantArithmetic,
+    conv, gemm, matMulLinear, attention, product, decomposedLayerNorm, outputNormalisation, residualSum, mergedBatchNorm, constantArithmetic,
     layerNorm, activation, pooling, structure, anythingElse,
   ],
   rules: {

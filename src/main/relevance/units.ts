@@ -21,7 +21,14 @@ export type Unit =
   | (UnitBase & { kind: 'meanGradient' })
   | (UnitBase & { kind: 'maxpool' })
   | (UnitBase & { kind: 'structure' })
-  | (UnitBase & { kind: 'layerNorm' })
+  | (UnitBase & {
+      kind: 'layerNorm';
+      /**
+       * The decomposed form (`ReduceMean`→`Sub`→`Pow`→`ReduceMean`→`Add`→`Sqrt`→`Div`, then `Mul` γ and
+       * `Add` β) of exports below opset 17: σ is its `Sqrt` output, γ the `Mul`'s constant.
+       */
+      decomposed?: { deviation: string; axes: number[]; scale?: string };
+    })
   | (UnitBase & { kind: 'attention' })
   | (UnitBase & { kind: 'unsupported'; reason: string });
 

@@ -23,8 +23,9 @@ const ENGINE_AND_STORE = ['catalog', 'onnx', 'relevance', 'pairx', 'models', 'ra
 const FRONT_DIRECTIONS = {
   host: ENGINE_AND_STORE,
   server: ENGINE_AND_STORE,
-  // The engine's own commands (explain, layers, embed, evaluate: image files, no catalog) use the engine.
-  cli: ['catalog', 'relevance', 'ranking', 'jobs', 'host', 'server'],
+  // The engine's own commands (explain, layers, embed, evaluate: image files, no catalog) go through
+  // src/main/engine.ts; models/ and pairx/ only for cards, layer lists and metrics.
+  cli: ['catalog', 'onnx', 'relevance', 'imaging', 'render', 'ranking', 'jobs', 'host', 'server'],
 };
 const RUNTIME = { name: 'onnxruntime-node', message: 'only src/main/onnx/session.ts talks to onnxruntime' };
 const frontDirections = Object.entries(FRONT_DIRECTIONS).map(([folder, forbidden]) => ({

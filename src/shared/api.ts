@@ -29,6 +29,10 @@ export const Box = z.object({
   h: z.number().positive(),
 });
 
+/** The execution providers a user may ask for; `auto` takes the best that loads here. */
+export const PROVIDER_CHOICES = ['auto', 'cpu', 'cuda', 'dml', 'coreml'] as const;
+export type ProviderChoice = (typeof PROVIDER_CHOICES)[number];
+
 export const Annotation = z.object({
   id,
   imageId: id,

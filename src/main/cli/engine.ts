@@ -2,15 +2,14 @@ import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { readNpy, writeNpy } from '../arrays/npy.ts';
-import { modelView, normalise, preprocess } from '../imaging/preprocess.ts';
-import { defaultModelPath } from '../models/default-model.ts';
-import { PROVIDER_CHOICES, type ProviderChoice } from '../onnx/session.ts';
-import { ReidModel } from '../models/reid-model.ts';
-import type { Explanation } from '../pairx/explanation.ts';
-import { PairExplainer } from '../pairx/pair-explainer.ts';
-import { denormalise, renderExplanationPng, type RgbImage } from '../render/explanation-png.ts';
+import { PROVIDER_CHOICES } from '../../shared/api.ts';
 import { EXPLAIN_LIMITS } from '../../shared/explanation.ts';
+import { writeNpy } from '../arrays/npy.ts';
+import { embedPhotos, explainFiles, loadModel } from '../engine.ts';
+import { PairxError } from '../errors.ts';
+import type { Explanation } from '../pairx/explanation.ts';
+
+export { loadModel };
 
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff']);
 
@@ -23,25 +22,6 @@ const positiveInt = (name: string) => (value: string) => {
 export const modelOption = () => new Option('--model <file.onnx | folder>', 'ONNX model or model folder with card.json (default: the bundled model)');
 export const providerOption = () =>
   new Option('--provider <name>', 'execution provider').choices([...PROVIDER_CHOICES]).default('auto');
-
-export async function loadModel(options: { model?: string; provider?: ProviderChoice }): Promise<ReidModel> {
-  return ReidModel.load(options.model ?? defaultModelPath(), { provider: options.provider ?? 'auto' });
-}
-
-/** An input as the model's tensor and the model-sized RGB view used for pictures. */
-async function readInput(path: string, model: ReidModel): Promise<{ tensor: Float32Array; view: RgbImage }> {
-  const spec = model.inputSpec;
-  if (extname(path).toLowerCase() === '.npy') {
-    const array = await readNpy(path);
-    const expected = [1, 3, spec.height, spec.width];
-    if (array.shape.join() !== expected.join() && array.shape.join() !== expected.slice(1).join()) {
-      throw new Error(`${path}: tensor of shape [${array.shape}] does not fit the model input [${expected}]`);
-    }
-    return { tensor: array.data, view: denormalise(array.data, spec.width, spec.height, spec.mean, spec.std) };
-  }
-  const rgb = await modelView(path, spec);
-  return { tensor: normalise(rgb, spec), view: { data: rgb, width: spec.width, height: spec.height } };
-}
 
 export function explanationJson(explanation: Explanation) {
   return {
@@ -78,7 +58,7 @@ export async function collectImages(paths: string[]): Promise<string[]> {
   const found: string[] = [];
   const visit = async (path: string) => {
     const info = await stat(path).catch(() => {
-      throw new Error(`${path}: no such file or folder`);
+      throw new PairxError('not-found', `${path}: no such file or folder`);
     });
     if (info.isDirectory()) {
       const entries = (await readdir(path)).filter((e) => !e.startsWith('.')).sort();
@@ -90,7 +70,7 @@ export async function collectImages(paths: string[]): Promise<string[]> {
   for (const path of paths) {
     const info = await stat(path).catch(() => undefined);
     if (info?.isFile() && !IMAGE_EXTENSIONS.has(extname(path).toLowerCase())) {
-      throw new Error(`${path}: not a JPEG, PNG, WebP or TIFF image`);
+      throw new PairxError('invalid-arguments', `${path}: not a JPEG, PNG, WebP or TIFF image`);
     }
     await visit(path);
   }
@@ -112,16 +92,9 @@ export function registerEngineCommands(program: Command): void {
     .option('--arrays <dir>', 'write relevance, pixel, feature-map and embedding arrays as .npy')
     .addOption(providerOption())
     .action(async (imageA: string, imageB: string, options) => {
-      const model = await loadModel(options);
-      const explainer = new PairExplainer(model);
-      const [a, b] = await Promise.all([readInput(imageA, model), readInput(imageB, model)]);
-      const explanation = await explainer.explain(a.tensor, b.tensor, {
-        layer: options.layer,
-        kLines: options.kLines,
-        kColors: options.kColors,
-      });
+      const { explanation, png } = await explainFiles(imageA, imageB, options);
       for (const warning of explanation.warnings) process.stderr.write(`pairx: ${warning}\n`);
-      await writeFile(options.out, await renderExplanationPng(explanation, [a.view, b.view]));
+      await writeFile(options.out, png);
       if (options.json) await writeFile(options.json, JSON.stringify(explanationJson(explanation), null, 2));
       if (options.arrays) await writeArrays(options.arrays, explanation);
       const p = explanation.plausibility;
@@ -136,7 +109,6 @@ export function registerEngineCommands(program: Command): void {
           `picture      ${options.out}`,
         ].join('\n') + '\n',
       );
-      await explainer.release();
     });
 
   program
@@ -176,25 +148,15 @@ export function registerEngineCommands(program: Command): void {
     .requiredOption('--out <embeddings.npy>', 'embeddings [N,D]; image paths go to a .txt of the same name')
     .action(async (paths: string[], options) => {
       const images = await collectImages(paths);
-      if (images.length === 0) throw new Error('no images found in the paths given');
+      if (images.length === 0) throw new PairxError('invalid-arguments', 'no images found in the paths given');
       const model = await loadModel(options);
       const dim = model.embeddingDim;
-      const out = new Float32Array(images.length * dim);
       const bar = new cliProgress.SingleBar(
         { format: 'embedding {bar} {value}/{total} photos | {eta_formatted} left', stream: process.stderr, noTTYOutput: true, notTTYSchedule: 5000 },
         cliProgress.Presets.shades_classic,
       );
       bar.start(images.length, 0);
-      const spec = model.inputSpec;
-      const perImage = 3 * spec.width * spec.height;
-      for (let start = 0; start < images.length; start += options.batch) {
-        const slice = images.slice(start, start + options.batch);
-        const batch = new Float32Array(slice.length * perImage);
-        (await Promise.all(slice.map((p) => preprocess(p, spec)))).forEach((t, i) => batch.set(t, i * perImage));
-        const { embeddings } = await model.embed(batch, slice.length);
-        out.set(embeddings, start * dim);
-        bar.update(start + slice.length);
-      }
+      const out = await embedPhotos(model, images, options.batch, (done) => bar.update(done));
       bar.stop();
       await writeNpy(options.out, { data: out, shape: [images.length, dim] });
       const listPath = options.out.replace(/\.npy$/i, '') + '.txt';

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse } from 'csv-parse/sync';
 import cliProgress from 'cli-progress';
-import { preprocess } from '../imaging/preprocess.ts';
+import { embedPhotos } from '../engine.ts';
 import { defaultModelPath } from '../models/default-model.ts';
 import { describeKfold, kfoldEstimate, trainingIndividuals } from '../models/card-estimate.ts';
 import { locateModel } from '../models/model-card.ts';
@@ -45,29 +45,22 @@ export function registerEvaluateCommand(program: Command): void {
       }
       const selected = rows.filter((r) => r.name && (!options.heldOut || heldOut!.includes(r.name)));
       const base = dirname(csvPath);
-      const spec = model.inputSpec;
-      const perImage = 3 * spec.width * spec.height;
-      const labelled: LabelledEmbedding[] = [];
       const bar = new cliProgress.SingleBar(
         { format: 'embedding {bar} {value}/{total} photos', stream: process.stderr, noTTYOutput: false },
         cliProgress.Presets.shades_classic,
       );
       if (!options.json) bar.start(selected.length, 0);
       const started = performance.now();
-      for (let start = 0; start < selected.length; start += options.batch) {
-        const slice = selected.slice(start, start + options.batch);
-        const batch = new Float32Array(slice.length * perImage);
-        (await Promise.all(slice.map((r) => preprocess(resolve(base, r.image), spec)))).forEach((t, i) => batch.set(t, i * perImage));
-        const { embeddings } = await model.embed(batch, slice.length);
-        slice.forEach((r, i) =>
-          labelled.push({
-            name: r.name,
-            side: r.side || r.viewpoint || null,
-            embedding: embeddings.slice(i * model.embeddingDim, (i + 1) * model.embeddingDim),
-          }),
-        );
-        if (!options.json) bar.update(start + slice.length);
-      }
+      const paths = selected.map((r) => resolve(base, r.image));
+      const embeddings = await embedPhotos(model, paths, options.batch, (done) => {
+        if (!options.json) bar.update(done);
+      });
+      const dim = model.embeddingDim;
+      const labelled: LabelledEmbedding[] = selected.map((r, i) => ({
+        name: r.name,
+        side: r.side || r.viewpoint || null,
+        embedding: embeddings.slice(i * dim, (i + 1) * dim),
+      }));
       if (!options.json) bar.stop();
       const seconds = (performance.now() - started) / 1000;
       const metrics = reidMetrics(labelled);

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { PROVIDER_CHOICES, type ProviderChoice } from '../../shared/api.ts';
 import type { TensorData } from './ir.ts';
 import { PairxError } from '../errors.ts';
 
@@ -10,8 +11,8 @@ import { PairxError } from '../errors.ts';
  * and runs with plain typed arrays in and out. Nothing else imports the runtime.
  */
 
-export const PROVIDER_CHOICES = ['auto', 'cpu', 'cuda', 'dml', 'coreml'] as const;
-export type ProviderChoice = (typeof PROVIDER_CHOICES)[number];
+// The choices are part of the API contract (settings); the table from choice to provider is here.
+export { PROVIDER_CHOICES, type ProviderChoice };
 export type ProviderName = Exclude<ProviderChoice, 'auto'>;
 
 /** The accelerated provider worth trying first on each platform; CPU is always the fallback. */

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { PROVIDER_CHOICES } from '../../shared/api.ts';
 import type { FrontMode } from '../../shared/app-api.ts';
 import { AddModelForm } from '../components/AddModelForm.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
@@ -15,7 +16,6 @@ interface Props {
   onModelChanged: () => void;
 }
 
-const PROVIDERS = ['auto', 'cpu', 'cuda', 'dml', 'coreml'];
 
 /** Models (add, choose, their layers), the execution provider, the reviewer's name. */
 export function SettingsView({ mode, choice, onChoice, onReviewer, onModelChanged }: Props) {
@@ -106,7 +106,7 @@ export function SettingsView({ mode, choice, onChoice, onReviewer, onModelChange
                 })
               }
             >
-              {PROVIDERS.map((provider) => (
+              {PROVIDER_CHOICES.map((provider) => (
                 <option key={provider} value={provider}>
                   {provider}
                 </option>

@@ -119,12 +119,24 @@ export const structureMap: LinearMap<Extract<Unit, { kind: 'structure' }>> = {
           });
           return new Map([[x, b.op('Pad', [out!, b.int64('pads', pads)])]]);
         }
-        // Strided (Swin's patch merging, x[:, 0::2]): each axis scattered back in turn.
-        const outDims = r.shapes.get(node.outputs[0])!;
+        // Strided (Swin's patch merging, x[:, 0::2]): each axis spread back in turn, every value followed
+        // by step − 1 zeros (pad a new axis, merge it in), then shifted to its start: memory moves only.
+        const dims = [...r.shapes.get(node.outputs[0])!];
+        const seedAxis = r.batchAxis(x);
         let result = out!;
         axes.forEach((axis, i) => {
-          const taken = Array.from({ length: outDims[axis] }, (_, j) => clampedStart(i) + j * steps[i]);
-          result = scatterAlong(r, result, rank, axis, taken, inDims[axis]);
+          const step = steps[i];
+          const taken = dims[axis];
+          const widened = new Array(rank * 2 + 2).fill(0);
+          widened[axis + 1 + rank + 1] = step - 1;
+          const spread = b.op('Pad', [b.op('Unsqueeze', [result, b.int64('axes', [axis + 1])]), b.int64('pads', widened)]);
+          const merged = dims.map((d, j) => (j === seedAxis ? -1 : j === axis ? taken * step : d));
+          const start = clampedStart(i);
+          const pads = new Array(rank * 2).fill(0);
+          pads[axis] = start;
+          pads[axis + rank] = inDims[axis] - start - taken * step; // negative: crops the last zeros
+          result = b.op('Pad', [b.op('Reshape', [spread, b.int64('shape', merged)]), b.int64('pads', pads)]);
+          dims[axis] = inDims[axis];
         });
         return new Map([[x, result]]);
       }

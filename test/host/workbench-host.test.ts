@@ -1,7 +1,8 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { statusOf } from '../../src/main/host/dispatch.ts';
 import { WorkbenchHost } from '../../src/main/host/workbench-host.ts';
 
 /** The worker thread the Electron window and the local server both use, on a catalog of four photos. */
@@ -65,5 +66,21 @@ describe('the workbench worker thread', () => {
     await (host as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
     await new Promise((r) => setTimeout(r, 50));
     expect(await host.call('catalog.status', {})).toMatchObject({ ok: true, value: { images: 3 } });
+  });
+
+  it('says whose problem a failure is: a model that cannot be used, a missing one, a bad argument', async () => {
+    const notOnnx = join(folder, 'not-a-model.onnx');
+    writeFileSync(notOnnx, 'these bytes are no ONNX model');
+    const unusable = await host.call('models.add', { path: notOnnx });
+    expect(unusable).toMatchObject({ ok: false, error: { kind: 'unsupported-model' } });
+    expect(statusOf(unusable)).toBe(422);
+    const missing = await host.call('models.add', { path: join(folder, 'no-such-model.onnx') });
+    expect(missing).toMatchObject({ ok: false, error: { kind: 'not-found', message: expect.stringContaining('no such model') } });
+    expect(statusOf(missing)).toBe(404);
+    const provider = await host.call('settings.set', { provider: 'tpu' });
+    expect(provider).toMatchObject({ ok: false, error: { kind: 'invalid-arguments' } });
+    expect(statusOf(provider)).toBe(400);
+    const photo = await host.call('pairs.explain', { a: 1, b: 99999 });
+    expect(photo).toMatchObject({ ok: false, error: { kind: 'not-found', message: 'there is no annotation 99999' } });
   });
 });

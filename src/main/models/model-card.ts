@@ -38,9 +38,10 @@ export type ModelCard = z.infer<typeof ModelCardSchema>;
 export const IMAGENET_MEAN: [number, number, number] = [0.485, 0.456, 0.406];
 export const IMAGENET_STD: [number, number, number] = [0.229, 0.224, 0.225];
 
+/** A model file or card that cannot be used (unsupported), or that is not there (not found). */
 export class ModelCardError extends PairxError {
-  constructor(message: string) {
-    super('unsupported-model', message);
+  constructor(message: string, kind: 'unsupported-model' | 'not-found' = 'unsupported-model') {
+    super(kind, message);
   }
 }
 
@@ -71,12 +72,12 @@ function readCard(path: string): ModelCard {
  */
 export function locateModel(spec: string): ModelLocation {
   const path = resolve(spec);
-  if (!existsSync(path)) throw new ModelCardError(`${spec}: no such model file or folder`);
+  if (!existsSync(path)) throw new ModelCardError(`${spec}: no such model file or folder`, 'not-found');
   if (statSync(path).isDirectory()) {
     const cardPath = join(path, 'card.json');
     const card = existsSync(cardPath) ? readCard(cardPath) : undefined;
     const onnxPath = join(path, card?.file ?? 'model.onnx');
-    if (!existsSync(onnxPath)) throw new ModelCardError(`${spec}: the folder has no ${basename(onnxPath)}`);
+    if (!existsSync(onnxPath)) throw new ModelCardError(`${spec}: the folder has no ${basename(onnxPath)}`, 'not-found');
     return { onnxPath, cardPath: card ? cardPath : undefined, card };
   }
   const stem = basename(path).replace(/\.onnx$/i, '');

@@ -5,6 +5,7 @@
  * plain pair queue (each annotation's 10 nearest) in the same run. Also the time from a decision to
  * the next question. Prints one JSON line per run and a table at the end.
  *   npm run bench:review -- [--source demo|nyala|held-out] [--side left|right|each] [--model <folder>] [--max 3000]
+ *   npm run bench:review -- --scale 10000,100000   (synthetic catalogs: graph build, decision to next question)
  * - demo: resources/demo (40 photos, 10 nyala, both flanks);
  * - held-out: the photos in ../shared/data of the individuals the model card lists as held out from
  *   training (individuals the model never saw);
@@ -27,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defaultModelPath } from '../src/main/models/default-model.ts';
 import { Workbench } from '../src/main/workbench.ts';
+import { fillSynthetic, gaussian } from '../test/fixtures/synthetic-catalog.ts';
 import {
   countLinks,
   decisionsToReach,
@@ -40,6 +42,7 @@ const { values } = parseArgs({
     side: { type: 'string', default: 'each' },
     model: { type: 'string' },
     max: { type: 'string', default: '3000' },
+    scale: { type: 'string' },
   },
 });
 const NYALA = fileURLToPath(new URL('../../shared/data/nyala-train/', import.meta.url));
@@ -163,6 +166,76 @@ async function bench(label: string, folder: string, photos: Photo[]): Promise<vo
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+/**
+ * A synthetic catalog of `size` unnamed 256-d vectors (the default model's size), five per animal around
+ * a centre of their own: the time to build the neighbour graph, then the time from each of a truthful
+ * reviewer's decisions to the next question being known.
+ */
+async function benchScale(size: number): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'pairx-bench-review-scale-'));
+  try {
+    const workbench = Workbench.init(root);
+    const dim = 256;
+    let centre = new Float32Array(dim);
+    const fillStart = performance.now();
+    const { annotations } = fillSynthetic(workbench.store, {
+      count: size,
+      dim,
+      seed: 11,
+      model: 'synthetic-256',
+      side: () => 'left',
+      keepVectors: false,
+      // Called in order: a new animal's centre every fifth vector.
+      vector: (i, random) => {
+        if (i % 5 === 0) centre = Float32Array.from({ length: dim }, () => gaussian(random));
+        return Float32Array.from(centre, (c) => c + 0.8 * gaussian(random));
+      },
+    });
+    const fillSeconds = (performance.now() - fillStart) / 1000;
+    const truth = new Map(annotations.map((a, i) => [a.id, Math.floor(i / 5)]));
+    let start = performance.now();
+    let next = (await workbench.candidates({ limit: 1 })).queue[0];
+    const graphSeconds = (performance.now() - start) / 1000;
+    const edges = workbench.store.neighbours.edgeCount(workbench.store.embeddings.models()[0].id);
+    start = performance.now();
+    await workbench.candidates({ limit: 1 });
+    const warmQueueMs = performance.now() - start;
+    const decideMs: number[] = [];
+    const nextMs: number[] = [];
+    for (let decision = 0; decision < 40 && next; decision++) {
+      start = performance.now();
+      workbench.decide(next.a, next.b, truth.get(next.a) === truth.get(next.b) ? 'same' : 'different', { confirmMerge: 'keep-a' });
+      const decided = performance.now();
+      next = (await workbench.candidates({ limit: 1 })).queue[0];
+      decideMs.push(decided - start);
+      nextMs.push(performance.now() - decided);
+    }
+    const total = decideMs.map((d, i) => d + nextMs[i]);
+    const record = {
+      bench: 'review-scale',
+      annotations: size,
+      fillSeconds: +fillSeconds.toFixed(1),
+      graphBuildSeconds: +graphSeconds.toFixed(1),
+      edges,
+      warmQueueMs: +warmQueueMs.toFixed(1),
+      decideMsMedian: +percentile(decideMs, 0.5).toFixed(1),
+      decisionToNextQuestionMsMedian: +percentile(total, 0.5).toFixed(1),
+      decisionToNextQuestionMsP95: +percentile(total, 0.95).toFixed(1),
+      target: size <= 10_000 ? '<= 50 ms' : '<= 1000 ms',
+      rssMB: Math.round(process.memoryUsage().rss / 2 ** 20),
+    };
+    process.stdout.write(`${JSON.stringify(record)}\n`);
+    workbench.close();
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+if (values.scale) {
+  for (const size of values.scale.split(',').map(Number)) await benchScale(size);
+  process.exit(0);
 }
 
 const sources = values.source ?? (existsSync(NYALA) ? ['demo', 'held-out'] : ['demo']);

@@ -15,56 +15,87 @@ export interface DecisionInForce {
   verdict: Verdict;
 }
 
-const pairKey = (a: number, b: number): string => (a < b ? `${a}:${b}` : `${b}:${a}`);
+/** Pairs of ids as one exact number (ids stay below 2^26): the queue's hot loop makes no strings. */
+export const PAIR_BASE = 2 ** 26;
+export const pairNumber = (a: number, b: number): number => (a < b ? a * PAIR_BASE + b : b * PAIR_BASE + a);
 
 /**
  * What the catalog knows about who is who, derived from its current state and its decisions in force,
  * so that an undo, a merge or a rename changes it with nothing else to update:
- * - every annotation belongs to one individual: the individual it is assigned to, or itself alone;
+ * - every annotation belongs to one individual: the individual it is assigned to, or itself alone
+ *   (a cluster: the individual's id, or minus the annotation's id);
  * - two individuals are known to differ when a "different" decision in force joins a member of each
  *   (a merge carries it to the merged individual; an undo takes it back), or when both have names a
  *   person gave (one name is one animal) unless duplicate names are being looked for;
  * - a pair of annotations with any decision in force ("unsure" too) is not asked again.
+ * Clusters are numbered densely (0, 1, …) for the queue's loop over the graph's edges.
  */
 export class Knowledge {
-  /** Cluster per annotation: its individual id, or minus its own id when it has none. */
-  private readonly clusterByAnnotation = new Map<number, number>();
-  private readonly sizes = new Map<number, number>();
-  private readonly different = new Set<string>();
-  private readonly decided = new Set<string>();
+  /** Dense cluster number per annotation id (-1: not in the catalog). */
+  readonly denseByAnnotation: Int32Array;
+  /** Per dense cluster: its cluster id, its size, and whether a person named it. */
+  readonly clusterIds: number[] = [];
+  readonly sizes: number[] = [];
+  readonly named: Uint8Array;
+  /** Known-different pairs of dense clusters, and decided annotation pairs, as pair numbers. */
+  private readonly different = new Set<number>();
+  readonly decided = new Set<number>();
+  private readonly denseByCluster = new Map<number, number>();
 
   constructor(
     annotations: readonly AnnotationFacts[],
     decisions: readonly DecisionInForce[],
-    private readonly named: ReadonlySet<number>,
-    private readonly duplicateNames = false,
+    namedIndividuals: ReadonlySet<number>,
+    readonly duplicateNames = false,
   ) {
+    let maxId = 0;
+    for (const annotation of annotations) maxId = Math.max(maxId, annotation.id);
+    if (maxId >= PAIR_BASE) throw new Error(`annotation ids above ${PAIR_BASE} are not supported by the review queue`);
+    this.denseByAnnotation = new Int32Array(maxId + 1).fill(-1);
     for (const annotation of annotations) {
       const cluster = annotation.individualId ?? -annotation.id;
-      this.clusterByAnnotation.set(annotation.id, cluster);
-      this.sizes.set(cluster, (this.sizes.get(cluster) ?? 0) + 1);
+      let dense = this.denseByCluster.get(cluster);
+      if (dense === undefined) {
+        dense = this.clusterIds.length;
+        this.denseByCluster.set(cluster, dense);
+        this.clusterIds.push(cluster);
+        this.sizes.push(0);
+      }
+      this.sizes[dense]++;
+      this.denseByAnnotation[annotation.id] = dense;
     }
+    this.named = new Uint8Array(this.clusterIds.length);
+    this.clusterIds.forEach((cluster, dense) => {
+      if (cluster > 0 && namedIndividuals.has(cluster)) this.named[dense] = 1;
+    });
     for (const decision of decisions) {
-      this.decided.add(pairKey(decision.a, decision.b));
+      this.decided.add(pairNumber(decision.a, decision.b));
       if (decision.verdict !== 'different') continue;
-      const ca = this.clusterByAnnotation.get(decision.a);
-      const cb = this.clusterByAnnotation.get(decision.b);
+      const da = this.dense(decision.a);
+      const db = this.dense(decision.b);
       // A "different" inside one individual contradicts a later merge; the merge stands.
-      if (ca !== undefined && cb !== undefined && ca !== cb) this.different.add(pairKey(ca, cb));
+      if (da >= 0 && db >= 0 && da !== db) this.different.add(pairNumber(da, db));
     }
+  }
+
+  /** Dense cluster number of an annotation, or -1. */
+  dense(annotationId: number): number {
+    return annotationId < this.denseByAnnotation.length ? this.denseByAnnotation[annotationId] : -1;
   }
 
   clusterOf(annotationId: number): number | undefined {
-    return this.clusterByAnnotation.get(annotationId);
+    const dense = this.dense(annotationId);
+    return dense < 0 ? undefined : this.clusterIds[dense];
   }
 
   sizeOf(cluster: number): number {
-    return this.sizes.get(cluster) ?? 0;
+    const dense = this.denseByCluster.get(cluster);
+    return dense === undefined ? 0 : this.sizes[dense];
   }
 
   /** Individuals so far: each named or review-made individual, and each annotation on its own. */
   get individuals(): number {
-    return this.sizes.size;
+    return this.clusterIds.length;
   }
 
   /** The individual id of a cluster, or null for an annotation on its own. */
@@ -72,24 +103,24 @@ export class Knowledge {
     return cluster > 0 ? cluster : null;
   }
 
+  /** Whether two different dense clusters are known to be two animals. */
+  denseDifferent(da: number, db: number): boolean {
+    if (!this.duplicateNames && this.named[da] && this.named[db]) return true;
+    return this.different.has(pairNumber(da, db));
+  }
+
   knownDifferent(clusterA: number, clusterB: number): boolean {
-    if (clusterA === clusterB) return false;
-    if (
-      !this.duplicateNames &&
-      clusterA > 0 &&
-      clusterB > 0 &&
-      this.named.has(clusterA) &&
-      this.named.has(clusterB)
-    )
-      return true;
-    return this.different.has(pairKey(clusterA, clusterB));
+    const da = this.denseByCluster.get(clusterA);
+    const db = this.denseByCluster.get(clusterB);
+    if (da === undefined || db === undefined || da === db) return false;
+    return this.denseDifferent(da, db);
   }
 
   /** Whether the queue may still ask about these two annotations. */
   askable(a: number, b: number): boolean {
-    const ca = this.clusterByAnnotation.get(a);
-    const cb = this.clusterByAnnotation.get(b);
-    if (ca === undefined || cb === undefined || ca === cb) return false;
-    return !this.decided.has(pairKey(a, b)) && !this.knownDifferent(ca, cb);
+    const da = this.dense(a);
+    const db = this.dense(b);
+    if (da < 0 || db < 0 || da === db) return false;
+    return !this.decided.has(pairNumber(a, b)) && !this.denseDifferent(da, db);
   }
 }

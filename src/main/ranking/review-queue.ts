@@ -18,7 +18,7 @@ import {
 } from './calibration.ts';
 import { findCandidates } from './candidates.ts';
 import { buildIdentityQueue, type QueueEntry } from './identity-queue.ts';
-import { Knowledge } from './knowledge.ts';
+import { Knowledge, pairNumber } from './knowledge.ts';
 import { GRAPH_K, searchMissing, updateNeighbourGraph } from './neighbour-graph.ts';
 import type { NewEdge } from '../catalog/store/neighbours.ts';
 
@@ -34,7 +34,7 @@ const NAMED_SAMPLE_LIMIT = 4000;
 interface Inputs {
   facts: ReturnType<CatalogStore['annotations']['allFacts']>;
   knowledge: Knowledge;
-  plausibility: Map<string, number>;
+  plausibility: Map<number, number>;
   decisions: number;
 }
 
@@ -52,8 +52,7 @@ export class ReviewQueue {
 
   /** Brings the stored graph up to date with the model's vectors (after an embedding run). */
   async updateGraph(model: ModelRecord): Promise<void> {
-    const k = this.store.neighbours.lists(model.id).values().next().value?.k ?? GRAPH_K;
-    await updateNeighbourGraph(this.store, model, Math.max(k, GRAPH_K));
+    await updateNeighbourGraph(this.store, model, Math.max(this.store.neighbours.depth(model.id), GRAPH_K));
   }
 
   /**
@@ -88,7 +87,7 @@ export class ReviewQueue {
       return {
         facts,
         knowledge,
-        plausibility: this.store.pairs.plausibilities(model.id),
+        plausibility: new Map(this.store.pairs.plausibilities(model.id).map(([a, b, value]) => [pairNumber(a, b), value])),
         decisions: decisions.length,
       };
     });
@@ -116,7 +115,7 @@ export class ReviewQueue {
       const ia = inputs.facts.get(edges.a[edge])?.individualId ?? null;
       const ib = inputs.facts.get(edges.b[edge])?.individualId ?? null;
       if (ia === null || ib === null || !named.has(ia) || !named.has(ib)) continue;
-      const plausibility = inputs.plausibility.get(`${edges.a[edge]}:${edges.b[edge]}`) ?? null;
+      const plausibility = inputs.plausibility.get(pairNumber(edges.a[edge], edges.b[edge])) ?? null;
       samples.push({ same: ia === ib, similarity: edges.similarity[edge], plausibility, sizeA: 1, sizeB: 1 });
       fromNames++;
     }
@@ -152,28 +151,27 @@ export class ReviewQueue {
    * pair of annotations, the graph is searched wider (k doubled) until a question appears or every
    * annotation has been compared with every other.
    */
-  async build(model: ModelRecord, options: CandidateOptions & { focus?: number }) {
-    let k = Math.max(GRAPH_K, this.store.neighbours.lists(model.id).values().next().value?.k ?? GRAPH_K);
+  async build(model: ModelRecord, options: CandidateOptions & { focus?: number; entries?: number }) {
+    let k = Math.max(GRAPH_K, this.store.neighbours.depth(model.id));
     for (;;) {
       const edges = await this.graph(model, k);
       const inputs = this.inputs(options.duplicateNames, model);
       const weights = this.weights(model, inputs, edges);
-      const plausibilityOf = (a: number, b: number) =>
-        inputs.plausibility.get(a < b ? `${a}:${b}` : `${b}:${a}`) ?? null;
-      const queue = buildIdentityQueue(inputs.facts, inputs.knowledge, edges, plausibilityOf, weights, {
+      const queue = buildIdentityQueue(inputs.facts, inputs.knowledge, edges, inputs.plausibility, weights, {
         sameSide: options.sameSide,
         excludeSameImage: options.excludeSameImage,
         focus: options.focus,
+        limit: options.entries,
       });
       const embedded = this.store.embeddings.count(model.id);
       const exhausted = k >= embedded - 1;
-      if (queue.entries.length > 0 || exhausted) {
+      if (queue.open > 0 || exhausted) {
         const progress: ReviewProgress = {
           decisions: inputs.decisions,
           annotations: inputs.facts.size,
           individuals: inputs.knowledge.individuals,
-          openQuestions: queue.entries.length,
-          expectedMatches: queue.entries.reduce((sum, entry) => sum + entry.probability, 0),
+          openQuestions: queue.open,
+          expectedMatches: queue.expectedMatches,
         };
         return { queue, inputs, weights, progress };
       }
@@ -182,7 +180,9 @@ export class ReviewQueue {
   }
 
   async candidates(model: ModelRecord, options: CandidateOptions): Promise<ApiResult<'pairs.candidates'>> {
-    const { queue, progress } = await this.build(model, { ...options, focus: options.annotationId });
+    // Other orders than the probability's need every entry before they can cut.
+    const entriesWanted = options.rerank === 'probability' ? options.limit : undefined;
+    const { queue, progress } = await this.build(model, { ...options, focus: options.annotationId, entries: entriesWanted });
     let entries = queue.entries;
     if (options.rerank === 'similarity')
       entries = [...entries].sort((x, y) => y.similarity - x.similarity || x.a - y.a);
@@ -248,7 +248,7 @@ export class ReviewQueue {
       duplicateNames: false,
       rerank: 'probability',
     };
-    const { queue, inputs, progress } = await this.build(model, { ...options, focus: annotationId });
+    const { queue, inputs, progress } = await this.build(model, { ...options, focus: annotationId, entries: limit });
     const focus = inputs.knowledge.clusterOf(annotationId)!;
     const members = [...inputs.facts.values()]
       .filter((f) => inputs.knowledge.clusterOf(f.id) === focus)

@@ -46,6 +46,18 @@ export class NeighboursStore {
     return new Map(rows.map((row) => [row.annotation_id, { k: row.k, kthSimilarity: row.kth_similarity }]));
   }
 
+  /** Annotations whose list was searched at least `k` deep: when it equals the vectors, nothing is missing. */
+  listCount(modelId: number, k: number): number {
+    return this.db
+      .prepare<[number, number], { n: number }>('SELECT count(*) AS n FROM neighbour_lists WHERE model_id = ? AND k >= ?')
+      .get(modelId, k)!.n;
+  }
+
+  /** The deepest search any list has had (the graph's current k), or 0 before the first. */
+  depth(modelId: number): number {
+    return this.db.prepare<[number], { k: number | null }>('SELECT max(k) AS k FROM neighbour_lists WHERE model_id = ?').get(modelId)!.k ?? 0;
+  }
+
   /**
    * Adds edges and records the searched lists, then bumps the graph's version (kept in the database, so
    * that another process's queue sees the change too). The caller holds the transaction.

@@ -42,14 +42,13 @@ export class PairsStore {
     return this.getStatement.get(modelId, Math.min(a, b), Math.max(a, b));
   }
 
-  /** Every computed plausibility under a model, keyed "a:b" (a < b). */
-  plausibilities(modelId: number): Map<string, number> {
-    const rows = this.db
+  /** Every computed plausibility under a model, as [a, b, plausibility] with a < b. */
+  plausibilities(modelId: number): [number, number, number][] {
+    return this.db
       .prepare<[number], [number, number, number]>(
         'SELECT annotation_a, annotation_b, plausibility FROM candidate_pairs WHERE model_id = ? AND plausibility IS NOT NULL',
       )
       .raw()
       .all(modelId);
-    return new Map(rows.map(([a, b, plausibility]) => [`${a}:${b}`, plausibility]));
   }
 }

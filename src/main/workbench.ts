@@ -2,6 +2,7 @@ import type {
   ApiArgs,
   ApiParsedArgs,
   ApiResult,
+  CandidatePair,
   CandidatesOptions,
   CatalogStatus,
   Decision,
@@ -44,7 +45,15 @@ export interface WorkbenchOptions {
   embedderFactory?: EmbedderFactory;
   /** Open without write access (a second reader next to a running job). */
   readonly?: boolean;
+  /**
+   * Compute PAIR-X plausibility for the queue's upcoming questions while nobody waits (the desktop app
+   * and the browser mode; a CLI command ends before it would finish).
+   */
+  backgroundScoring?: boolean;
 }
+
+/** Upcoming questions scored in the background after each look at the queue. */
+const SCORE_AHEAD = 12;
 
 export interface EmbedRequest extends JobControls {
   /** Use this embedder instead of asking the factory. */
@@ -64,9 +73,14 @@ export class Workbench {
   private readonly explanations: ExplanationService;
   private readonly review: ReviewQueue;
 
+  private upcoming: { identity: string; pairs: { a: number; b: number }[] } | null = null;
+  private scoring = false;
+  private closed = false;
+
   private constructor(
     readonly store: CatalogStore,
     private readonly embedderFactory?: EmbedderFactory,
+    private readonly backgroundScoring = false,
   ) {
     this.models = new ModelRegistry(store.settings);
     this.review = new ReviewQueue(store);
@@ -78,13 +92,14 @@ export class Workbench {
 
   /** Makes `folder` a catalog (creating `<folder>/.pairx/catalog.sqlite`) and opens it. */
   static init(folder: string, options: WorkbenchOptions = {}): Workbench {
-    return new Workbench(CatalogStore.init(folder), options.embedderFactory);
+    return new Workbench(CatalogStore.init(folder), options.embedderFactory, options.backgroundScoring);
   }
 
   static open(folder: string, options: WorkbenchOptions = {}): Workbench {
     return new Workbench(
       CatalogStore.open(folder, { readonly: options.readonly }),
       options.embedderFactory,
+      options.backgroundScoring,
     );
   }
 
@@ -98,6 +113,7 @@ export class Workbench {
   }
 
   close(): void {
+    this.closed = true;
     this.store.close();
   }
 
@@ -179,7 +195,43 @@ export class Workbench {
   /** The review queue, for arguments a front has validated already (callApi). */
   async findCandidates(options: ApiParsedArgs<'pairs.candidates'>): Promise<ApiResult<'pairs.candidates'>> {
     const model = resolveModel(this.store, options.model);
-    return options.order === 'pairs' ? this.review.pairs(model, options) : this.review.candidates(model, options);
+    const result =
+      options.order === 'pairs' ? await this.review.pairs(model, options) : await this.review.candidates(model, options);
+    if (options.order === 'individuals' && options.rerank === 'probability') this.scoreUpcoming(model.identity, result.queue);
+    return result;
+  }
+
+  /**
+   * PAIR-X plausibility of the queue's next questions, computed one pair at a time while no request
+   * waits and no prefetch runs, so that the calibrated probability can use it before the reviewer gets
+   * there. Each look at the queue replaces the list; only the active model's questions are scored.
+   */
+  private scoreUpcoming(identity: string, queue: readonly CandidatePair[]): void {
+    if (!this.backgroundScoring || this.store.db.readonly) return;
+    this.upcoming = { identity, pairs: queue.filter((pair) => pair.plausibility === null).slice(0, SCORE_AHEAD) };
+    if (this.scoring) return;
+    this.scoring = true;
+    void (async () => {
+      try {
+        const active = await this.models.active();
+        while (!this.closed && this.upcoming && this.upcoming.pairs.length > 0 && active.id === this.upcoming.identity) {
+          if (!this.explanations.quiet) {
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            continue;
+          }
+          const { a, b } = this.upcoming.pairs.shift()!;
+          try {
+            this.noteMatches(await this.explanations.score(a, b, ExplainSettings.parse({})));
+          } catch {
+            // a photo gone missing: the pair stays without plausibility, and the reviewer sees why when it comes up
+          }
+        }
+      } catch {
+        // no model can explain here (none installed, or it cannot be compiled): the queue works without
+      } finally {
+        this.scoring = false;
+      }
+    })();
   }
 
   /** One annotation (its individual) against the strip of its most probable individuals. */

@@ -1,3 +1,5 @@
+import { cpSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { callApi, workbenchHandlers } from '../../src/main/api-handlers.ts';
 import { Workbench } from '../../src/main/workbench.ts';
@@ -227,4 +229,40 @@ describe('the review queue over individuals', () => {
     expect(reach(byIndividuals.curve, 0.8)).toBeLessThan(reach(byPairs.curve, 0.8));
     expect(reach(byIndividuals.curve, 0.95)).toBeLessThan(reach(byPairs.curve, 0.95));
   });
+});
+
+describe('the review queue with a model that explains', () => {
+  it('scores its upcoming questions with PAIR-X plausibility in the background, and orders by it', async () => {
+    const folder = tempFolder();
+    cpSync(resolve('test/fixtures/photos'), join(folder, 'photos'), { recursive: true });
+    const workbench = Workbench.init(folder, { backgroundScoring: true });
+    const handlers = workbenchHandlers(workbench);
+    const model = resolve('test/fixtures/golden/resnet-narrow-128/model.onnx');
+    await callApi(handlers, 'models.add', { path: model });
+    await callApi(handlers, 'models.select', { id: model });
+    await workbench.importFolder(folder);
+    await workbench.embed({});
+    const first = await callApi(handlers, 'pairs.candidates', { sameSide: false });
+    expect(first.queue.length).toBeGreaterThan(0);
+    expect(first.queue.every((pair) => pair.plausibility === null)).toBe(true);
+    // A request the reviewer waits for is answered while the scoring goes on.
+    const explained = await callApi(handlers, 'pairs.explain', { a: first.queue[0].a, b: first.queue[0].b });
+    expect(explained.matches.length).toBeGreaterThan(0);
+    await expect
+      .poll(
+        async () =>
+          (await callApi(handlers, 'pairs.candidates', { sameSide: false })).queue.filter(
+            (p) => p.plausibility !== null,
+          ).length,
+        {
+          timeout: 60_000,
+          interval: 500,
+        },
+      )
+      .toBe(Math.min(first.queue.length, 12));
+    const scored = (await callApi(handlers, 'pairs.candidates', { sameSide: false })).queue;
+    for (let i = 1; i < scored.length; i++)
+      expect(scored[i - 1].probability).toBeGreaterThanOrEqual(scored[i].probability);
+    workbench.close();
+  }, 120_000);
 });

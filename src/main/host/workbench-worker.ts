@@ -39,7 +39,9 @@ port.on('message', async (message: HostMessage) => {
         workbench?.close();
         workbench = null;
         handlers = null;
-        const opened = message.create ? Workbench.init(message.folder) : Workbench.open(message.folder);
+        // The window's queue gets plausibility for its next questions while the reviewer looks at this one.
+        const options = { backgroundScoring: true };
+        const opened = message.create ? Workbench.init(message.folder, options) : Workbench.open(message.folder, options);
         workbench = opened;
         handlers = workbenchHandlers(opened);
         return { catalog: opened.folder };

@@ -35,6 +35,8 @@ export class ExplanationService {
   private readonly holding: MatchedPair[] = [];
   /** Requests a reviewer is waiting for; prefetches only run while there are none. */
   private waiting = 0;
+  /** Prefetches under way (both phases): the queue's background scoring waits for them too. */
+  private prefetching = 0;
   private idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -219,17 +221,39 @@ export class ExplanationService {
    * the pixel maps go on in the background.
    */
   async prefetch(a: number, b: number, settings: ExplainSettings): Promise<PairMatchesPayload> {
+    this.prefetching++;
+    let rest: Promise<void> = Promise.resolve();
+    try {
+      const { entry } = await this.entry(a, b, settings, false);
+      await this.idle();
+      entry.start();
+      const payload = await this.matchesNow(a, b, settings);
+      rest = (async () => {
+        await Promise.all([this.viewPng(a), this.viewPng(b)]);
+        await this.idle();
+        await this.explained(entry, settings.kColors);
+      })().catch(() => undefined);
+      return payload;
+    } finally {
+      void rest.finally(() => this.prefetching--);
+    }
+  }
+
+  /**
+   * The first phase only (matches and plausibility) of a pair nobody has asked to see: the review
+   * queue scores its upcoming questions with it. It runs after every request the reviewer waits for and
+   * after the window's prefetches, one step at a time.
+   */
+  async score(a: number, b: number, settings: ExplainSettings): Promise<PairMatchesPayload> {
     const { entry } = await this.entry(a, b, settings, false);
     await this.idle();
     entry.start();
-    const payload = await this.matchesNow(a, b, settings);
-    const rest = async () => {
-      await Promise.all([this.viewPng(a), this.viewPng(b)]);
-      await this.idle();
-      await this.explained(entry, settings.kColors);
-    };
-    void rest().catch(() => undefined);
-    return payload;
+    return this.matchesNow(a, b, settings);
+  }
+
+  /** Whether nothing waits or is prefetched: when the queue's background scoring may take a step. */
+  get quiet(): boolean {
+    return this.waiting === 0 && this.prefetching === 0;
   }
 
   /** The picture in the reference layout. */

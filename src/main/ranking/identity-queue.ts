@@ -145,7 +145,10 @@ export function buildIdentityQueue(
 
 /** The first `count` of `0…n−1` in the order `before`, without sorting all n when count is small. */
 function topSlots(n: number, count: number, before: (x: number, y: number) => number): number[] {
-  if (count >= n / 4) return Array.from({ length: n }, (_, i) => i).sort(before).slice(0, count);
+  if (count >= n / 4)
+    return Array.from({ length: n }, (_, i) => i)
+      .sort(before)
+      .slice(0, count);
   // A bounded heap whose root is the worst of the best so far.
   const heap: number[] = [];
   const worse = (x: number, y: number) => before(x, y) > 0;
@@ -164,7 +167,7 @@ function topSlots(n: number, count: number, before: (x: number, y: number) => nu
   for (let slot = 0; slot < n; slot++) {
     if (heap.length < count) {
       heap.push(slot);
-      for (let i = heap.length - 1; i > 0; ) {
+      for (let i = heap.length - 1; i > 0;) {
         const parent = (i - 1) >> 1;
         if (!worse(heap[i], heap[parent])) break;
         [heap[i], heap[parent]] = [heap[parent], heap[i]];

@@ -50,7 +50,8 @@ export class Knowledge {
   ) {
     let maxId = 0;
     for (const annotation of annotations) maxId = Math.max(maxId, annotation.id);
-    if (maxId >= PAIR_BASE) throw new Error(`annotation ids above ${PAIR_BASE} are not supported by the review queue`);
+    if (maxId >= PAIR_BASE)
+      throw new Error(`annotation ids above ${PAIR_BASE} are not supported by the review queue`);
     this.denseByAnnotation = new Int32Array(maxId + 1).fill(-1);
     for (const annotation of annotations) {
       const cluster = annotation.individualId ?? -annotation.id;

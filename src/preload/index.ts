@@ -12,13 +12,14 @@ import {
   parseBridgeArgs,
   type BridgeEvent,
   type BridgeEvents,
+  type CallErrorKind,
   type CallOutcome,
   type PairxBridge,
 } from '../shared/bridge.ts';
 
 class BridgeCallError extends Error {
   constructor(
-    readonly kind: string,
+    readonly kind: CallErrorKind,
     message: string,
   ) {
     super(message);

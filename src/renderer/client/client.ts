@@ -1,5 +1,5 @@
 import type { FrontMode, PairSettingsArgs } from '../../shared/app-api.ts';
-import type { MediaRequest, PairxBridge } from '../../shared/bridge.ts';
+import type { CallErrorKind, MediaRequest, PairxBridge } from '../../shared/bridge.ts';
 
 /**
  * What the views use: the bridge (Electron's `window.pairx` or the HTTP client, one interface) plus the
@@ -18,7 +18,7 @@ export interface WorkbenchClient extends PairxBridge {
 /** A failed call, with the workbench's message and its kind (src/shared/bridge.ts's CallErrorKind). */
 export class CallFailed extends Error {
   constructor(
-    readonly kind: string,
+    readonly kind: CallErrorKind,
     message: string,
   ) {
     super(message);

@@ -12,9 +12,10 @@ import { Workbench } from '../../src/main/workbench.ts';
  * (channels-last stages, windows).
  */
 describe.each([
-  { name: 'ViT', model: 'test/fixtures/golden/vit-tiny-224/model.onnx', layer: 'blocks.2', grid: [96, 14, 14] },
+  // Four blocks: the default is the one at two thirds of the depth.
+  { name: 'ViT', model: 'test/fixtures/golden/vit-tiny-224/model.onnx', layer: 'blocks.2', grid: [96, 14, 14], defaultLayer: 'blocks.2' },
   { name: 'Swin', model: 'test/fixtures/golden/swin-tiny-224/model.onnx', layer: 'features.3', grid: [64, 28, 28] },
-])('a $name model added in Settings, embedded and reviewed with explanations', ({ model, layer, grid }) => {
+])('a $name model added in Settings, embedded and reviewed with explanations', ({ model, layer, grid, defaultLayer }) => {
   const path = resolve(model);
   let workbench: Workbench;
   let handlers: ReturnType<typeof workbenchHandlers>;
@@ -35,6 +36,7 @@ describe.each([
     const entry = layers.layers.find((l) => l.key === layer);
     expect(entry?.grid).toEqual({ channels: grid[0], height: grid[1], width: grid[2] });
     expect(layers.layers.find((l) => l.key === layers.default)?.grid).toBeDefined();
+    if (defaultLayer) expect(layers.default).toBe(defaultLayer);
   });
 
   it('explains a candidate pair: matches and heat maps on the patch grid, then pixel maps and the picture', async () => {

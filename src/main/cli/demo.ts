@@ -49,13 +49,13 @@ export function registerDemoCommand(program: Command): void {
         say(`embedded     ${embedded.embedded} new in ${embedSeconds.toFixed(1)} s (${status.embedded.map((e) => `${e.embedded} with ${e.model}`).join(', ')})`);
 
         // Rank-1 on the demo photos: is each annotation's most similar other photo (same flank) the same animal?
-        const all = await workbench.candidates({ k: 1, excludeSameName: false, excludeDecided: false });
+        const all = await workbench.candidates({ order: 'pairs', k: 1, excludeSameName: false, excludeDecided: false });
         const annotations = new Map(workbench.list({ limit: 100000 }).annotations.map((a) => [a.id, a]));
         const scored = all.perAnnotation.filter((p) => p.candidates.length > 0);
         const hits = scored.filter((p) => annotations.get(p.annotationId)?.name === annotations.get(p.candidates[0].annotationId)?.name);
         say(`rank-1       ${hits.length}/${scored.length} (${((100 * hits.length) / Math.max(1, scored.length)).toFixed(0)}%) of annotations have the same individual as their top candidate`);
 
-        const queue = (await workbench.candidates({ k: 5, excludeSameName: false })).queue.slice(0, options.pairs);
+        const queue = (await workbench.candidates({ order: 'pairs', k: 5, excludeSameName: false })).queue.slice(0, options.pairs);
         const pictures = join(out, 'explanations');
         mkdirSync(pictures, { recursive: true });
         say(`top pairs    (similarity, plausibility, truth) → ${pictures}`);

@@ -30,9 +30,9 @@ export const GENERIC_PRIOR: CalibrationWeights = {
   intercept: -7,
   similarity: 8,
   plausibility: 2,
-  // About the plausibility weight times a typical inlier ratio, so that a pair is neither favoured nor
+  // The plausibility weight times a typical inlier ratio (about 0.5 on nyala pairs), so that a pair is neither favoured nor
   // held back by whether its explanation has been computed yet.
-  plausibilityMissing: 0.6,
+  plausibilityMissing: 1,
   logSizes: -0.2,
 };
 

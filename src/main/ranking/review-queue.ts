@@ -1,5 +1,4 @@
 import type {
-  ApiParsedArgs,
   ApiResult,
   CandidatePair,
   IndividualRef,
@@ -16,13 +15,12 @@ import {
   type PairFeatures,
   type Sample,
 } from './calibration.ts';
-import { findCandidates } from './candidates.ts';
+import { findCandidates, type CandidateOptions } from './candidates.ts';
 import { buildIdentityQueue, type QueueEntry } from './identity-queue.ts';
 import { Knowledge, pairNumber } from './knowledge.ts';
 import { GRAPH_K, searchMissing, updateNeighbourGraph } from './neighbour-graph.ts';
 import type { NewEdge } from '../catalog/store/neighbours.ts';
 
-export type CandidateOptions = ApiParsedArgs<'pairs.candidates'>;
 type StripResult = ApiResult<'review.strip'>;
 
 /** Where a model's calibration prior is kept in the catalog's settings (from its model card). */

@@ -231,6 +231,31 @@ describe('the review queue over individuals', () => {
   });
 });
 
+describe('two writers on one catalog', () => {
+  it('each sees the other’s decisions in its queue at once, and no decision is lost', async () => {
+    const { workbench: desktop, annotations } = catalogOfAnimals(6, 4);
+    const cli = Workbench.open(desktop.folder);
+    const first = (await desktop.candidates({})).queue[0];
+    desktop.decide(first.a, first.b, 'different');
+    // The other process's queue no longer asks it, nor anything else between the two.
+    expect(
+      (await cli.candidates({})).queue.some(
+        (p) => (p.a === first.a && p.b === first.b) || (p.a === first.b && p.b === first.a),
+      ),
+    ).toBe(false);
+    const second = (await cli.candidates({})).queue[0];
+    cli.decide(second.a, second.b, 'same');
+    expect((await desktop.candidates({})).progress.individuals).toBe(annotations.length - 1);
+    // Interleaved writes from both: all recorded, in order.
+    for (let i = 0; i < 6; i++)
+      (i % 2 ? cli : desktop).decide(annotations[i].id, annotations[i + 12].id, 'unsure');
+    expect(desktop.decisions()).toHaveLength(8);
+    expect(cli.decisions().map((d) => d.id)).toEqual(desktop.decisions().map((d) => d.id));
+    cli.close();
+    desktop.close();
+  });
+});
+
 describe('the review queue with a model that explains', () => {
   it('scores its upcoming questions with PAIR-X plausibility in the background, and orders by it', async () => {
     const folder = tempFolder();

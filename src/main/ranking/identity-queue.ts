@@ -50,10 +50,10 @@ export function buildIdentityQueue(
   plausibility: ReadonlyMap<number, number>,
   weights: CalibrationWeights,
   filters: QueueFilters,
+  scratch: QueueScratch = new QueueScratch(),
 ): IdentityQueue {
   const size = knowledge.denseByAnnotation.length;
-  const imageOf = new Int32Array(size);
-  const sideOf = new Int32Array(size).fill(-1);
+  const { imageOf, sideOf, bestEdge, bestScore, table: slotOf } = scratch.reserve(size, edges.a.length);
   const sides = new Map<string, number>();
   for (const fact of facts.values()) {
     imageOf[fact.id] = fact.imageId;
@@ -69,9 +69,6 @@ export function buildIdentityQueue(
   const checkPlausibility = plausibility.size > 0;
   const { similarity: ws, plausibility: wp, plausibilityMissing: wm } = weights;
 
-  const slotOf = new PairTable(edges.a.length);
-  const bestEdge = new Int32Array(Math.max(1, edges.a.length));
-  const bestScore = new Float64Array(Math.max(1, edges.a.length));
   let slots = 0;
   for (let edge = 0; edge < edges.a.length; edge++) {
     const a = edges.a[edge];
@@ -182,6 +179,33 @@ function topSlots(n: number, count: number, before: (x: number, y: number) => nu
 }
 
 /**
+ * The pass's working arrays, kept between calls by the review queue: at 100,000 annotations they are
+ * about 80 MB, and allocating them on every decision made the garbage collector the slowest step.
+ */
+export class QueueScratch {
+  imageOf = new Int32Array(0);
+  sideOf = new Int32Array(0);
+  bestEdge = new Int32Array(0);
+  bestScore = new Float64Array(0);
+  table = new PairTable(0);
+
+  reserve(annotations: number, edges: number): QueueScratch {
+    if (this.imageOf.length < annotations) {
+      this.imageOf = new Int32Array(annotations);
+      this.sideOf = new Int32Array(annotations);
+    }
+    this.sideOf.fill(-1, 0, annotations);
+    if (this.bestEdge.length < Math.max(1, edges)) {
+      this.bestEdge = new Int32Array(Math.max(1, edges));
+      this.bestScore = new Float64Array(Math.max(1, edges));
+    }
+    if (!this.table.fits(edges)) this.table = new PairTable(edges);
+    else this.table.clear();
+    return this;
+  }
+}
+
+/**
  * Pairs of small integers → slot numbers, by open addressing in typed arrays: the queue looks up one
  * pair of clusters per edge, and a Map of numbers costs several times more at a million edges.
  */
@@ -198,6 +222,14 @@ class PairTable {
     this.first = new Int32Array(capacity).fill(-1);
     this.second = new Int32Array(capacity);
     this.slots = new Int32Array(capacity);
+  }
+
+  fits(pairs: number): boolean {
+    return this.first.length >= 2 * pairs && this.first.length <= 8 * Math.max(16, pairs);
+  }
+
+  clear(): void {
+    this.first.fill(-1);
   }
 
   /** The slot of (x, y); when the pair is new it gets `fresh`, which the caller then fills. */

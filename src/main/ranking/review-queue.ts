@@ -1,9 +1,4 @@
-import type {
-  ApiResult,
-  CandidatePair,
-  IndividualRef,
-  ReviewProgress,
-} from '../../shared/api.ts';
+import type { ApiResult, CandidatePair, IndividualRef, ReviewProgress } from '../../shared/api.ts';
 import type { CatalogStore } from '../catalog/store/catalog-store.ts';
 import type { ModelRecord } from '../catalog/store/embeddings.ts';
 import type { NeighbourEdges } from '../catalog/store/neighbours.ts';
@@ -16,7 +11,7 @@ import {
   type Sample,
 } from './calibration.ts';
 import { findCandidates, type CandidateOptions } from './candidates.ts';
-import { buildIdentityQueue, type QueueEntry } from './identity-queue.ts';
+import { buildIdentityQueue, QueueScratch, type QueueEntry } from './identity-queue.ts';
 import { Knowledge, pairNumber } from './knowledge.ts';
 import { GRAPH_K, searchMissing, updateNeighbourGraph } from './neighbour-graph.ts';
 import type { NewEdge } from '../catalog/store/neighbours.ts';
@@ -45,6 +40,8 @@ interface Inputs {
 export class ReviewQueue {
   private edgeCache: { modelId: number; version: string; edges: NeighbourEdges } | null = null;
   private weightCache: { key: string; weights: CalibrationWeights } | null = null;
+  private readonly scratch = new QueueScratch();
+  private namedCache: { key: string; samples: Sample[] } | null = null;
 
   constructor(private readonly store: CatalogStore) {}
 
@@ -85,7 +82,9 @@ export class ReviewQueue {
       return {
         facts,
         knowledge,
-        plausibility: new Map(this.store.pairs.plausibilities(model.id).map(([a, b, value]) => [pairNumber(a, b), value])),
+        plausibility: new Map(
+          this.store.pairs.plausibilities(model.id).map(([a, b, value]) => [pairNumber(a, b), value]),
+        ),
         decisions: decisions.length,
       };
     });
@@ -105,21 +104,31 @@ export class ReviewQueue {
     const decided = this.store.decisions.calibrationSamples(model.id);
     const key = `${model.id}|${inputs.decisions}|${decided.length}|${edges.a.length}|${inputs.plausibility.size}`;
     if (this.weightCache?.key === key) return this.weightCache.weights;
-    const samples: Sample[] = [...decided];
+    const samples: Sample[] = [...decided, ...this.namedSamples(model, inputs, edges)];
+    const weights = fitCalibration(samples, this.prior(model));
+    this.weightCache = { key, weights };
+    return weights;
+  }
+
+  /**
+   * Graph pairs that imported names settle (same name: one animal; two names: two), at most
+   * NAMED_SAMPLE_LIMIT, kept until the graph or the named individuals change.
+   */
+  private namedSamples(model: ModelRecord, inputs: Inputs, edges: NeighbourEdges): Sample[] {
     const named = this.store.individuals.namedIds();
+    const key = `${model.id}|${edges.a.length}|${named.size}|${inputs.facts.size}|${inputs.plausibility.size}`;
+    if (this.namedCache?.key === key) return this.namedCache.samples;
+    const samples: Sample[] = [];
     const stride = Math.max(1, Math.ceil(edges.a.length / (NAMED_SAMPLE_LIMIT * 8)));
-    let fromNames = 0;
-    for (let edge = 0; edge < edges.a.length && fromNames < NAMED_SAMPLE_LIMIT; edge += stride) {
+    for (let edge = 0; edge < edges.a.length && samples.length < NAMED_SAMPLE_LIMIT; edge += stride) {
       const ia = inputs.facts.get(edges.a[edge])?.individualId ?? null;
       const ib = inputs.facts.get(edges.b[edge])?.individualId ?? null;
       if (ia === null || ib === null || !named.has(ia) || !named.has(ib)) continue;
       const plausibility = inputs.plausibility.get(pairNumber(edges.a[edge], edges.b[edge])) ?? null;
       samples.push({ same: ia === ib, similarity: edges.similarity[edge], plausibility, sizeA: 1, sizeB: 1 });
-      fromNames++;
     }
-    const weights = fitCalibration(samples, this.prior(model));
-    this.weightCache = { key, weights };
-    return weights;
+    this.namedCache = { key, samples };
+    return samples;
   }
 
   private individualRef(cluster: number): IndividualRef | null {
@@ -155,12 +164,20 @@ export class ReviewQueue {
       const edges = await this.graph(model, k);
       const inputs = this.inputs(options.duplicateNames, model);
       const weights = this.weights(model, inputs, edges);
-      const queue = buildIdentityQueue(inputs.facts, inputs.knowledge, edges, inputs.plausibility, weights, {
-        sameSide: options.sameSide,
-        excludeSameImage: options.excludeSameImage,
-        focus: options.focus,
-        limit: options.entries,
-      });
+      const queue = buildIdentityQueue(
+        inputs.facts,
+        inputs.knowledge,
+        edges,
+        inputs.plausibility,
+        weights,
+        {
+          sameSide: options.sameSide,
+          excludeSameImage: options.excludeSameImage,
+          focus: options.focus,
+          limit: options.entries,
+        },
+        this.scratch,
+      );
       const embedded = this.store.embeddings.count(model.id);
       const exhausted = k >= embedded - 1;
       if (queue.open > 0 || exhausted) {
@@ -180,7 +197,11 @@ export class ReviewQueue {
   async candidates(model: ModelRecord, options: CandidateOptions): Promise<ApiResult<'pairs.candidates'>> {
     // Other orders than the probability's need every entry before they can cut.
     const entriesWanted = options.rerank === 'probability' ? options.limit : undefined;
-    const { queue, progress } = await this.build(model, { ...options, focus: options.annotationId, entries: entriesWanted });
+    const { queue, progress } = await this.build(model, {
+      ...options,
+      focus: options.annotationId,
+      entries: entriesWanted,
+    });
     let entries = queue.entries;
     if (options.rerank === 'similarity')
       entries = [...entries].sort((x, y) => y.similarity - x.similarity || x.a - y.a);
@@ -246,7 +267,11 @@ export class ReviewQueue {
       duplicateNames: false,
       rerank: 'probability',
     };
-    const { queue, inputs, progress } = await this.build(model, { ...options, focus: annotationId, entries: limit });
+    const { queue, inputs, progress } = await this.build(model, {
+      ...options,
+      focus: annotationId,
+      entries: limit,
+    });
     const focus = inputs.knowledge.clusterOf(annotationId)!;
     const members = [...inputs.facts.values()]
       .filter((f) => inputs.knowledge.clusterOf(f.id) === focus)

@@ -7,6 +7,8 @@ import { forgetWindowCache } from './window-cache.ts';
 /** Longest queue loaded at once; the reviewer reloads it after working through it. */
 const QUEUE_LIMIT = 2000;
 const LIST_CHUNK = 500;
+/** Questions at the head of the queue whose annotations are listed again after each decision. */
+const FRESH_HEAD = 50;
 
 export interface Review {
   queue: CandidatePair[] | null;
@@ -44,6 +46,8 @@ export function useReview(catalog: string | null): Review {
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<Error | null>(null);
   const generation = useRef(0);
+  const annotationsRef = useRef<ReadonlyMap<number, Annotation>>(new Map());
+  annotationsRef.current = annotations;
 
   /** The queue's head and the annotations it shows; `keep` reuses annotations already listed. */
   const fetchQueue = useCallback(
@@ -51,8 +55,11 @@ export function useReview(catalog: string | null): Review {
       const candidates = await client.call('pairs.candidates', { limit: QUEUE_LIMIT });
       const byId = new Map<number, Annotation>();
       const ids = [...new Set(candidates.queue.flatMap((pair) => [pair.a, pair.b]))];
-      const missing = ids.filter((id) => !keep.has(id));
-      for (const id of ids) if (keep.has(id)) byId.set(id, keep.get(id)!);
+      // The head of the queue is listed afresh (a merge renames what it joins); further down the rows
+      // name their individuals from the queue itself, and photo, side and thumbnail do not change.
+      const head = new Set(candidates.queue.slice(0, FRESH_HEAD).flatMap((pair) => [pair.a, pair.b]));
+      const missing = ids.filter((id) => head.has(id) || !keep.has(id));
+      for (const id of ids) if (!head.has(id) && keep.has(id)) byId.set(id, keep.get(id)!);
       for (let start = 0; start < missing.length; start += LIST_CHUNK) {
         const chunk = missing.slice(start, start + LIST_CHUNK);
         const { annotations: listed } = await client.call('catalog.list', {
@@ -94,8 +101,7 @@ export function useReview(catalog: string | null): Review {
       if (!catalog) return null;
       const mine = ++generation.current;
       try {
-        // Names and individuals change with decisions: list the shown annotations again.
-        const { candidates, byId } = await fetchQueue(new Map());
+        const { candidates, byId } = await fetchQueue(annotationsRef.current);
         if (mine !== generation.current) return null;
         setQueue(candidates.queue);
         setModel(candidates.model);

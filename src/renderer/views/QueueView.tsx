@@ -93,7 +93,7 @@ export function QueueView({ review, onOpen, onStrip, reviewer }: Props) {
         {thumb(a, pair.a)}
         <span className="queue-names">
           <span>
-            {a?.name ?? <em>unnamed</em>}
+            {pair.individualA?.name ?? <em>unnamed</em>}
             {pair.sizeA > 1 && <span className="muted"> · {pair.sizeA} photos</span>}
           </span>
           <span className="muted">{a ? `${fileName(a.image)} · ${a.side ?? '?'}` : `#${pair.a}`}</span>
@@ -101,7 +101,7 @@ export function QueueView({ review, onOpen, onStrip, reviewer }: Props) {
         {thumb(b, pair.b)}
         <span className="queue-names">
           <span>
-            {b?.name ?? <em>unnamed</em>}
+            {pair.individualB?.name ?? <em>unnamed</em>}
             {pair.sizeB > 1 && <span className="muted"> · {pair.sizeB} photos</span>}
           </span>
           <span className="muted">{b ? `${fileName(b.image)} · ${b.side ?? '?'}` : `#${pair.b}`}</span>

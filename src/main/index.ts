@@ -11,7 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { IPC_CALL, IPC_EVENT, parseMediaPath } from '../shared/bridge.ts';
 import { RENDERER_CSP } from '../shared/csp.ts';
 import { PairxError } from './errors.ts';
-import { dispatchCall, type AppHandlers } from './host/dispatch.ts';
+import { dispatchCall, statusOf, type AppHandlers } from './host/dispatch.ts';
 import { rendererFile } from './host/static-files.ts';
 import { electronSqliteBinding } from './electron-native.ts';
 import { WorkbenchHost } from './host/workbench-host.ts';
@@ -84,10 +84,7 @@ async function serveProtocol(request: Request): Promise<Response> {
     if (!media) return new Response('no such media', { status: 404, headers });
     const outcome = await host.media(media);
     if (!outcome.ok)
-      return new Response(outcome.error.message, {
-        status: outcome.error.kind === 'not-found' ? 404 : 500,
-        headers,
-      });
+      return new Response(outcome.error.message, { status: statusOf(outcome), headers });
     const body = 'bytes' in outcome.value ? outcome.value.bytes : await readFile(outcome.value.file);
     return new Response(new Uint8Array(body), {
       headers: { ...headers, 'Content-Type': outcome.value.contentType },

@@ -117,6 +117,15 @@ export class Workbench {
     this.store.close();
   }
 
+  /**
+   * Lets go of every onnxruntime session the models and their explanations hold. A thread that is
+   * terminated while native sessions are still alive can abort the whole process, so the workbench
+   * thread calls this before it closes.
+   */
+  async release(): Promise<void> {
+    for (const model of await this.models.loadedModels()) await explainerFor(model).release();
+  }
+
   status(): CatalogStatus {
     const { store } = this;
     return store.snapshot(() => {

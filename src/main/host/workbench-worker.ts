@@ -73,6 +73,7 @@ port.on('message', async (message: HostMessage) => {
       break;
     case 'close':
       for (const controller of running.values()) controller.abort();
+      await workbench?.release().catch((error: unknown) => console.error(error));
       workbench?.close();
       workbench = null;
       post({ type: 'reply', id: message.id, outcome: { ok: true, value: null } });

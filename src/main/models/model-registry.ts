@@ -57,6 +57,12 @@ export class ModelRegistry {
     return model;
   }
 
+  /** The models loaded so far (those that loaded), to release their sessions. */
+  async loadedModels(): Promise<ReidModel[]> {
+    const settled = await Promise.allSettled(this.loaded.values());
+    return settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+  }
+
   active(): Promise<ReidModel> {
     return this.load(this.activePath());
   }

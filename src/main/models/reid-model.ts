@@ -176,6 +176,8 @@ export class ReidModel {
 
   /** Lets go of the embedding session. */
   async release(): Promise<void> {
-    if (this.embedSession) await (await this.embedSession).release();
+    const session = this.embedSession;
+    this.embedSession = undefined;
+    if (session) await (await session).release();
   }
 }

@@ -47,6 +47,11 @@ export async function searchMissing(
   model: ModelRecord,
   k: number = GRAPH_K,
 ): Promise<MissingEdges> {
+  // The usual case, after a decision: every list is searched deep enough, and no vector need be read.
+  const embedded = store.embeddings.count(model.id);
+  const deepEnough = Math.max(1, Math.min(k, embedded - 1));
+  if (embedded < 2 || store.neighbours.listCount(model.id, deepEnough) === embedded)
+    return { edges: [], lists: new Map(), searched: 0, k: deepEnough };
   const { annotationIds, vectors } = store.embeddings.allVectors(model);
   const n = annotationIds.length;
   const want = Math.max(1, Math.min(k, n - 1));

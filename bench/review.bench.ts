@@ -8,7 +8,7 @@
  *   npm run bench:review -- --scale 10000,100000   (synthetic catalogs: graph build, decision to next question)
  * - demo: resources/demo (40 photos, 10 nyala, both flanks);
  * - held-out: the photos in ../shared/data of the individuals the model card lists as held out from
- *   training (individuals the model never saw);
+ *   training (individuals the model never saw), or of those named in `--individuals <file>`;
  * - nyala: every photo in ../shared/data (1,213 photos, 179 nyala; the default model saw most of them).
  */
 import { parse } from 'csv-parse/sync';
@@ -43,6 +43,7 @@ const { values } = parseArgs({
     model: { type: 'string' },
     max: { type: 'string', default: '3000' },
     scale: { type: 'string' },
+    individuals: { type: 'string' },
   },
 });
 const NYALA = fileURLToPath(new URL('../../shared/data/nyala-train/', import.meta.url));
@@ -64,6 +65,8 @@ function readPhotos(folder: string): Photo[] {
 }
 
 function heldOutNames(): Set<string> {
+  // A list of names (one a line), e.g. the test individuals of one k-fold model (tools/TRAINING.md).
+  if (values.individuals) return new Set(readFileSync(values.individuals, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter(Boolean));
   const card = JSON.parse(readFileSync(join(modelPath, 'card.json'), 'utf8')) as {
     training?: { heldOutIndividuals?: string[] };
   };

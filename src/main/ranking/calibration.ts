@@ -96,7 +96,8 @@ export function fitCalibration(
     }
     if (largest < 1e-8) break;
   }
-  return Object.fromEntries(KEYS.map((key, i) => [key, w[i]])) as CalibrationWeights;
+  // A literal of one shape (not Object.fromEntries): the queue reads these weights in its hot loop.
+  return { intercept: w[0], similarity: w[1], plausibility: w[2], plausibilityMissing: w[3], logSizes: w[4] };
 }
 
 /** Gaussian elimination with partial pivoting (the system is small and positive definite). */

@@ -66,8 +66,9 @@ export function buildIdentityQueue(
   const focus = filters.focus === undefined ? -1 : knowledge.dense(filters.focus);
   const decided = knowledge.decided;
   const checkDecided = decided.size > 0;
+  const { hasDecision } = knowledge;
   const checkPlausibility = plausibility.size > 0;
-  const { similarity: ws, plausibility: wp, plausibilityMissing: wm } = weights;
+  const { similarity: ws, plausibility: wp, plausibilityMissing: wm, intercept, logSizes } = weights;
 
   let slots = 0;
   for (let edge = 0; edge < edges.a.length; edge++) {
@@ -82,9 +83,8 @@ export function buildIdentityQueue(
     // Flank patterns of the two sides differ; an unknown side may be either.
     if (filters.sameSide && sideOf[a] >= 0 && sideOf[b] >= 0 && sideOf[a] !== sideOf[b]) continue;
     if (knowledge.denseDifferent(da, db)) continue;
-    const key = pairNumber(a, b);
-    if (checkDecided && decided.has(key)) continue;
-    const plausible = checkPlausibility ? plausibility.get(key) : undefined;
+    if (checkDecided && hasDecision[a] === 1 && hasDecision[b] === 1 && decided.has(pairNumber(a, b))) continue;
+    const plausible = checkPlausibility ? plausibility.get(pairNumber(a, b)) : undefined;
     // The pair's own part of the logit: intercept and sizes are the same for every pair of two clusters.
     const score = ws * edges.similarity[edge] + (plausible === undefined ? wm : wp * plausible);
     const slot = da < db ? slotOf.slot(da, db, slots) : slotOf.slot(db, da, slots);
@@ -127,7 +127,7 @@ export function buildIdentityQueue(
   for (let slot = 0; slot < slots; slot++) {
     const edge = bestEdge[slot];
     const sizes = knowledge.sizes[dense[edges.a[edge]]] * knowledge.sizes[dense[edges.b[edge]]];
-    const z = weights.intercept + bestScore[slot] + weights.logSizes * Math.log(sizes);
+    const z = intercept + bestScore[slot] + logSizes * Math.log(sizes);
     probabilities[slot] = 1 / (1 + Math.exp(-z));
     expectedMatches += probabilities[slot];
   }

@@ -40,6 +40,13 @@ export class Knowledge {
   /** Known-different pairs of dense clusters, and decided annotation pairs, as pair numbers. */
   private readonly different = new Set<number>();
   readonly decided = new Set<number>();
+  /**
+   * Marks that let the queue's loop skip the sets (whose keys are doubles, boxed on every lookup) for
+   * the many edges that touch no decision: clusters with a "different" on record, annotations with a
+   * decision in force.
+   */
+  readonly hasDifferent: Uint8Array;
+  readonly hasDecision: Uint8Array;
   private readonly denseByCluster = new Map<number, number>();
 
   constructor(
@@ -69,13 +76,20 @@ export class Knowledge {
     this.clusterIds.forEach((cluster, dense) => {
       if (cluster > 0 && namedIndividuals.has(cluster)) this.named[dense] = 1;
     });
+    this.hasDifferent = new Uint8Array(this.clusterIds.length);
+    this.hasDecision = new Uint8Array(maxId + 1);
     for (const decision of decisions) {
       this.decided.add(pairNumber(decision.a, decision.b));
+      if (decision.a <= maxId) this.hasDecision[decision.a] = 1;
+      if (decision.b <= maxId) this.hasDecision[decision.b] = 1;
       if (decision.verdict !== 'different') continue;
       const da = this.dense(decision.a);
       const db = this.dense(decision.b);
       // A "different" inside one individual contradicts a later merge; the merge stands.
-      if (da >= 0 && db >= 0 && da !== db) this.different.add(pairNumber(da, db));
+      if (da >= 0 && db >= 0 && da !== db) {
+        this.different.add(pairNumber(da, db));
+        this.hasDifferent[da] = this.hasDifferent[db] = 1;
+      }
     }
   }
 
@@ -107,7 +121,7 @@ export class Knowledge {
   /** Whether two different dense clusters are known to be two animals. */
   denseDifferent(da: number, db: number): boolean {
     if (!this.duplicateNames && this.named[da] && this.named[db]) return true;
-    return this.different.has(pairNumber(da, db));
+    return this.hasDifferent[da] === 1 && this.hasDifferent[db] === 1 && this.different.has(pairNumber(da, db));
   }
 
   knownDifferent(clusterA: number, clusterB: number): boolean {

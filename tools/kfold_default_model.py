@@ -170,6 +170,37 @@ def choose(run_dirs):
     return {"rank1": r1, "mAP": mp, "picks": [{"fold": f, "runDir": r} for f, r, _ in picks]}
 
 
+def export_fold(run_dir, f, out_dir):
+    """One fold's model as ONNX + card, with its test individuals (never trained on, nothing chosen on
+    them) listed in the card and in out_dir/test-individuals.txt: for benchmarks that need a model that
+    never saw their individuals."""
+    with open(os.path.join(run_dir, f"fold{f}.json")) as fh:
+        d = json.load(fh)
+    args = argparse.Namespace(**d["args"])
+    args.default_layer = "backbone.features.6"
+    h, w = (int(v) for v in d["chosenSize"].split("x"))
+    rows = T.read_annotations(args.data)
+    unseen = set(d["testIndividuals"]) | set(d["innerValIndividuals"])
+    trained_on = sorted({r["name"] for r in rows} - unseen)
+    t = d["test"]
+    figures = (f"Fold {f} of a {args.k}-fold estimate: trained on {len(trained_on)} individuals, epoch and input size "
+               f"chosen on {len(d['innerValIndividuals'])} others; on its {len(d['testIndividuals'])} test individuals "
+               f"(listed as heldOutIndividuals; nothing was chosen on them): rank-1 {t['rank1']:.1%}, mAP {t['mAP']:.1%} "
+               f"({t['queries']} queries).")
+    metrics = {"validation": {
+        "rank1": round(t["rank1"], 4), "mAP": round(t["mAP"], 4), "queries": t["queries"], "evaluatedWith": "pytorch",
+        "protocol": ("the fold's test individuals only; each photo is a query against the other photos of the same "
+                     "flank side among them; neither the epoch nor the input size was chosen on them."),
+        "pretrainedBaseline": d["pretrainedBaseline"]}}
+    state = torch.load(os.path.join(run_dir, f"fold{f}.pth"))
+    T.export_card(args, state, out_dir, held_out=d["testIndividuals"], trained_on=trained_on, metrics=metrics,
+                  figures=figures, epoch=d["bestEpoch"], train_seconds=d["trainSeconds"], size=(h, w),
+                  command=f"/usr/bin/python3 tools/kfold_default_model.py --export-fold {f} --run-dir {run_dir}")
+    with open(os.path.join(out_dir, "test-individuals.txt"), "w") as fh:
+        fh.write("\n".join(d["testIndividuals"]) + "\n")
+    print(f"wrote {out_dir}: fold {f}, {len(d['testIndividuals'])} test individuals, input {w}x{h}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     T.add_recipe_args(ap)
@@ -181,7 +212,13 @@ def main():
     ap.add_argument("--run-dir", default="/tmp/runs/kfold")
     ap.add_argument("--gather", default=None, metavar="DIR", help="only summarise DIR's finished folds")
     ap.add_argument("--choose", nargs="+", default=None, metavar="DIR", help="pick a recipe per fold by inner-val")
+    ap.add_argument("--export-fold", type=int, default=None, metavar="N",
+                    help="export run-dir's fold N model (ONNX + card.json + test-individuals.txt) to --export-dir")
+    ap.add_argument("--export-dir", default=None)
     args = ap.parse_args()
+    if args.export_fold is not None:
+        export_fold(args.run_dir, args.export_fold, args.export_dir)
+        return
     if args.gather:
         gather(args.gather)
         return

@@ -442,7 +442,7 @@ def main():
                          "every individual and keep the last epoch")
     ap.add_argument("--run-dir", default="/tmp/runs/default")
     ap.add_argument("--export-dir", default=None, help="export the best epoch to ONNX + card.json here")
-    ap.add_argument("--default-layer", default="backbone.features.10")
+    ap.add_argument("--default-layer", default="backbone.features.6")
     ap.add_argument("--export-height", type=int, default=None,
                     help="input height of the exported model (default: --height; a larger test-time size)")
     ap.add_argument("--export-width", type=int, default=None)
@@ -509,33 +509,58 @@ def main():
         export_default(args, summary)
 
 
-def export_default(args, summary):
+def recipe_text(args):
+    loss_txt = {"arcface": "sub-center ArcFace (k=3, s=%g, m=%g)" % (args.arc_s, args.arc_m),
+                "triplet": "batch-hard triplet (margin %g)" % args.margin,
+                "both": "sub-center ArcFace (after the BatchNorm1d) + batch-hard triplet (before it, BN-neck)"}[args.loss]
+    pool = args.pool.upper() + (f" of features.18 and features.{args.mid_at} concatenated"
+                                if getattr(args, "mid_at", None) is not None else "")
+    width = 1280 + (96 if getattr(args, "mid_at", None) == 13 else 0)
+    recipe = (f"{loss_txt}; input {args.width}x{args.height}; features.0-{args.freeze - 1} frozen "
+              f"(outputs cached for {args.views} augmented views/photo: random resized crop scale "
+              f"{args.crop_scale}-1, rotation +-{args.rotate} deg, colour jitter; no flip); "
+              f"features.{args.freeze}-18 fine-tuned with batch norm frozen; {pool} pooling; "
+              f"Linear {width}->{args.dim} + BatchNorm1d; AdamW lr {args.lr}, cosine schedule over {args.epochs} "
+              f"epochs, PK batches {args.batch_p}x{args.batch_k}")
+    return loss_txt, recipe
+
+
+def kfold_metrics(kfold):
+    """metrics.kfold of the card from a tools/kfold_default_model.py summary."""
+    return {
+        "rank1": kfold["rank1"], "mAP": kfold["mAP"], "folds": kfold["folds"], "queries": kfold["queries"],
+        "evaluatedWith": "pytorch",
+        "protocol": ("the recipe, not this file: the individuals are split into folds (seeded); for each fold a model "
+                     "is trained on 80 % of the other folds' individuals, its epoch and test-time input size are "
+                     "chosen on the remaining 20 %, and each photo of the fold's own individuals is a query against "
+                     "the fold's other photos of the same flank side. Mean and sample standard deviation over folds."),
+        "chosenSizes": kfold["chosenSizes"], "bestEpochs": kfold["bestEpochs"],
+        "pretrainedBaseline": kfold["pretrainedBaseline"],
+    }
+
+
+def export_card(args, state, out_dir, *, held_out, trained_on, metrics, figures, epoch, train_seconds,
+                size=None, command=None):
+    """Export the model `state` (a ReIDNet state dict) to out_dir as ONNX + card.json; `size` (h, w) is the
+    exported input size (a test-time size may differ from the training size)."""
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from export_onnx import export_model  # noqa: E402
 
-    model = ReIDNet(args.dim, args.pool)
-    model.load_state_dict(torch.load(os.path.join(args.run_dir, "best.pth")))
+    model = ReIDNet(args.dim, args.pool, getattr(args, "mid_at", None))
+    model.load_state_dict(state)
     model.eval()
-    b = summary["best"]
-    cmd = "nice -n 10 /usr/bin/python3 tools/train_default_model.py " + " ".join(
-        f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items()
-        if v is not None and not isinstance(v, bool)
-        and k not in ("data", "init", "cache_dir", "threads", "default_layer"))
-    loss_txt = {"arcface": "sub-center ArcFace (k=3, s=%g, m=%g)" % (args.arc_s, args.arc_m),
-                "triplet": "batch-hard triplet (margin %g)" % args.margin,
-                "both": "sub-center ArcFace + batch-hard triplet"}[args.loss]
+    h, w = size or (args.height, args.width)
+    loss_txt, recipe = recipe_text(args)
     card = {
         "name": "nyala-mbv2",
         "description": ("Nyala (Tragelaphus angasii) re-identification model: ImageNet MobileNetV2 fine-tuned with "
                         f"{loss_txt} on (individual, flank side) classes of the NyalaData photos. Input: the whole "
-                        f"photo resized to {args.width}x{args.height}. Output: a {args.dim}-d embedding, compare with "
+                        f"photo resized to {w}x{h}. Output: a {args.dim}-d embedding, compare with "
                         "cosine similarity (not L2-normalised in the graph). Compare photos of the same flank side. "
-                        f"On {len(summary['heldOutIndividuals'])} held-out individuals: rank-1 {b['rank1']:.1%}, "
-                        f"mAP {b['mAP']:.1%} (ImageNet features alone: "
-                        f"{summary['pretrainedBaseline']['rank1']:.1%}): a demonstration model, far from reliable "
-                        "identification; always check candidate matches by eye."),
+                        f"{figures} A demonstration model, far from reliable identification; always check candidate "
+                        "matches by eye."),
         "file": "model.onnx",
-        "input": {"name": "image", "width": args.width, "height": args.height, "mean": MEAN, "std": STD,
+        "input": {"name": "image", "width": w, "height": h, "mean": MEAN, "std": STD,
                   "channelOrder": "RGB", "resize": "bilinear", "layout": "NCHW", "scale": "0..1"},
         "embedding": {"name": "embedding", "dim": args.dim, "similarity": "cosine"},
         "defaultLayer": args.default_layer,
@@ -549,18 +574,37 @@ def export_default(args, summary):
                         "data set: credit the data source; check its terms before commercial use."),
         },
         "training": {
-            "command": cmd, "seed": args.seed, "epochs": args.epochs, "bestEpoch": summary["bestEpoch"],
-            "recipe": (f"{loss_txt}; input {args.width}x{args.height}; features.0-{args.freeze - 1} frozen "
-                       f"(outputs cached for {args.views} augmented views/photo: random resized crop scale "
-                       f"{args.crop_scale}-1, rotation +-{args.rotate} deg, colour jitter; no flip); "
-                       f"features.{args.freeze}-18 fine-tuned with batch norm frozen; {args.pool.upper()} pooling; "
-                       f"Linear {1280}->{args.dim} + BatchNorm1d; AdamW lr {args.lr}, cosine schedule, "
-                       f"PK batches {args.batch_p}x{args.batch_k}; epoch picked by held-out (rank-1+mAP)/2."),
-            "heldOutIndividuals": summary["heldOutIndividuals"],
-            "trainSeconds": round(summary["trainSeconds"]),
+            "command": command, "seed": args.seed, "epochs": args.epochs, "bestEpoch": epoch,
+            "recipe": recipe + (f"; exported at {w}x{h}" if (h, w) != (args.height, args.width) else ""),
+            "heldOutIndividuals": held_out,
+            "trainingIndividuals": trained_on,
+            "trainSeconds": round(train_seconds),
             "hardware": "2 CPU cores (shared), no GPU",
         },
-        "metrics": {"validation": {
+        "metrics": metrics,
+    }
+    export_model(model, out_dir, h, w, card=card)
+
+
+def export_default(args, summary):
+    cmd = "nice -n 19 /usr/bin/python3 tools/train_default_model.py " + " ".join(
+        f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items()
+        if v is not None and not isinstance(v, bool)
+        and k not in ("data", "init", "cache_dir", "threads", "default_layer", "kfold"))
+    metrics, figures = {}, []
+    if args.kfold:
+        with open(args.kfold) as f:
+            kfold = json.load(f)
+        metrics["kfold"] = kfold_metrics(kfold)
+        figures.append(f"The recipe on individuals it never saw ({kfold['folds']}-fold over individuals, "
+                       f"{kfold['queries']} queries): rank-1 {kfold['rank1']['mean']:.1%} ± {kfold['rank1']['sd']:.1%}, "
+                       f"mAP {kfold['mAP']['mean']:.1%} ± {kfold['mAP']['sd']:.1%} (ImageNet features alone: "
+                       f"{kfold['pretrainedBaseline']['rank1']['mean']:.1%}).")
+    b = summary["best"]
+    if b:
+        figures.append(f"On {len(summary['heldOutIndividuals'])} held-out individuals: rank-1 {b['rank1']:.1%}, "
+                       f"mAP {b['mAP']:.1%} (epoch chosen on them).")
+        metrics["validation"] = {
             "rank1": round(b["rank1"], 4), "mAP": round(b["mAP"], 4), "queries": b["queries"],
             "evaluatedWith": "pytorch",
             "protocol": ("held-out individuals only; each held-out photo is a query against all other held-out "
@@ -568,9 +612,14 @@ def export_default(args, summary):
                          "are skipped. The epoch was chosen on this same set, so the numbers are slightly optimistic."),
             "pretrainedBaseline": {k: round(v, 4) if isinstance(v, float) else v
                                    for k, v in summary["pretrainedBaseline"].items()},
-        }},
-    }
-    export_model(model, args.export_dir, args.height, args.width, card=card)
+        }
+    else:
+        figures.append(f"Trained on all {len(summary['trainingIndividuals'])} individuals (last epoch of the schedule).")
+    size = (args.export_height or args.height, args.export_width or args.width)
+    state = torch.load(os.path.join(args.run_dir, "best.pth"))
+    export_card(args, state, args.export_dir, held_out=summary["heldOutIndividuals"],
+                trained_on=summary.get("trainingIndividuals"), metrics=metrics, figures=" ".join(figures),
+                epoch=summary["bestEpoch"], train_seconds=summary["trainSeconds"], size=size, command=cmd)
 
 
 if __name__ == "__main__":

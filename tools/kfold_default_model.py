@@ -201,6 +201,23 @@ def export_fold(run_dir, f, out_dir):
     print(f"wrote {out_dir}: fold {f}, {len(d['testIndividuals'])} test individuals, input {w}x{h}")
 
 
+def into_card(summary, card_path, data, size=None):
+    """The recipe's k-fold figures into an existing model card; a card that lists held-out individuals but
+    not the training ones gets them (every other individual of the data), so `pairx evaluate` can tell
+    photos the model was trained on."""
+    with open(card_path) as fh:
+        card = json.load(fh)
+    card.setdefault("metrics", {})["kfold"] = T.kfold_metrics(summary, size)
+    training = card.setdefault("training", {})
+    if training.get("heldOutIndividuals") and "trainingIndividuals" not in training:
+        held = set(training["heldOutIndividuals"])
+        training["trainingIndividuals"] = sorted({r["name"] for r in T.read_annotations(data)} - held)
+    with open(card_path, "w") as fh:
+        json.dump(card, fh, indent=2)
+        fh.write("\n")
+    print(f"wrote metrics.kfold into {card_path}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     T.add_recipe_args(ap)
@@ -215,12 +232,18 @@ def main():
     ap.add_argument("--export-fold", type=int, default=None, metavar="N",
                     help="export run-dir's fold N model (ONNX + card.json + test-individuals.txt) to --export-dir")
     ap.add_argument("--export-dir", default=None)
+    ap.add_argument("--into-card", default=None, metavar="CARD",
+                    help="with --gather: write the estimate into CARD's metrics.kfold (the model file is unchanged)")
+    ap.add_argument("--card-size", default=None, metavar="HxW",
+                    help="with --into-card: the figures at this fixed test-time size (the card's own input size)")
     args = ap.parse_args()
     if args.export_fold is not None:
         export_fold(args.run_dir, args.export_fold, args.export_dir)
         return
     if args.gather:
-        gather(args.gather)
+        summary = gather(args.gather)
+        if args.into_card:
+            into_card(summary, args.into_card, args.data, args.card_size)
         return
     if args.choose:
         choose(args.choose)

@@ -448,6 +448,8 @@ def main():
     ap.add_argument("--export-width", type=int, default=None)
     ap.add_argument("--kfold", default=None,
                     help="summary.json of tools/kfold_default_model.py: its figures go into the card")
+    ap.add_argument("--kfold-size", default=None, metavar="HxW",
+                    help="the card reports the k-fold figures at this fixed test-time size (default: size chosen per fold)")
     ap.add_argument("--cache-only", action="store_true", help="only build the feature cache")
     ap.add_argument("--export-only", action="store_true",
                     help="skip training: export run-dir/best.pth (with run-dir/summary.json) to --export-dir")
@@ -458,7 +460,8 @@ def main():
         with open(os.path.join(args.run_dir, "summary.json")) as f:
             summary = json.load(f)
         for k, v in summary["args"].items():  # the run's own settings
-            if k not in ("export_dir", "export_only", "default_layer", "export_height", "export_width", "kfold"):
+            if k not in ("export_dir", "export_only", "default_layer", "export_height", "export_width", "kfold",
+                         "kfold_size"):
                 setattr(args, k, v)
         export_default(args, summary)
         return
@@ -525,16 +528,20 @@ def recipe_text(args):
     return loss_txt, recipe
 
 
-def kfold_metrics(kfold):
-    """metrics.kfold of the card from a tools/kfold_default_model.py summary."""
+def kfold_metrics(kfold, size=None):
+    """metrics.kfold of the card from a tools/kfold_default_model.py summary: the figures with the test-time
+    input size chosen per fold on inner-val, or (size "HxW") those at a fixed size, the shipped one."""
+    figures = kfold["bySize"][size] if size else kfold
+    chosen = (f"measured at the fixed input size {size.split('x')[1]}x{size.split('x')[0]}" if size
+              else "its test-time input size chosen on the same 20 %")
     return {
-        "rank1": kfold["rank1"], "mAP": kfold["mAP"], "folds": kfold["folds"], "queries": kfold["queries"],
+        "rank1": figures["rank1"], "mAP": figures["mAP"], "folds": kfold["folds"], "queries": kfold["queries"],
         "evaluatedWith": "pytorch",
         "protocol": ("the recipe, not this file: the individuals are split into folds (seeded); for each fold a model "
-                     "is trained on 80 % of the other folds' individuals, its epoch and test-time input size are "
-                     "chosen on the remaining 20 %, and each photo of the fold's own individuals is a query against "
-                     "the fold's other photos of the same flank side. Mean and sample standard deviation over folds."),
-        "chosenSizes": kfold["chosenSizes"], "bestEpochs": kfold["bestEpochs"],
+                     "is trained on 80 % of the other folds' individuals, its epoch is chosen on the remaining 20 %, "
+                     f"{chosen}, and each photo of the fold's own individuals is a query against the fold's other "
+                     "photos of the same flank side. Mean and sample standard deviation over folds."),
+        "bestEpochs": kfold["bestEpochs"],
         "pretrainedBaseline": kfold["pretrainedBaseline"],
     }
 
@@ -590,16 +597,16 @@ def export_default(args, summary):
     cmd = "nice -n 19 /usr/bin/python3 tools/train_default_model.py " + " ".join(
         f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items()
         if v is not None and not isinstance(v, bool)
-        and k not in ("data", "init", "cache_dir", "threads", "default_layer", "kfold"))
+        and k not in ("data", "init", "cache_dir", "threads", "default_layer", "kfold", "kfold_size"))
     metrics, figures = {}, []
     if args.kfold:
         with open(args.kfold) as f:
             kfold = json.load(f)
-        metrics["kfold"] = kfold_metrics(kfold)
-        figures.append(f"The recipe on individuals it never saw ({kfold['folds']}-fold over individuals, "
-                       f"{kfold['queries']} queries): rank-1 {kfold['rank1']['mean']:.1%} ± {kfold['rank1']['sd']:.1%}, "
-                       f"mAP {kfold['mAP']['mean']:.1%} ± {kfold['mAP']['sd']:.1%} (ImageNet features alone: "
-                       f"{kfold['pretrainedBaseline']['rank1']['mean']:.1%}).")
+        k = metrics["kfold"] = kfold_metrics(kfold, args.kfold_size)
+        figures.append(f"The recipe on individuals it never saw ({k['folds']}-fold over individuals, "
+                       f"{k['queries']} queries): rank-1 {k['rank1']['mean']:.1%} ± {k['rank1']['sd']:.1%}, "
+                       f"mAP {k['mAP']['mean']:.1%} ± {k['mAP']['sd']:.1%} (ImageNet features alone: "
+                       f"{k['pretrainedBaseline']['rank1']['mean']:.1%}).")
     b = summary["best"]
     if b:
         figures.append(f"On {len(summary['heldOutIndividuals'])} held-out individuals: rank-1 {b['rank1']:.1%}, "

@@ -118,9 +118,24 @@ def read_folds(run_dir):
     return sorted(folds, key=lambda d: d["fold"])
 
 
+def chance_rank1(rows, names):
+    """Expected rank-1 of a random ranking among these individuals' photos: rank-1 grows as the gallery
+    shrinks, so a fold's figure is only comparable with figures on galleries of similar size."""
+    names = set(names)
+    photos = [(r["name"], r["side"]) for r in rows if r["name"] in names]
+    rates = []
+    for q, (name, side) in enumerate(photos):
+        gallery = [p for j, p in enumerate(photos) if j != q and p[1] == side]
+        positives = sum(p[0] == name for p in gallery)
+        if positives:
+            rates.append(positives / len(gallery))
+    return float(np.mean(rates))
+
+
 def gather(run_dir):
     """Mean and spread over the folds of one recipe."""
     folds = read_folds(run_dir)
+    rows = T.read_annotations(folds[0]["args"]["data"])
     train_size = folds[0]["trainSize"]
     summary = {
         "runDir": run_dir, "folds": len(folds), "args": folds[0]["args"],
@@ -136,6 +151,7 @@ def gather(run_dir):
                    for s in folds[0]["sizes"]},
         "lastEpoch": {m: mean_sd([d["history"][-1]["test"][m] for d in folds]) for m in ("rank1", "mAP")},
         "pretrainedBaseline": {m: mean_sd([d["pretrainedBaseline"][m] for d in folds]) for m in ("rank1", "mAP")},
+        "chanceRank1": mean_sd([chance_rank1(rows, d["testIndividuals"]) for d in folds]),
         "trainSeconds": [round(d["trainSeconds"]) for d in folds],
     }
     with open(os.path.join(run_dir, "summary.json"), "w") as fh:
@@ -149,6 +165,7 @@ def gather(run_dir):
     print(f"  last epoch, train size: rank-1 {pct(summary['lastEpoch']['rank1'])}, mAP {pct(summary['lastEpoch']['mAP'])}")
     print(f"  ImageNet features: rank-1 {pct(summary['pretrainedBaseline']['rank1'])}, "
           f"mAP {pct(summary['pretrainedBaseline']['mAP'])}")
+    print(f"  chance (random ranking): rank-1 {pct(summary['chanceRank1'])}")
     print(f"  per fold rank-1 {summary['rank1']['folds']}, train seconds {summary['trainSeconds']}")
     return summary
 

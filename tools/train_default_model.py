@@ -543,6 +543,7 @@ def kfold_metrics(kfold, size=None):
                      "photos of the same flank side. Mean and sample standard deviation over folds."),
         "bestEpochs": kfold["bestEpochs"],
         "pretrainedBaseline": kfold["pretrainedBaseline"],
+        "chanceRank1": kfold["chanceRank1"],
     }
 
 

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preprocess } from '../../src/main/imaging/preprocess.ts';
+import { kfoldEstimate, trainingIndividuals } from '../../src/main/models/card-estimate.ts';
 import { defaultModelPath } from '../../src/main/models/default-model.ts';
 import { ReidModel } from '../../src/main/models/reid-model.ts';
 import { PairExplainer } from '../../src/main/pairx/pair-explainer.ts';
@@ -17,11 +18,18 @@ describe('the bundled default model', () => {
   });
   afterAll(() => explainer?.release());
 
-  it('has a card with its source, metrics and held-out individuals', () => {
+  it('has a card with its source, its training individuals and the k-fold estimate on individuals it never saw', () => {
     expect(existsSync(join(defaultModelPath(), 'card.json'))).toBe(true);
     expect(model.card.source).toBeDefined();
-    expect(model.card.metrics).toBeDefined();
-    expect((model.card.training as { heldOutIndividuals?: string[] }).heldOutIndividuals?.length).toBeGreaterThan(0);
+    const estimate = kfoldEstimate(model.card);
+    expect(estimate?.folds).toBeGreaterThanOrEqual(5);
+    expect(estimate!.rank1.folds).toHaveLength(estimate!.folds);
+    expect(estimate!.rank1.mean).toBeGreaterThan(0);
+    expect(estimate!.queries).toBeGreaterThan(500);
+    const trained = trainingIndividuals(model.card);
+    const heldOut = (model.card.training as { heldOutIndividuals?: string[] }).heldOutIndividuals ?? [];
+    expect(trained?.size).toBeGreaterThan(0);
+    expect(heldOut.filter((name) => trained!.has(name))).toEqual([]);
   });
 
   it("embeds a real photo to the card's dimension", async () => {

@@ -187,7 +187,7 @@ def choose(run_dirs):
     return {"rank1": r1, "mAP": mp, "picks": [{"fold": f, "runDir": r} for f, r, _ in picks]}
 
 
-def export_fold(run_dir, f, out_dir):
+def export_fold(run_dir, f, out_dir, size=None):
     """One fold's model as ONNX + card, with its test individuals (never trained on, nothing chosen on
     them) listed in the card and in out_dir/test-individuals.txt: for benchmarks that need a model that
     never saw their individuals."""
@@ -195,19 +195,20 @@ def export_fold(run_dir, f, out_dir):
         d = json.load(fh)
     args = argparse.Namespace(**d["args"])
     args.default_layer = "backbone.features.6"
-    h, w = (int(v) for v in d["chosenSize"].split("x"))
+    size = size or d["chosenSize"]  # HxW; a fixed size is the one a shipped model of this recipe has
+    h, w = (int(v) for v in size.split("x"))
     rows = T.read_annotations(args.data)
     unseen = set(d["testIndividuals"]) | set(d["innerValIndividuals"])
     trained_on = sorted({r["name"] for r in rows} - unseen)
-    t = d["test"]
-    figures = (f"Fold {f} of a {args.k}-fold estimate: trained on {len(trained_on)} individuals, epoch and input size "
-               f"chosen on {len(d['innerValIndividuals'])} others; on its {len(d['testIndividuals'])} test individuals "
+    t = d["sizes"][size]["test"]
+    figures = (f"Fold {f} of a {args.k}-fold estimate: trained on {len(trained_on)} individuals, epoch chosen on "
+               f"{len(d['innerValIndividuals'])} others; on its {len(d['testIndividuals'])} test individuals "
                f"(listed as heldOutIndividuals; nothing was chosen on them): rank-1 {t['rank1']:.1%}, mAP {t['mAP']:.1%} "
                f"({t['queries']} queries).")
     metrics = {"validation": {
         "rank1": round(t["rank1"], 4), "mAP": round(t["mAP"], 4), "queries": t["queries"], "evaluatedWith": "pytorch",
         "protocol": ("the fold's test individuals only; each photo is a query against the other photos of the same "
-                     "flank side among them; neither the epoch nor the input size was chosen on them."),
+                     "flank side among them; nothing was chosen on them."),
         "pretrainedBaseline": d["pretrainedBaseline"]}}
     state = torch.load(os.path.join(run_dir, f"fold{f}.pth"))
     T.export_card(args, state, out_dir, held_out=d["testIndividuals"], trained_on=trained_on, metrics=metrics,
@@ -252,10 +253,10 @@ def main():
     ap.add_argument("--into-card", default=None, metavar="CARD",
                     help="with --gather: write the estimate into CARD's metrics.kfold (the model file is unchanged)")
     ap.add_argument("--card-size", default=None, metavar="HxW",
-                    help="with --into-card: the figures at this fixed test-time size (the card's own input size)")
+                    help="with --into-card or --export-fold: this fixed test-time size (default: the one chosen per fold)")
     args = ap.parse_args()
     if args.export_fold is not None:
-        export_fold(args.run_dir, args.export_fold, args.export_dir)
+        export_fold(args.run_dir, args.export_fold, args.export_dir, args.card_size)
         return
     if args.gather:
         summary = gather(args.gather)

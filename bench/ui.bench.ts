@@ -81,9 +81,10 @@ try {
   const rows = page.getByRole('listbox', { name: 'Candidate pairs' }).getByRole('option');
   await rows.first().waitFor({ timeout: 60_000 });
   const queueLength = Number(
-    /(\d+) candidate pairs/.exec((await page.locator('.queue-header').textContent()) ?? '')?.[1] ?? 0,
+    /(\d+) questions/.exec((await page.locator('.queue-header').textContent()) ?? '')?.[1] ?? 0,
   );
-  const rounds = Math.min(ROUNDS, Math.floor((queueLength - 2) / STRIDE));
+  // Each round decides one question ("unsure"), which leaves the queue: it is one shorter every round.
+  const rounds = Math.min(ROUNDS, Math.floor((queueLength - 2) / (STRIDE + 1)));
 
   // The first pair loads the model and compiles the layer's relevance graphs.
   const first = await timeToDrawn(page, 'Enter');

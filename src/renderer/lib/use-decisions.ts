@@ -10,9 +10,22 @@ const VERDICT_LABEL: Record<Verdict, string> = {
   unsure: 'Unsure',
 };
 
-/** The first question without a status in this session (skipped ones wait), or -1. */
-function firstOpen(queue: readonly CandidatePair[], statuses: ReadonlyMap<string, PairStatus>): number {
-  return queue.findIndex((candidate) => (statuses.get(pairKey(candidate)) ?? 'open') === 'open');
+/**
+ * The first question without a status in this session (skipped ones wait) at or after `from`, wrapping
+ * to the head; -1 when there is none. The decided question has left the refreshed queue, so `from` (where
+ * it stood) holds what came after it: the pair that was prefetched.
+ */
+function firstOpen(
+  queue: readonly CandidatePair[],
+  statuses: ReadonlyMap<string, PairStatus>,
+  from = 0,
+): number {
+  const open = (candidate: CandidatePair) => (statuses.get(pairKey(candidate)) ?? 'open') === 'open';
+  for (let step = 0; step < queue.length; step++) {
+    const at = (from + step) % queue.length;
+    if (open(queue[at])) return at;
+  }
+  return -1;
 }
 
 export interface MergeConflict {
@@ -86,9 +99,11 @@ export function useDecisions(
         setNotice(
           `Saved: ${VERDICT_LABEL[verdict]} for #${pair.a} – #${pair.b}${result.individual ? ` (now “${result.individual.name}”)` : ''}${result.warning ? ` — ${result.warning}` : ''}`,
         );
-        // What is known changed: the queue is asked again and the reviewer goes on with its most
-        // probable open question (merged individuals bring new ones; "different" removes others).
-        const fresh = await refresh((next) => firstOpen(next, after));
+        // What is known changed: the queue is asked again (merged individuals bring new questions,
+        // "different" removes others) and the reviewer goes on from where the decided question stood.
+        const fresh = await refresh((next) =>
+          firstOpen(next, after, Math.min(index, Math.max(0, next.length - 1))),
+        );
         if (fresh && firstOpen(fresh, after) < 0) goTo(null);
       } catch (error) {
         setActionError(error as Error);
@@ -96,7 +111,7 @@ export function useDecisions(
         setBusy(false);
       }
     },
-    [client, pair, queue, busy, note, reviewer, statuses, setStatus, goTo, refresh],
+    [client, pair, queue, busy, note, reviewer, statuses, index, setStatus, goTo, refresh],
   );
 
   const skip = useCallback(() => {

@@ -8,7 +8,8 @@
  *   npm run bench:review -- --scale 10000,100000   (synthetic catalogs: graph build, decision to next question)
  * - demo: resources/demo (40 photos, 10 nyala, both flanks);
  * - held-out: the photos in ../shared/data of the individuals the model card lists as held out from
- *   training (individuals the model never saw), or of those named in `--individuals <file>`;
+ *   training (individuals the model never saw), or of those named in `--individuals <file>`; run by
+ *   default only when there are such individuals (a model trained on all of them lists none);
  * - nyala: every photo in ../shared/data (1,213 photos, 179 nyala; the default model saw most of them).
  */
 import { parse } from 'csv-parse/sync';
@@ -64,14 +65,22 @@ function readPhotos(folder: string): Photo[] {
   }) as Photo[];
 }
 
-function heldOutNames(): Set<string> {
-  // A list of names (one a line), e.g. the test individuals of one k-fold model (tools/TRAINING.md).
-  if (values.individuals) return new Set(readFileSync(values.individuals, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter(Boolean));
+function cardHeldOut(): string[] {
   const card = JSON.parse(readFileSync(join(modelPath, 'card.json'), 'utf8')) as {
     training?: { heldOutIndividuals?: string[] };
   };
-  const names = card.training?.heldOutIndividuals ?? [];
-  if (names.length === 0) throw new Error(`${modelPath}/card.json lists no held-out individuals`);
+  return card.training?.heldOutIndividuals ?? [];
+}
+
+function heldOutNames(): Set<string> {
+  // A list of names (one a line), e.g. the test individuals of one k-fold model (tools/TRAINING.md).
+  if (values.individuals) return new Set(readFileSync(values.individuals, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter(Boolean));
+  const names = cardHeldOut();
+  if (names.length === 0) {
+    throw new Error(
+      `${modelPath}/card.json lists no held-out individuals (a model trained on all of them): pass --model <a k-fold model> --individuals <its test-individuals.txt>`,
+    );
+  }
   return new Set(names);
 }
 
@@ -243,7 +252,9 @@ if (values.scale) {
   process.exit(0);
 }
 
-const sources = values.source ?? (existsSync(NYALA) ? ['demo', 'held-out'] : ['demo']);
+// held-out by default only where there are individuals the model never saw
+const heldOutKnown = Boolean(values.individuals) || cardHeldOut().length > 0;
+const sources = values.source ?? (existsSync(NYALA) && heldOutKnown ? ['demo', 'held-out'] : ['demo']);
 const sides = values.side === 'each' ? ['left', 'right'] : values.side === 'all' ? [null] : [values.side];
 for (const source of sources) {
   const folder = source === 'demo' ? DEMO : NYALA;

@@ -294,6 +294,9 @@ def add_recipe_args(ap):
     ap.add_argument("--width", type=int, default=384)
     ap.add_argument("--cache-at", type=int, default=7, help="features.0..N-1 frozen and cached")
     ap.add_argument("--freeze", type=int, default=7, help="first trainable block (>= cache-at)")
+    ap.add_argument("--slow-until", type=int, default=None,
+                    help="blocks features.<freeze>..<N-1> train at --slow-lr-mult x the backbone LR (early blocks, low LR)")
+    ap.add_argument("--slow-lr-mult", type=float, default=0.1)
     ap.add_argument("--views", type=int, default=8, help="augmented views cached per photo")
     ap.add_argument("--crop-scale", type=float, default=0.35, help="RandomResizedCrop min area")
     ap.add_argument("--rotate", type=float, default=8.0, help="max rotation, degrees")
@@ -351,9 +354,13 @@ def fit(args, model, cache, rows, tr_idx, eval_sets, select):
             w = F.normalize(w)
             w = w[:, None, :].repeat(1, arc.k, 1) + 0.01 * torch.randn(len(cls_keys), arc.k, args.dim)
             arc.w.copy_(w.view(-1, args.dim))
-    bb_params = [p for p in model.backbone.parameters() if p.requires_grad]
+    slow_until = getattr(args, "slow_until", None) or args.freeze
+    slow_params = [p for p in model.backbone.features[args.freeze:slow_until].parameters() if p.requires_grad]
+    bb_params = [p for p in model.backbone.features[slow_until:].parameters() if p.requires_grad]
     head_params = [p for n, p in model.named_parameters() if not n.startswith("backbone.")]
     groups = [{"params": bb_params, "lr": args.lr}, {"params": head_params, "lr": args.lr * 3}]
+    if slow_params:  # early blocks move slowly: their ImageNet filters are general, the data small
+        groups.append({"params": slow_params, "lr": args.lr * args.slow_lr_mult})
     if arc is not None:
         groups.append({"params": arc.parameters(), "lr": args.lr * 10})
     opt = torch.optim.AdamW(groups, weight_decay=1e-4)
@@ -522,7 +529,10 @@ def recipe_text(args):
     recipe = (f"{loss_txt}; input {args.width}x{args.height}; features.0-{args.freeze - 1} frozen "
               f"(outputs cached for {args.views} augmented views/photo: random resized crop scale "
               f"{args.crop_scale}-1, rotation +-{args.rotate} deg, colour jitter; no flip); "
-              f"features.{args.freeze}-18 fine-tuned with batch norm frozen; {pool} pooling; "
+              + (f"features.{args.freeze}-{args.slow_until - 1} fine-tuned at {args.slow_lr_mult:g}x the LR, "
+                 f"features.{args.slow_until}-18 at the LR, batch norm frozen; "
+                 if getattr(args, "slow_until", None) else f"features.{args.freeze}-18 fine-tuned with batch norm frozen; ")
+              + f"{pool} pooling; "
               f"Linear {width}->{args.dim} + BatchNorm1d; AdamW lr {args.lr}, cosine schedule over {args.epochs} "
               f"epochs, PK batches {args.batch_p}x{args.batch_k}")
     return loss_txt, recipe

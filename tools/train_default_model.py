@@ -458,6 +458,13 @@ def main():
     ap.add_argument("--kfold-size", default=None, metavar="HxW",
                     help="the card reports the k-fold figures at this fixed test-time size (default: size chosen per fold)")
     ap.add_argument("--cache-only", action="store_true", help="only build the feature cache")
+    ap.add_argument("--carry-card", default=None, metavar="CARD",
+                    help="carry metrics.kfold, calibration and defaultLayerReason over from CARD (a card of the same "
+                         "recipe) into the exported card")
+    ap.add_argument("--calibration-from", default=None, metavar="CARD",
+                    help="the review queue's prior (calibration) from CARD instead: a k-fold model's card after "
+                         "`pairx evaluate <photos> --held-out --calibrate --update-card` on its test individuals")
+    ap.add_argument("--default-layer-reason", default=None, help="why --default-layer (into the card)")
     ap.add_argument("--export-only", action="store_true",
                     help="skip training: export run-dir/best.pth (with run-dir/summary.json) to --export-dir")
     args = ap.parse_args()
@@ -468,7 +475,7 @@ def main():
             summary = json.load(f)
         for k, v in summary["args"].items():  # the run's own settings
             if k not in ("export_dir", "export_only", "default_layer", "export_height", "export_width", "kfold",
-                         "kfold_size"):
+                         "kfold_size", "carry_card", "calibration_from", "default_layer_reason"):
                 setattr(args, k, v)
         export_default(args, summary)
         return
@@ -558,7 +565,7 @@ def kfold_metrics(kfold, size=None):
 
 
 def export_card(args, state, out_dir, *, held_out, trained_on, metrics, figures, epoch, train_seconds,
-                size=None, command=None):
+                size=None, command=None, extra=None):
     """Export the model `state` (a ReIDNet state dict) to out_dir as ONNX + card.json; `size` (h, w) is the
     exported input size (a test-time size may differ from the training size)."""
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -600,6 +607,7 @@ def export_card(args, state, out_dir, *, held_out, trained_on, metrics, figures,
             "hardware": "2 CPU cores (shared), no GPU",
         },
         "metrics": metrics,
+        **(extra or {}),
     }
     export_model(model, out_dir, h, w, card=card)
 
@@ -608,16 +616,35 @@ def export_default(args, summary):
     cmd = "nice -n 19 /usr/bin/python3 tools/train_default_model.py " + " ".join(
         f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items()
         if v is not None and not isinstance(v, bool)
-        and k not in ("data", "init", "cache_dir", "threads", "default_layer", "kfold", "kfold_size"))
-    metrics, figures = {}, []
+        and not (k == "slow_lr_mult" and getattr(args, "slow_until", None) is None)
+        and k not in ("data", "init", "cache_dir", "threads", "kfold_size", "default_layer_reason"))
+    metrics, figures, extra = {}, [], {}
+    carried = {}
+    if getattr(args, "carry_card", None):
+        with open(args.carry_card) as f:
+            carried = json.load(f)
+        # the recipe's estimate and the review queue's prior belong to the recipe, not to one training run
+        for key in ("calibration", "defaultLayerReason"):
+            if key in carried:
+                extra[key] = carried[key]
+    if getattr(args, "calibration_from", None):
+        with open(args.calibration_from) as f:
+            extra["calibration"] = json.load(f)["calibration"]
+    if getattr(args, "default_layer_reason", None):
+        extra["defaultLayerReason"] = args.default_layer_reason
+    k = None
     if args.kfold:
         with open(args.kfold) as f:
             kfold = json.load(f)
         k = metrics["kfold"] = kfold_metrics(kfold, args.kfold_size)
+    elif carried.get("metrics", {}).get("kfold"):
+        k = metrics["kfold"] = carried["metrics"]["kfold"]
+    if k:
         figures.append(f"The recipe on individuals it never saw ({k['folds']}-fold over individuals, "
                        f"{k['queries']} queries): rank-1 {k['rank1']['mean']:.1%} ± {k['rank1']['sd']:.1%}, "
                        f"mAP {k['mAP']['mean']:.1%} ± {k['mAP']['sd']:.1%} (ImageNet features alone: "
-                       f"{k['pretrainedBaseline']['rank1']['mean']:.1%}).")
+                       f"{k['pretrainedBaseline']['rank1']['mean']:.1%}; chance {k['chanceRank1']['mean']:.1%}); "
+                       "rank-1 falls as the gallery grows.")
     b = summary["best"]
     if b:
         figures.append(f"On {len(summary['heldOutIndividuals'])} held-out individuals: rank-1 {b['rank1']:.1%}, "
@@ -637,7 +664,7 @@ def export_default(args, summary):
     state = torch.load(os.path.join(args.run_dir, "best.pth"))
     export_card(args, state, args.export_dir, held_out=summary["heldOutIndividuals"],
                 trained_on=summary.get("trainingIndividuals"), metrics=metrics, figures=" ".join(figures),
-                epoch=summary["bestEpoch"], train_seconds=summary["trainSeconds"], size=size, command=cmd)
+                epoch=summary["bestEpoch"], train_seconds=summary["trainSeconds"], size=size, command=cmd, extra=extra)
 
 
 if __name__ == "__main__":

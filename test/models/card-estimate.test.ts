@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeKfold, kfoldEstimate, trainingIndividuals } from '../../src/main/models/card-estimate.ts';
+import { describeKfold, kfoldEstimate, seenInTraining, trainingIndividuals } from '../../src/main/models/card-estimate.ts';
 import { ModelCardSchema } from '../../src/main/models/model-card.ts';
 
 const card = (extra: Record<string, unknown>) =>
@@ -23,5 +23,7 @@ describe("a model card's k-fold estimate", () => {
   it('lists the training individuals where the card has them', () => {
     expect(trainingIndividuals(card({ training: { trainingIndividuals: ['a', 'b'] } }))).toEqual(new Set(['a', 'b']));
     expect(trainingIndividuals(card({ training: {} }))).toBeUndefined();
+    expect(seenInTraining(card({ training: { trainingIndividuals: ['a', 'b'] } }), ['a', 'a', 'c'])).toBe(1);
+    expect(seenInTraining(card({ training: {} }), ['a'])).toBeNull();
   });
 });

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { Workbench } from '../workbench.ts';
 import { modelOption, providerOption } from './engine.ts';
 import { ExplainSettings } from '../../shared/explanation.ts';
-import { describeKfold, kfoldEstimate, trainingIndividuals } from '../models/card-estimate.ts';
+import { describeKfold, kfoldEstimate, seenInTraining } from '../models/card-estimate.ts';
 
 const DEMO = fileURLToPath(new URL('../../../resources/demo', import.meta.url));
 
@@ -57,9 +57,8 @@ export function registerDemoCommand(program: Command): void {
         say(`rank-1       ${hits.length}/${scored.length} (${((100 * hits.length) / Math.max(1, scored.length)).toFixed(0)}%) of annotations have the same individual as their top candidate`);
         // a rank-1 on animals the model was trained on says little about new animals: say so, with the figure that does
         const names = new Set([...annotations.values()].map((a) => a.name).filter((n): n is string => Boolean(n)));
-        const trained = trainingIndividuals(model.card);
-        const seen = trained ? [...names].filter((n) => trained.has(n)).length : 0;
-        if (seen > 0) {
+        const seen = seenInTraining(model.card, names);
+        if (seen) {
           const estimate = kfoldEstimate(model.card);
           say(
             `  note: the model was trained on ${seen} of these ${names.size} individuals, so this overstates it on new animals` +

@@ -5,7 +5,7 @@ import { parse } from 'csv-parse/sync';
 import cliProgress from 'cli-progress';
 import { embedPhotos } from '../engine.ts';
 import { defaultModelPath } from '../models/default-model.ts';
-import { describeKfold, kfoldEstimate, trainingIndividuals } from '../models/card-estimate.ts';
+import { describeKfold, kfoldEstimate, seenInTraining } from '../models/card-estimate.ts';
 import { locateModel } from '../models/model-card.ts';
 import { reidMetrics, type LabelledEmbedding } from '../pairx/evaluation.ts';
 import { fitCalibration, GENERIC_PRIOR, type CalibrationWeights, type Sample } from '../ranking/calibration.ts';
@@ -65,14 +65,13 @@ export function registerEvaluateCommand(program: Command): void {
       const seconds = (performance.now() - started) / 1000;
       const metrics = reidMetrics(labelled);
       const individuals = new Set(labelled.map((l) => l.name));
-      const trained = trainingIndividuals(model.card);
       const calibration = options.calibrate ? calibrationPrior(labelled) : undefined;
       const result = {
         model: model.id,
         photos: labelled.length,
         individuals: individuals.size,
         // figures on animals the model was trained on say little about new animals
-        individualsSeenInTraining: trained ? [...individuals].filter((n) => trained.has(n)).length : null,
+        individualsSeenInTraining: seenInTraining(model.card, individuals),
         heldOutOnly: Boolean(options.heldOut),
         ...metrics,
         photosPerSecond: labelled.length / seconds,

@@ -43,3 +43,9 @@ export function trainingIndividuals(card: ModelCard): Set<string> | undefined {
   const names = (card.training as { trainingIndividuals?: unknown } | undefined)?.trainingIndividuals;
   return Array.isArray(names) ? new Set(names.filter((n): n is string => typeof n === 'string')) : undefined;
 }
+
+/** How many of these individuals the model was trained on; null where the card does not say. */
+export function seenInTraining(card: ModelCard, names: Iterable<string>): number | null {
+  const trained = trainingIndividuals(card);
+  return trained ? [...new Set(names)].filter((n) => trained.has(n)).length : null;
+}

@@ -20,7 +20,7 @@ import { CandidatesArgs } from '../shared/api.ts';
 import type { Media, MediaRequest } from '../shared/bridge.ts';
 import { ExplainSettings, type PairMatchesPayload, type PairPixelsPayload } from '../shared/explanation.ts';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { defaultModelPath } from './models/default-model.ts';
 import { modelEmbedder } from './models/model-embedder.ts';
 import { ModelRegistry } from './models/model-registry.ts';
@@ -39,6 +39,7 @@ import { resolveModel } from './catalog/models.ts';
 import { CatalogStore } from './catalog/store/catalog-store.ts';
 import type { JobControls } from './jobs/tracked-job.ts';
 import { calibrationPriorKey, ReviewQueue } from './ranking/review-queue.ts';
+import { readAnnotationFiles } from './formats/registry.ts';
 
 export interface WorkbenchOptions {
   /** Where `embed` gets an embedder when none is passed; defaults to the model registry's models. */
@@ -50,6 +51,13 @@ export interface WorkbenchOptions {
    * and the browser mode; a CLI command ends before it would finish).
    */
   backgroundScoring?: boolean;
+}
+
+export interface WorkbenchImportOptions extends Omit<ImportOptions, 'annotations'> {
+  /** Annotation files in any format src/main/formats recognises, applied in order. */
+  annotationFiles?: string[];
+  /** One more annotations file (the option's earlier name). */
+  annotationsCsv?: string;
 }
 
 /** Upcoming questions scored in the background after each look at the queue. */
@@ -164,9 +172,15 @@ export class Workbench {
     });
   }
 
-  /** Imports photos at or below `folder` (default: the whole catalog folder). */
-  importFolder(folder?: string, options: ImportOptions = {}): Promise<ImportSummary> {
-    return importFolder(this.store, folder, options);
+  /**
+   * Imports photos at or below `folder` (default: the whole catalog folder) with the annotations of the
+   * files given, each read in the format its content shows (a file that cannot serve is refused first).
+   */
+  async importFolder(folder?: string, options: WorkbenchImportOptions = {}): Promise<ImportSummary> {
+    const { annotationFiles = [], annotationsCsv, ...controls } = options;
+    const files = annotationsCsv === undefined ? annotationFiles : [...annotationFiles, annotationsCsv];
+    const annotations = readAnnotationFiles(this.store.root, resolve(folder ?? this.store.root), files);
+    return importFolder(this.store, folder, { ...controls, annotations });
   }
 
   /** Embeds every annotation not yet embedded; a model named here becomes the catalog's active model. */

@@ -164,6 +164,8 @@ export const ImportSummary = z.object({
   annotationsAdded: z.number().int(),
   annotationsUpdated: z.number().int(),
   issues: z.array(Issue),
+  /** Each annotation file read, with the format its content showed and its usable rows. */
+  annotationFiles: z.array(z.object({ file: z.string(), format: z.string(), rows: z.number().int() })).optional(),
   cancelled: z.boolean(),
 });
 
@@ -297,7 +299,16 @@ export const api = {
     result: z.object({ total: z.number().int(), annotations: z.array(Annotation) }),
   },
   'catalog.import': {
-    args: z.object({ folder: z.string().optional(), annotationsCsv: z.string().optional() }),
+    args: z.object({
+      folder: z.string().optional(),
+      /**
+       * An annotations file, recognised by its content: this project's CSV, COCO as Wildbook and WBIA
+       * export it, or wildlife-datasets metadata (CSV).
+       */
+      annotations: z.string().optional(),
+      /** The same as `annotations` (its earlier name). */
+      annotationsCsv: z.string().optional(),
+    }),
     result: ImportSummary,
     job: true,
   },

@@ -15,18 +15,21 @@ const MAIN_DIRECTIONS = {
   models: ['relevance', 'pairx', 'ranking', 'render', 'jobs', ...FRONTS],
   pairx: ['catalog', 'ranking', 'jobs', ...FRONTS],
   render: ['onnx', 'relevance', 'models', 'catalog', 'ranking', 'jobs', ...FRONTS],
-  catalog: ['onnx', 'relevance', 'pairx', 'models', 'ranking', 'render', 'formats', ...FRONTS],
+  catalog: ['onnx', 'relevance', 'pairx', 'models', 'ranking', 'render', 'formats', 'team', ...FRONTS],
   // The field's formats read files into the catalog's annotation rows and write packages from the store.
-  formats: ['onnx', 'relevance', 'pairx', 'models', 'ranking', 'render', 'imaging', ...FRONTS],
-  ranking: ['relevance', 'pairx', 'models', 'render', 'jobs', ...FRONTS],
+  formats: ['onnx', 'relevance', 'pairx', 'models', 'ranking', 'render', 'imaging', 'team', ...FRONTS],
+  // Team mode (sync with a team store on PostgreSQL, disputes) works on the catalog's store and knows no model.
+  team: ['onnx', 'relevance', 'pairx', 'models', 'ranking', 'render', 'imaging', 'formats', ...FRONTS],
+  ranking: ['relevance', 'pairx', 'models', 'render', 'jobs', 'team', ...FRONTS],
 };
 /** The fronts reach the engine and the store through the service (workbench.ts) only. */
-const ENGINE_AND_STORE = ['catalog', 'onnx', 'relevance', 'pairx', 'models', 'ranking', 'render', 'imaging', 'jobs', 'formats'];
+const ENGINE_AND_STORE = ['catalog', 'onnx', 'relevance', 'pairx', 'models', 'ranking', 'render', 'imaging', 'jobs', 'formats', 'team'];
 const FRONT_DIRECTIONS = {
   host: ENGINE_AND_STORE,
   server: ENGINE_AND_STORE,
   // The engine's own commands (explain, layers, embed, evaluate: image files, no catalog) go through
-  // src/main/engine.ts; models/ and pairx/ only for cards, layer lists and metrics.
+  // src/main/engine.ts; models/ and pairx/ only for cards, layer lists and metrics; team/ for
+  // `pairx team init` (a store, no catalog).
   cli: ['catalog', 'onnx', 'relevance', 'imaging', 'render', 'ranking', 'jobs', 'host', 'server', 'formats'],
 };
 const RUNTIME = { name: 'onnxruntime-node', message: 'only src/main/onnx/session.ts talks to onnxruntime' };

@@ -30,6 +30,10 @@ export function workbenchHandlers(workbench: Workbench): Handlers {
     'models.layers': (args) => workbench.modelLayers(args.model),
     'models.add': (args) => workbench.models.add(args.path),
     'models.select': (args) => workbench.models.select(args.id),
+    'team.status': () => workbench.team.status(),
+    'team.sync': (args, controls) => workbench.team.sync({ ...args, ...controls }),
+    'disputes.list': () => workbench.team.disputes(),
+    'disputes.settle': (args) => workbench.team.settle(args),
     'settings.get': () => workbench.settings(),
     'settings.set': (args) => workbench.updateSettings(args),
   };

@@ -3,6 +3,7 @@ import { registerCatalogCommands } from './cli/catalog.ts';
 import { registerDemoCommand } from './cli/demo.ts';
 import { registerEngineCommands } from './cli/engine.ts';
 import { registerEvaluateCommand } from './cli/evaluate.ts';
+import { registerTeamCommands } from './cli/team.ts';
 import { cliFailure } from './cli/exit.ts';
 
 /** The `pairx` command: a thin front over the engine and the Workbench service. */
@@ -20,6 +21,7 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride();
   registerEngineCommands(program);
   registerCatalogCommands(program);
+  registerTeamCommands(program);
   registerDemoCommand(program);
   registerEvaluateCommand(program);
   try {

@@ -41,6 +41,7 @@ import { calibrationPriorKey, ReviewQueue } from './ranking/review-queue.ts';
 import { exportAs } from './formats/export.ts';
 import { readPublishing, updatePublishing } from './formats/publishing-settings.ts';
 import { readAnnotationFiles } from './formats/registry.ts';
+import { TeamService } from './team/team-service.ts';
 
 export interface WorkbenchOptions {
   /** Where `embed` gets an embedder when none is passed; defaults to the model registry's models. */
@@ -79,6 +80,8 @@ export interface EmbedRequest extends JobControls {
  */
 export class Workbench {
   readonly models: ModelRegistry;
+  /** Team mode: sync with a team store on PostgreSQL, the disputes in the log (src/main/team). */
+  readonly team: TeamService;
   private readonly explanations: ExplanationService;
   private readonly review: ReviewQueue;
 
@@ -93,6 +96,9 @@ export class Workbench {
   ) {
     this.models = new ModelRegistry(store.settings);
     this.review = new ReviewQueue(store);
+    this.team = new TeamService(store, {
+      decide: ({ a, b, verdict, ...options }) => this.decide(a, b, verdict, options),
+    });
     this.explanations = new ExplanationService(
       async () => explainerFor(await this.models.active()),
       (id) => this.annotationSource(id),
@@ -181,7 +187,10 @@ export class Workbench {
     const { annotationFiles = [], annotationsCsv, ...controls } = options;
     const files = annotationsCsv === undefined ? annotationFiles : [...annotationFiles, annotationsCsv];
     const annotations = readAnnotationFiles(this.store.root, resolve(folder ?? this.store.root), files);
-    return importFolder(this.store, folder, { ...controls, annotations });
+    const summary = await importFolder(this.store, folder, { ...controls, annotations });
+    // Team mode: others' decisions that waited for these photos join the log now.
+    if (!this.store.db.readonly) this.team.placeHeld();
+    return summary;
   }
 
   /** Embeds every annotation not yet embedded; a model named here becomes the catalog's active model. */
@@ -322,7 +331,11 @@ export class Workbench {
   }
 
   undo(options: { reviewer?: string } = {}): UndoResult {
-    return undo(this.store, options.reviewer);
+    return this.store.transaction(() => {
+      const result = undo(this.store, options.reviewer);
+      this.team.afterUndo();
+      return result;
+    });
   }
 
   /** The whole decision log, oldest first. */

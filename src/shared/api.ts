@@ -57,6 +57,8 @@ export const Annotation = z.object({
 
 export const Decision = z.object({
   id,
+  /** Made where the decision was made, the same in every catalog of a team (src/main/team). */
+  uid: z.string(),
   a: id,
   b: id,
   verdict: z.enum(['same', 'different', 'unsure', 'undo']),
@@ -282,6 +284,71 @@ export const WorkbenchSettings = z.object({
 });
 export type WorkbenchSettings = z.infer<typeof WorkbenchSettings>;
 
+/** One answer in a dispute: who answered what on which pair, and when. */
+export const DisputeAnswer = z.object({
+  decisionId: id,
+  uid: z.string(),
+  a: id,
+  b: id,
+  verdict: Verdict,
+  reviewer: z.string().nullable(),
+  createdAt: z.string(),
+  /** The photos' file names. */
+  fileA: z.string(),
+  fileB: z.string(),
+});
+
+/**
+ * A disagreement still open in the log (src/main/team/disputes.ts): answers both ways on one pair
+ * (`pair`), answers that together contradict (`contradiction`: A=B, B=C, A≠C), a "same" between two
+ * individuals nobody confirmed as one (`merge`), two names given to one photo (`name`), a rename to a name
+ * another individual holds (`rename`). `pairs` are the pairs a lead may settle it on.
+ */
+export const Dispute = z.object({
+  /** The same in every catalog with the same log. */
+  id: z.string(),
+  kind: z.enum(['pair', 'contradiction', 'merge', 'name', 'rename']),
+  summary: z.string(),
+  pairs: z.array(z.object({ a: id, b: id })),
+  answers: z.array(DisputeAnswer),
+  names: z.array(z.string()),
+});
+
+/** What one sync did (src/main/team/sync.ts). */
+export const SyncSummary = z.object({
+  /** The team store, as user@host:port/database (never its password). */
+  server: z.string(),
+  at: z.string(),
+  /** Events the store had not got (decisions, undo entries, renames, given names). */
+  pushed: z.number().int(),
+  /** Other catalogs' events received. */
+  pulled: z.number().int(),
+  /** Of those, decisions now in this catalog's log (pulled now, or held before and now applicable). */
+  applied: z.number().int(),
+  /** Decisions kept aside: on photos this catalog does not have (applied when the photo arrives). */
+  held: z.number().int(),
+  /** Annotations whose individual changed when the individuals were derived again from the log. */
+  changed: z.number().int(),
+  disputes: z.number().int(),
+  seconds: z.number(),
+  /** Stopped on request after pushing; syncing again finishes it. */
+  cancelled: z.boolean(),
+});
+
+export const TeamStatus = z.object({
+  /** The team store this catalog syncs with (user@host:port/database), or null. */
+  server: z.string().nullable(),
+  /** Its URL without a password, as the catalog keeps it. */
+  url: z.string().nullable(),
+  storeId: z.string().nullable(),
+  lastSync: SyncSummary.nullable(),
+  /** Decisions and renames made here that the store has not acknowledged yet. */
+  unpushed: z.number().int(),
+  /** Others' decisions waiting for a photo this catalog does not have. */
+  held: z.number().int(),
+  disputes: z.number().int(),
+});
+
 // ------------------------------------------------------------------------------------------ arguments
 export const ExplainArgs = ExplainSettings.extend({ a: id, b: id });
 
@@ -418,6 +485,29 @@ export const api = {
   },
   'models.add': { args: z.object({ path: z.string().min(1) }), result: ModelEntry },
   'models.select': { args: z.object({ id: z.string().min(1) }), result: ModelEntry },
+  'team.status': { args: none, result: TeamStatus },
+  /**
+   * Pushes this catalog's decisions the team store has not got and pulls the others' (offline-first:
+   * nothing else needs the network). The password, where the server asks for one: this argument, the
+   * URL's, PGPASSWORD or ~/.pgpass; it is never stored in the catalog.
+   */
+  'team.sync': {
+    args: z.object({
+      /** postgres://user@host:port/database[?sslmode=verify-full]; default: the one this catalog synced with. */
+      server: z.string().min(1).optional(),
+      /** Recorded on this catalog's decisions that were made without a reviewer's name. */
+      reviewer: z.string().min(1).optional(),
+      password: z.string().optional(),
+    }),
+    result: SyncSummary,
+    job: true,
+  },
+  'disputes.list': { args: none, result: z.array(Dispute) },
+  /**
+   * A lead settles a disputed pair: the answer is recorded as a decision with the lead's name, and the
+   * answers on that pair it overrules are taken back (undo entries, also with the lead's name).
+   */
+  'disputes.settle': { args: DecideArgs, result: DecideResult },
   'settings.get': { args: none, result: WorkbenchSettings },
   'settings.set': {
     args: z.object({
@@ -466,3 +556,7 @@ export type ExportResult = z.infer<typeof ExportResult>;
 export type ExportArgs = z.input<typeof ExportArgs>;
 export type CandidatesOptions = z.input<typeof CandidatesArgs>;
 export type DecideArgs = z.infer<typeof DecideArgs>;
+export type DisputeAnswer = z.infer<typeof DisputeAnswer>;
+export type Dispute = z.infer<typeof Dispute>;
+export type SyncSummary = z.infer<typeof SyncSummary>;
+export type TeamStatus = z.infer<typeof TeamStatus>;

@@ -73,7 +73,9 @@ describe('migrations', () => {
     const now = new Date().toISOString();
     db.prepare("INSERT INTO images (sha256, path, width, height, added_at) VALUES ('h', 'a.jpg', 10, 10, ?)").run(now);
     db.prepare("INSERT INTO annotations (image_id, source, created_at) VALUES (1, 'whole-image', ?), (1, 'whole-image', ?)").run(now, now);
-    const decide = db.prepare('INSERT INTO decisions (annotation_a, annotation_b, verdict, created_at, undoes) VALUES (?, ?, ?, ?, ?)');
+    const decide = db.prepare(
+      'INSERT INTO decisions (uid, annotation_a, annotation_b, verdict, created_at, undoes) VALUES (lower(hex(randomblob(16))), ?, ?, ?, ?, ?)',
+    );
     decide.run(1, 2, 'same', now, null);
     expect(() => db.prepare("UPDATE decisions SET verdict = 'different'").run()).toThrow(/append-only/);
     expect(() => db.prepare('DELETE FROM decisions').run()).toThrow(/append-only/);

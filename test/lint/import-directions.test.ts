@@ -45,6 +45,14 @@ describe('import directions on the main side', () => {
     expect(await refusals('src/main/cli/sample.ts', "import '../formats/registry.ts';")).toHaveLength(1);
   });
 
+  it('lets team mode work on the store, never the store on team mode', async () => {
+    expect(await refusals('src/main/team/sample.ts', "import type { CatalogStore } from '../catalog/store/catalog-store.ts';")).toEqual([]);
+    expect(await refusals('src/main/catalog/sample.ts', "import '../team/team-service.ts';")).toHaveLength(1);
+    expect(await refusals('src/main/team/sample.ts', "import '../models/model-registry.ts';")).toHaveLength(1);
+    expect(await refusals('src/main/server/sample.ts', "import '../team/sync.ts';")).toHaveLength(1);
+    expect(await refusals('src/main/cli/sample.ts', "import '../team/admin.ts';")).toEqual([]);
+  });
+
   it('keeps the fronts on the service', async () => {
     expect(await refusals('src/main/host/sample.ts', "import '../catalog/layout.ts';")).toHaveLength(1);
     expect(await refusals('src/main/server/sample.ts', "import '../pairx/explanation-service.ts';")).toHaveLength(1);

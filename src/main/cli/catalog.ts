@@ -12,7 +12,7 @@ import { CommandExit, EXIT_CANCELLED, cliFailure, verboseRequested } from './exi
 import { progressView } from './progress.ts';
 import { EXPLAIN_LIMITS } from '../../shared/explanation.ts';
 
-interface CommonOptions {
+export interface CommonOptions {
   catalog?: string;
   json?: boolean;
 }
@@ -23,8 +23,8 @@ async function pictureBytes(workbench: Workbench, request: MediaRequest): Promis
   return 'bytes' in media ? media.bytes : readFileSync(media.file);
 }
 
-const out = (text: string) => process.stdout.write(`${text}\n`);
-const printJson = (value: unknown) => out(JSON.stringify(value, null, 2));
+export const out = (text: string) => process.stdout.write(`${text}\n`);
+export const printJson = (value: unknown) => out(JSON.stringify(value, null, 2));
 
 /**
  * Wraps a command's action: a failure becomes one line on stderr and a non-zero exit code, never a
@@ -32,7 +32,7 @@ const printJson = (value: unknown) => out(JSON.stringify(value, null, 2));
  * input). It goes through commander's `error()`, so that under `exitOverride()` (src/main/cli.ts) the
  * exit code travels in the CommanderError that main() turns into the process's exit code.
  */
-function action<Args extends unknown[]>(run: (...args: Args) => Promise<void> | void) {
+export function action<Args extends unknown[]>(run: (...args: Args) => Promise<void> | void) {
   return async (...args: Args): Promise<void> => {
     try {
       await run(...args);
@@ -47,11 +47,11 @@ function action<Args extends unknown[]>(run: (...args: Args) => Promise<void> | 
 }
 
 /** The catalog a command works on: --catalog, else the nearest catalog at or above `near`, else `near` itself. */
-function catalogFolder(options: CommonOptions, near: string = process.cwd()): string {
+export function catalogFolder(options: CommonOptions, near: string = process.cwd()): string {
   return options.catalog !== undefined ? resolve(options.catalog) : (Workbench.locate(near) ?? resolve(near));
 }
 
-async function withWorkbench<T>(folder: string, run: (workbench: Workbench, call: <M extends ApiMethod>(method: M, args: ApiArgs<M>, controls?: { onProgress?: (p: Progress) => void; signal?: AbortSignal }) => Promise<ApiResult<M>>) => Promise<T>): Promise<T> {
+export async function withWorkbench<T>(folder: string, run: (workbench: Workbench, call: <M extends ApiMethod>(method: M, args: ApiArgs<M>, controls?: { onProgress?: (p: Progress) => void; signal?: AbortSignal }) => Promise<ApiResult<M>>) => Promise<T>): Promise<T> {
   const workbench = Workbench.open(folder);
   const handlers = workbenchHandlers(workbench);
   try {
@@ -65,7 +65,7 @@ async function withWorkbench<T>(folder: string, run: (workbench: Workbench, call
  * Runs a long job with a progress view and Ctrl+C: the first one cancels cleanly (the job stops after
  * the photo or batch in hand, everything done so far stays), a second one quits at once.
  */
-async function asJob<T extends { cancelled: boolean }>(run: (controls: { onProgress: (p: Progress) => void; signal: AbortSignal }) => Promise<T>): Promise<T> {
+export async function asJob<T extends { cancelled: boolean }>(run: (controls: { onProgress: (p: Progress) => void; signal: AbortSignal }) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   const view = progressView();
   const onSigint = () => {
@@ -90,7 +90,7 @@ function positiveInteger(what: string) {
   };
 }
 
-const defaultReviewer = (): string | undefined => {
+export const defaultReviewer = (): string | undefined => {
   if (process.env.PAIRX_REVIEWER) return process.env.PAIRX_REVIEWER;
   try {
     return userInfo().username;

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
 import type { Decision, MergeChoice } from '../../../shared/api.ts';
 
 export interface NewDecision {
@@ -9,6 +10,10 @@ export interface NewDecision {
   note: string | null;
   reviewer: string | null;
   undoes: number | null;
+  /** Made where the decision was made (a team sync passes the other catalog's); a new UUID otherwise. */
+  uid?: string;
+  /** When it was decided, where it was decided; now otherwise. */
+  createdAt?: string;
 }
 
 /** What the queue knew of a pair when it was decided: a sample for its calibration. */
@@ -27,10 +32,11 @@ export interface Effect {
   individualAfter: number | null;
 }
 
-const DECISION_COLUMNS = `d.id, d.annotation_a, d.annotation_b, d.verdict, d.merge, d.note, d.reviewer, d.created_at, d.undoes,
+const DECISION_COLUMNS = `d.id, d.uid, d.annotation_a, d.annotation_b, d.verdict, d.merge, d.note, d.reviewer, d.created_at, d.undoes,
   (SELECT u.id FROM decisions u WHERE u.undoes = d.id) AS undone_by`;
 interface DecisionRow {
   id: number;
+  uid: string;
   annotation_a: number;
   annotation_b: number;
   verdict: Decision['verdict'];
@@ -43,6 +49,7 @@ interface DecisionRow {
 }
 const toDecision = (row: DecisionRow): Decision => ({
   id: row.id,
+  uid: row.uid,
   a: row.annotation_a,
   b: row.annotation_b,
   verdict: row.verdict,
@@ -65,8 +72,8 @@ export class DecisionsStore {
 
   constructor(private readonly db: Database.Database) {
     this.insertStatement = db.prepare(
-      `INSERT INTO decisions (annotation_a, annotation_b, verdict, merge, note, reviewer, created_at, undoes)
-       VALUES (@a, @b, @verdict, @merge, @note, @reviewer, @createdAt, @undoes)`,
+      `INSERT INTO decisions (uid, annotation_a, annotation_b, verdict, merge, note, reviewer, created_at, undoes)
+       VALUES (@uid, @a, @b, @verdict, @merge, @note, @reviewer, @createdAt, @undoes)`,
     );
     this.byIdStatement = db.prepare<[number], DecisionRow>(`SELECT ${DECISION_COLUMNS} FROM decisions d WHERE d.id = ?`);
     this.insertEffectStatement = db.prepare(
@@ -75,7 +82,11 @@ export class DecisionsStore {
   }
 
   append(decision: NewDecision, effects: Effect[] = []): Decision {
-    const { lastInsertRowid } = this.insertStatement.run({ ...decision, createdAt: new Date().toISOString() });
+    const { lastInsertRowid } = this.insertStatement.run({
+      ...decision,
+      uid: decision.uid ?? randomUUID(),
+      createdAt: decision.createdAt ?? new Date().toISOString(),
+    });
     const id = Number(lastInsertRowid);
     for (const effect of effects) this.insertEffectStatement.run(id, effect.annotationId, effect.individualBefore, effect.individualAfter);
     return this.byId(id)!;

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
 import type { IndividualRef } from '../../../shared/api.ts';
 
 const INDIVIDUAL_COLUMNS = 'id, name';
@@ -51,8 +52,8 @@ export class IndividualsStore {
     // A name a person gives makes the individual a catalogued animal, like an imported name.
     this.db.prepare('UPDATE individuals SET name = ?, named = 1 WHERE id = ?').run(newName, id);
     this.db
-      .prepare('INSERT INTO name_changes (individual_id, old_name, new_name, reviewer, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(id, oldName, newName, reviewer, new Date().toISOString());
+      .prepare('INSERT INTO name_changes (uid, individual_id, old_name, new_name, reviewer, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(randomUUID(), id, oldName, newName, reviewer, new Date().toISOString());
   }
 
   /** Names of the form `<prefix><digits>`, for generating the next free one. */

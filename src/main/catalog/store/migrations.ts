@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
 import { CatalogError } from '../errors.ts';
 
 type Migration = (db: Database.Database) => void;
@@ -210,8 +211,70 @@ const v2: Migration = (db) => {
   `);
 };
 
+/**
+ * Team sync (src/main/team): a catalog exchanges its decision log with a team store on PostgreSQL.
+ * - `decisions.uid`, `name_changes.uid`: an id made where the decision or rename was made (a UUID), so
+ *   that a sync repeated or cut short adds nothing twice; filled here for what was logged before (the
+ *   append-only triggers are lifted for this one fill), required from now on.
+ * - `team_events`: every event this catalog has exchanged with its store, with the store's receipt
+ *   order (`seq`, the order every catalog replays the log in), the event as the store holds it, and
+ *   where it stands here: its entry in the log, or why it is held (a photo this catalog does not have).
+ * - `team_effects`: the changes of an annotation's individual that re-deriving the individuals from the
+ *   merged log made (append-only, like `decision_effects`), so that every change can be traced and the
+ *   individual a person gave an annotation can still be told from the ones the log made.
+ */
+const v3TeamSync: Migration = (db) => {
+  db.exec(`
+    ALTER TABLE decisions ADD COLUMN uid TEXT;
+    ALTER TABLE name_changes ADD COLUMN uid TEXT;
+    DROP TRIGGER decisions_no_update;
+    DROP TRIGGER name_changes_no_update;
+  `);
+  for (const table of ['decisions', 'name_changes']) {
+    const fill = db.prepare(`UPDATE ${table} SET uid = ? WHERE id = ?`);
+    for (const { id } of db.prepare<[], { id: number }>(`SELECT id FROM ${table} WHERE uid IS NULL`).all()) fill.run(randomUUID(), id);
+  }
+  db.exec(`
+    CREATE UNIQUE INDEX decisions_by_uid ON decisions(uid);
+    CREATE UNIQUE INDEX name_changes_by_uid ON name_changes(uid);
+    CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions
+      BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
+    CREATE TRIGGER name_changes_no_update BEFORE UPDATE ON name_changes
+      BEGIN SELECT RAISE(ABORT, 'the name log is append-only'); END;
+    CREATE TRIGGER decisions_need_uid BEFORE INSERT ON decisions WHEN NEW.uid IS NULL
+      BEGIN SELECT RAISE(ABORT, 'a decision needs its uid'); END;
+    CREATE TRIGGER name_changes_need_uid BEFORE INSERT ON name_changes WHEN NEW.uid IS NULL
+      BEGIN SELECT RAISE(ABORT, 'a rename needs its uid'); END;
+
+    CREATE TABLE team_events (
+      uid TEXT PRIMARY KEY,
+      seq INTEGER NOT NULL UNIQUE,     -- the team store's receipt order
+      kind TEXT NOT NULL CHECK (kind IN ('decision', 'rename', 'name')),
+      catalog TEXT NOT NULL,           -- the catalog where it was made (its settings' team.catalogId)
+      event TEXT NOT NULL,             -- the event as the store holds it (JSON)
+      decision_id INTEGER UNIQUE REFERENCES decisions(id),
+      held TEXT                        -- why a decision is not in the log (yet); NULL once it is
+    ) STRICT;
+    CREATE INDEX team_events_held ON team_events(held) WHERE held IS NOT NULL;
+
+    CREATE TABLE team_effects (
+      id INTEGER PRIMARY KEY,
+      annotation_id INTEGER NOT NULL REFERENCES annotations(id),
+      individual_before INTEGER REFERENCES individuals(id),
+      individual_after INTEGER REFERENCES individuals(id),
+      after_decision INTEGER NOT NULL, -- the newest decision id when it was made: orders it among decision_effects
+      created_at TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX team_effects_by_annotation ON team_effects(annotation_id);
+    CREATE TRIGGER team_effects_no_update BEFORE UPDATE ON team_effects
+      BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
+    CREATE TRIGGER team_effects_no_delete BEFORE DELETE ON team_effects
+      BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
+  `);
+};
+
 /** Migration i brings a database from user_version i to i + 1. Append only; never edit a shipped one. */
-export const MIGRATIONS: readonly Migration[] = [v1, v2];
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3TeamSync];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export const schemaVersion = (db: Database.Database): number => db.pragma('user_version', { simple: true }) as number;

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+/**
+ * The team log's events, as the team store holds them and as a catalog keeps a copy of them
+ * (team_events.event, JSON). Annotations are named by key (keys.ts), decisions by the uid they got where
+ * they were made, never by a catalog's own ids.
+ */
+const uid = z.uuid();
+const common = {
+  uid,
+  /** The catalog where it was made (its settings' team catalog id). */
+  catalog: uid,
+  reviewer: z.string().nullable(),
+  /** When it was made, by the clock of the machine that made it (ISO-8601). */
+  createdAt: z.string(),
+};
+
+export const Features = z.object({
+  /** The model's identity (ModelRecord.identity) the features were computed with. */
+  model: z.string(),
+  similarity: z.number(),
+  plausibility: z.number().nullable(),
+  sizeA: z.number().int(),
+  sizeB: z.number().int(),
+});
+export type Features = z.infer<typeof Features>;
+
+export const DecisionEvent = z.object({
+  kind: z.literal('decision'),
+  ...common,
+  verdict: z.enum(['same', 'different', 'unsure', 'undo']),
+  merge: z.enum(['keep-a', 'keep-b']).nullable(),
+  note: z.string().nullable(),
+  a: z.string(),
+  b: z.string(),
+  /** The photos' file names where it was made (for a catalog that does not have them). */
+  fileA: z.string().nullable(),
+  fileB: z.string().nullable(),
+  /** For an undo entry: the uid of the decision it takes back. */
+  undoes: uid.nullable(),
+  features: Features.nullable(),
+  /** The name its catalog generated for the individual a "same" of two unnamed annotations made. */
+  createdIndividual: z.string().nullable(),
+});
+export type DecisionEvent = z.infer<typeof DecisionEvent>;
+
+/** A person named an individual: the one that holds the first of `members` (annotation keys) a catalog has. */
+export const RenameEvent = z.object({
+  kind: z.literal('rename'),
+  ...common,
+  members: z.array(z.string()).min(1),
+  oldName: z.string(),
+  name: z.string().min(1),
+});
+export type RenameEvent = z.infer<typeof RenameEvent>;
+
+/** A person's file (an import) gave this annotation this name. */
+export const NameEvent = z.object({
+  kind: z.literal('name'),
+  ...common,
+  annotation: z.string(),
+  name: z.string().min(1),
+});
+export type NameEvent = z.infer<typeof NameEvent>;
+
+export const TeamEvent = z.discriminatedUnion('kind', [DecisionEvent, RenameEvent, NameEvent]);
+export type TeamEvent = z.infer<typeof TeamEvent>;
+
+/** An event with its place in the store's receipt order. */
+export interface ReceivedEvent {
+  seq: number;
+  event: TeamEvent;
+}
+
+/** A photo and an annotation as the store keeps them (content hash and box; no path, no pixels). */
+export interface PhotoRow {
+  sha256: string;
+  width: number;
+  height: number;
+  fileName: string;
+}
+export interface AnnotationRow {
+  key: string;
+  sha256: string;
+  box: { x: number; y: number; w: number; h: number } | null;
+  theta: number;
+  side: string | null;
+}

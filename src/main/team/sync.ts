@@ -1,0 +1,256 @@
+import { randomUUID } from 'node:crypto';
+import type { Progress, SyncSummary } from '../../shared/api.ts';
+import { PairxError } from '../errors.ts';
+import type { CatalogStore } from '../catalog/store/catalog-store.ts';
+import { connect, parseServerUrl, storeError, type ServerAddress } from './connection.ts';
+import type { DecisionEvent, NameEvent, ReceivedEvent, RenameEvent, TeamEvent } from './events.ts';
+import { givenNameUid } from './keys.ts';
+import { TeamLocalStore, type AnnotationFacts } from './local-log.ts';
+import { madeHereOrder, RENAME_MEMBERS } from './rederive.ts';
+import { pullFromStore, pushToStore, type PushBatch } from './server-log.ts';
+import { checkServerSchema } from './server-schema.ts';
+import { readTeamSettings, writeTeamSettings } from './settings.ts';
+
+/**
+ * One sync: push what this catalog made that the store has not got, pull what others made, place their
+ * decisions in this catalog's log (or hold them while a photo is missing), and derive the individuals
+ * again. Every step can be cut short and run again: the store ignores what it has (uids, keys), a pulled
+ * page is appended together with the receipt number it reached, and deriving is a pure replay.
+ */
+
+export interface SyncOptions {
+  server?: string;
+  reviewer?: string;
+  password?: string;
+  signal?: AbortSignal;
+  onProgress?: (progress: Progress) => void;
+}
+
+/** Why a decision from the store is not in this catalog's log. */
+export const HELD = {
+  photo: 'photo',
+  target: 'target',
+  /** An undo of a decision another undo took back already: nothing left to do, ever. */
+  redundant: 'redundant',
+} as const;
+
+/** What pushing needs to know about this catalog, read in one snapshot. */
+function pushBatch(store: CatalogStore, local: TeamLocalStore, catalogId: string, reviewer: string | undefined): PushBatch {
+  return store.snapshot(() => {
+    const annotations = local.annotations();
+    const byId = new Map(annotations.map((a) => [a.id, a]));
+    const known = local.knownUids();
+    const used = new Map<number, AnnotationFacts>();
+    const use = (id: number) => {
+      const facts = byId.get(id)!;
+      used.set(id, facts);
+      return facts.key;
+    };
+
+    const names: NameEvent[] = [];
+    const originals = local.originalNames();
+    const current = new Map(annotations.map((a) => [a.id, a.individualId]));
+    for (const [annotation, individual] of local.givenIndividuals(current)) {
+      const name = originals.get(individual);
+      if (name === undefined) continue;
+      const key = byId.get(annotation)!.key;
+      const uid = givenNameUid(key, name);
+      if (known.has(uid)) continue;
+      use(annotation);
+      names.push({ kind: 'name', uid, catalog: catalogId, reviewer: null, createdAt: new Date().toISOString(), annotation: key, name });
+    }
+
+    const decisions = local.unpushedDecisions();
+    const withoutReviewer = decisions.filter((d) => d.reviewer === null).length;
+    if (withoutReviewer > 0 && !reviewer)
+      throw new PairxError(
+        'invalid-arguments',
+        `${withoutReviewer} decision(s) here were recorded without a reviewer's name; give the name to record on them (--reviewer NAME, or Settings → reviewer)`,
+      );
+    const features = local.features(decisions.map((d) => d.id));
+    const created = local.createdIndividuals();
+    const individualNames = local.originalNames();
+    const renames = local.renames(true);
+    const members = new Map<number, number[]>();
+    for (const a of annotations) if (a.individualId !== null) members.set(a.individualId, [...(members.get(a.individualId) ?? []), a.id]);
+
+    const events: TeamEvent[] = [...names];
+    for (const entry of madeHereOrder(decisions, renames)) {
+      if (entry.kind === 'decision') {
+        const d = entry.item;
+        const event: DecisionEvent = {
+          kind: 'decision',
+          uid: d.uid,
+          catalog: catalogId,
+          reviewer: d.reviewer ?? reviewer!,
+          createdAt: d.createdAt,
+          verdict: d.verdict,
+          merge: d.merge,
+          note: d.note,
+          a: use(d.a),
+          b: use(d.b),
+          fileA: null,
+          fileB: null,
+          undoes: d.undoesUid,
+          features: features.get(d.id) ?? null,
+          createdIndividual: created.has(d.id) ? (individualNames.get(created.get(d.id)!) ?? null) : null,
+        };
+        events.push(event);
+      } else {
+        const r = entry.item;
+        const ids = (members.get(r.individualId) ?? []).sort((x, y) => x - y).slice(0, RENAME_MEMBERS);
+        // A rename of an individual that no longer holds any photo changes nothing anywhere.
+        if (ids.length === 0) continue;
+        const event: RenameEvent = {
+          kind: 'rename',
+          uid: r.uid,
+          catalog: catalogId,
+          reviewer: r.reviewer ?? reviewer ?? 'unknown',
+          createdAt: r.createdAt,
+          members: ids.map(use),
+          oldName: r.oldName,
+          name: r.newName,
+        };
+        events.push(event);
+      }
+    }
+    const facts = [...used.values()];
+    const photos = new Map(facts.map((f) => [f.sha256, TeamLocalStore.photoRow(f)]));
+    return { photos: [...photos.values()], annotations: facts.map(TeamLocalStore.annotationRow), events };
+  });
+}
+
+/**
+ * Places a decision from the store in this catalog's log, or says why it waits. An undo names its target by
+ * uid; a second undo of one decision (two reviewers took it back) is recorded as held for good.
+ */
+export function placeDecision(store: CatalogStore, local: TeamLocalStore, event: DecisionEvent, byKey: ReadonlyMap<string, number>): { decisionId: number } | { held: string } {
+  const a = byKey.get(event.a);
+  const b = byKey.get(event.b);
+  if (a === undefined || b === undefined || a === b) return { held: HELD.photo };
+  let undoes: number | null = null;
+  if (event.verdict === 'undo') {
+    const target = local.decisionIdByUid(event.undoes!);
+    if (target === undefined) return { held: HELD.target };
+    if (local.isUndone(target)) return { held: HELD.redundant };
+    undoes = target;
+  }
+  const decision = store.decisions.append({
+    uid: event.uid,
+    createdAt: event.createdAt,
+    a,
+    b,
+    verdict: event.verdict,
+    merge: event.merge,
+    note: event.note,
+    reviewer: event.reviewer,
+    undoes,
+  });
+  if (event.features) {
+    const modelId = local.modelIdByIdentity(event.features.model);
+    if (modelId !== undefined) store.decisions.recordFeatures(decision.id, { modelId, ...event.features });
+  }
+  return { decisionId: decision.id };
+}
+
+/** Appends one pulled page in one transaction, with the receipt number it reached; answers decisions placed and held. */
+function applyPage(store: CatalogStore, local: TeamLocalStore, page: ReceivedEvent[], byKey: ReadonlyMap<string, number>): { applied: number; held: number } {
+  return store.transaction(() => {
+    let applied = 0;
+    let held = 0;
+    for (const { seq, event } of page) {
+      if (local.hasEvent(event.uid)) continue;
+      if (event.kind !== 'decision') {
+        local.record({ uid: event.uid, seq, event, decisionId: null, held: null });
+        continue;
+      }
+      const own = local.decisionIdByUid(event.uid);
+      if (own !== undefined) {
+        local.record({ uid: event.uid, seq, event, decisionId: own, held: null });
+        continue;
+      }
+      const placed = placeDecision(store, local, event, byKey);
+      local.record({ uid: event.uid, seq, event, decisionId: 'decisionId' in placed ? placed.decisionId : null, held: 'held' in placed ? placed.held : null });
+      if ('decisionId' in placed) applied++;
+      else if (placed.held !== HELD.redundant) held++;
+    }
+    const settings = readTeamSettings(store);
+    writeTeamSettings(store, { ...settings, pulledSeq: page[page.length - 1].seq, needsDerive: true });
+    return { applied, held };
+  });
+}
+
+/** Held decisions whose photos (or undone decisions) are here now, placed in receipt order; answers how many. */
+export function placeHeld(store: CatalogStore, local: TeamLocalStore): number {
+  return store.transaction(() => {
+    const waiting = local.held().filter((entry) => entry.held !== HELD.redundant);
+    if (waiting.length === 0) return 0;
+    const byKey = new Map(local.annotations().map((a) => [a.key, a.id]));
+    let placed = 0;
+    for (const entry of waiting) {
+      const outcome = placeDecision(store, local, entry.event, byKey);
+      if ('decisionId' in outcome) {
+        local.settle(entry.uid, outcome.decisionId, null);
+        placed++;
+      } else if (outcome.held !== entry.held) local.settle(entry.uid, null, outcome.held);
+    }
+    if (placed > 0) writeTeamSettings(store, { ...readTeamSettings(store), needsDerive: true });
+    return placed;
+  });
+}
+
+export interface SyncOutcome {
+  address: ServerAddress;
+  pushed: number;
+  pulled: number;
+  applied: number;
+  cancelled: boolean;
+}
+
+/** Push and pull (the network part); deriving and the summary are the service's. */
+export async function exchange(store: CatalogStore, local: TeamLocalStore, options: SyncOptions): Promise<SyncOutcome> {
+  const settings = readTeamSettings(store);
+  const urlText = options.server ?? settings.url;
+  if (!urlText) throw new PairxError('invalid-arguments', 'this catalog has no team store yet: sync once with --server postgres://user@host:5432/database');
+  const address = parseServerUrl(urlText);
+  const report = (phase: string, done: number, total: number | null) => options.onProgress?.({ phase, done, total, item: address.label });
+  report('connect', 0, null);
+  const client = await connect(address, options.password);
+  try {
+    const storeId = await checkServerSchema(client, address.label);
+    if (settings.storeId && settings.storeId !== storeId)
+      throw new PairxError(
+        'invalid-arguments',
+        `this catalog syncs with another team store (${settings.url ? parseServerUrl(settings.url).label : settings.storeId}); ${address.label} is a different one, and two stores' logs are never mixed`,
+      );
+    const catalogId = settings.catalogId ?? randomUUID();
+    writeTeamSettings(store, { ...settings, url: address.stored, storeId, catalogId });
+
+    const batch = pushBatch(store, local, catalogId, options.reviewer);
+    report('push', 0, batch.events.length);
+    const pushed = await pushToStore(client, batch);
+    report('push', batch.events.length, batch.events.length);
+    if (options.signal?.aborted) return { address, pushed, pulled: 0, applied: 0, cancelled: true };
+
+    let pulled = 0;
+    let applied = 0;
+    const byKey = new Map(local.annotations().map((a) => [a.key, a.id]));
+    for (;;) {
+      const page = await pullFromStore(client, readTeamSettings(store).pulledSeq);
+      if (page.length === 0) break;
+      const outcome = applyPage(store, local, page, byKey);
+      pulled += page.filter(({ event }) => event.catalog !== catalogId).length;
+      applied += outcome.applied;
+      report('pull', pulled, null);
+      if (options.signal?.aborted) return { address, pushed, pulled, applied, cancelled: true };
+    }
+    return { address, pushed, pulled, applied, cancelled: false };
+  } catch (error) {
+    // This catalog's own errors (SQLite) are not the store's.
+    throw String((error as { code?: unknown })?.code ?? '').startsWith('SQLITE') ? error : storeError(address, error);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export type { SyncSummary };

@@ -70,8 +70,8 @@ export async function connect(address: ServerAddress, password?: string): Promis
     ...fromUrl,
     // Called only when the server asks for a password.
     password: async () => {
-      const found = password ?? address.urlPassword ?? process.env.PGPASSWORD ?? (await pgpassLine(address));
-      if (found === undefined)
+      const found = password || address.urlPassword || process.env.PGPASSWORD || (await pgpassLine(address));
+      if (!found)
         throw new PairxError('invalid-arguments', `the team store ${address.label} asks for the password of "${address.user}": give it in PGPASSWORD, ~/.pgpass, the URL or the app's sync form`);
       return found;
     },
@@ -133,7 +133,7 @@ export function storeError(address: ServerAddress, error: unknown): PairxError {
       return new PairxError('invalid-arguments', `${where} holds no pairx team store yet; its owner runs \`pairx team init <url>\` first`);
   }
   if (/timeout/i.test(first)) return new PairxError('unavailable', `cannot reach ${where} (no answer within ${CONNECT_TIMEOUT_MS / 1000} s); review goes on offline`);
-  if (/client password must be a string|no password supplied|password authentication/i.test(first))
+  if (/client password must be a (non-empty )?string|no password supplied/i.test(first))
     return new PairxError('invalid-arguments', `${where} asks for the password of "${address.user}": give it in PGPASSWORD, ~/.pgpass, the URL or the app's sync form`);
   if (/ssl|certificate|self.signed|tls/i.test(first)) return new PairxError('unavailable', `${where}: TLS failed (${first}); see the URL's sslmode`);
   if (/Connection terminated/i.test(first)) return new PairxError('unavailable', `cannot reach ${where} (the connection was closed); review goes on offline`);

@@ -214,7 +214,6 @@ export async function exchange(store: CatalogStore, local: TeamLocalStore, optio
   if (!urlText) throw new PairxError('invalid-arguments', 'this catalog has no team store yet: sync once with --server postgres://user@host:5432/database');
   const address = parseServerUrl(urlText);
   const report = (phase: string, done: number, total: number | null) => options.onProgress?.({ phase, done, total, item: address.label });
-  report('connect', 0, null);
   const client = await connect(address, options.password);
   try {
     const storeId = await checkServerSchema(client, address.label);

@@ -4,17 +4,19 @@
  * workbench runs in a worker thread (host/workbench-worker.ts) so that onnxruntime never blocks this
  * thread, and every method is answered by host/dispatch.ts exactly as the local server answers it.
  */
-import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, net, protocol, safeStorage, session, shell } from 'electron';
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { SyncSummary } from '../shared/api.ts';
 import { IPC_CALL, IPC_EVENT, parseMediaPath } from '../shared/bridge.ts';
 import { RENDERER_CSP } from '../shared/csp.ts';
 import { PairxError } from './errors.ts';
-import { dispatchCall, statusOf, type AppHandlers } from './host/dispatch.ts';
+import { dispatchCall, statusOf, valueOf, type AppHandlers } from './host/dispatch.ts';
 import { rendererFile } from './host/static-files.ts';
 import { electronSqliteBinding } from './electron-native.ts';
 import { WorkbenchHost } from './host/workbench-host.ts';
+import { PasswordVault } from './password-vault.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const RENDERER_DIR = join(here, '../renderer');
@@ -40,6 +42,11 @@ const host = new WorkbenchHost({
 });
 
 let window: BrowserWindow | null = null;
+let vault: PasswordVault | null = null;
+/** Team-store passwords, encrypted with safeStorage, in the app's data folder (never in a catalog). */
+const passwords = (): PasswordVault =>
+  (vault ??= new PasswordVault(join(app.getPath('userData'), 'team-passwords.json'), safeStorage));
+
 
 const appHandlers: AppHandlers = {
   'app.info': () => ({
@@ -72,6 +79,15 @@ const appHandlers: AppHandlers = {
     return { savedTo: target.filePath };
   },
   'app.cancel': ({ callId }) => ({ cancelled: host.cancel(callId) }),
+  'app.sync': async ({ server, reviewer, password, remember }) => {
+    const url = server ?? (await valueOf<{ url: string | null }>(host.call('team.status', {}))).url;
+    const kept = password || !url ? undefined : passwords().get(url);
+    const summary = await valueOf<SyncSummary>(host.call('team.sync', { server, reviewer, password: password || kept }));
+    // Remembered only once the store has taken it, so a mistyped password is never kept.
+    const passwordRemembered = password && remember && url ? passwords().remember(url, password) : kept !== undefined;
+    return { summary, passwordRemembered };
+  },
+  'app.forgetPassword': ({ server }) => ({ forgotten: passwords().forget(server) }),
 };
 
 /** `pairx://app/…`: the built renderer, and `pairx://app/media/…` the catalog's pictures (by annotation id). */

@@ -12,13 +12,18 @@ import { QueueView } from './views/QueueView.tsx';
 import { SettingsView } from './views/SettingsView.tsx';
 import { StripView } from './views/StripView.tsx';
 import { StartView } from './views/StartView.tsx';
+import { SyncPanel } from './components/SyncPanel.tsx';
+import { DisputesView } from './views/DisputesView.tsx';
+import { useDisputeReview } from './lib/use-dispute-review.ts';
+import { useTeam } from './lib/use-team.ts';
 
-export type View = 'start' | 'catalog' | 'queue' | 'pair' | 'strip' | 'settings';
+export type View = 'start' | 'catalog' | 'queue' | 'pair' | 'strip' | 'settings' | 'disputes' | 'dispute-pair';
 
 const TABS: { view: View; label: string; needsCatalog: boolean }[] = [
   { view: 'start', label: 'Catalogs', needsCatalog: false },
   { view: 'catalog', label: 'Catalog', needsCatalog: true },
   { view: 'queue', label: 'Review queue', needsCatalog: true },
+  { view: 'disputes', label: 'Disputes', needsCatalog: true },
   { view: 'settings', label: 'Settings', needsCatalog: true },
 ];
 
@@ -33,6 +38,15 @@ export function App() {
   // The photo the strip view identifies (one photo against its candidates).
   const [stripFocus, setStripFocus] = useState<number | null>(null);
   const [choice, setChoice] = useExplainChoice(catalog);
+  // Team mode: what a sync or a lead's answer changes is shown afresh everywhere.
+  const disputes = useDisputeReview(catalog, review.model);
+  const [dataVersion, setDataVersion] = useState(0);
+  const teamChanged = useCallback(() => {
+    setDataVersion((v) => v + 1);
+    void review.reload();
+    void disputes.reload();
+  }, [review.reload, disputes.reload]);
+  const team = useTeam(catalog, teamChanged);
 
   const loadInfo = useCallback(() => {
     setInfoError(null);
@@ -56,6 +70,13 @@ export function App() {
     setView('catalog');
   }, []);
 
+  // What the status line and the Disputes view show follows decisions made in the other views.
+  useEffect(() => {
+    if (!catalog) return;
+    team.refresh();
+    if (view === 'disputes') void disputes.reload();
+  }, [view, catalog]);
+
   const title = catalog ? catalog.split(/[\\/]/).filter(Boolean).pop() : null;
   useEffect(() => {
     document.title = title ? `${title} — PAIR-X workbench` : 'PAIR-X workbench';
@@ -71,7 +92,9 @@ export function App() {
               key={tab.view}
               type="button"
               className={
-                view === tab.view || (tab.view === 'queue' && (view === 'pair' || view === 'strip'))
+                view === tab.view ||
+                (tab.view === 'queue' && (view === 'pair' || view === 'strip')) ||
+                (tab.view === 'disputes' && view === 'dispute-pair')
                   ? 'tab active'
                   : 'tab'
               }
@@ -80,9 +103,13 @@ export function App() {
               onClick={() => setView(tab.view)}
             >
               {tab.label}
+              {tab.view === 'disputes' && team.status && team.status.disputes > 0 && (
+                <span className="badge">{team.status.disputes}</span>
+              )}
             </button>
           ))}
         </nav>
+        {catalog && <SyncPanel team={team} mode={info?.mode ?? 'browser'} reviewer={reviewer} />}
         <span className="catalog-name" title={catalog ?? undefined}>
           {title ?? 'no catalog open'}
         </span>
@@ -92,7 +119,7 @@ export function App() {
         <ErrorBoundary where={viewName(view)} resetKey={`${view}|${catalog}|${review.index}`}>
           {view === 'start' && <StartView info={info} catalog={catalog} onOpened={opened} />}
           {view === 'catalog' && catalog && (
-            <CatalogView catalog={catalog} onChanged={() => void review.reload()} />
+            <CatalogView key={dataVersion} catalog={catalog} onChanged={() => void review.reload()} />
           )}
           {view === 'queue' && catalog && (
             <QueueView
@@ -124,6 +151,30 @@ export function App() {
               onBack={() => setView('queue')}
             />
           )}
+          {view === 'disputes' && catalog && (
+            <DisputesView
+              review={disputes}
+              reviewer={reviewer}
+              onOpen={() => setView('dispute-pair')}
+              onSettled={() => {
+                team.refresh();
+                void review.reload();
+              }}
+            />
+          )}
+          {view === 'dispute-pair' && catalog && (
+            <PairView
+              review={disputes}
+              choice={choice}
+              onChoice={setChoice}
+              reviewer={reviewer}
+              decideMethod="disputes.settle"
+              onBack={() => {
+                team.refresh();
+                setView('disputes');
+              }}
+            />
+          )}
           {view === 'settings' && catalog && (
             <SettingsView
               mode={info?.mode ?? 'browser'}
@@ -147,5 +198,7 @@ function viewName(view: View): string {
     pair: 'The pair view',
     strip: 'The candidate strip',
     settings: 'The settings view',
+    disputes: 'The disputes view',
+    'dispute-pair': 'The disputed pair',
   }[view];
 }

@@ -319,9 +319,9 @@ export const SyncSummary = z.object({
   /** The team store, as user@host:port/database (never its password). */
   server: z.string(),
   at: z.string(),
-  /** Events the store had not got (decisions, undo entries, renames, given names). */
+  /** Decisions, undo entries and renames the store had not got (names people gave travel too, uncounted). */
   pushed: z.number().int(),
-  /** Other catalogs' events received. */
+  /** Other catalogs' decisions, undo entries and renames received. */
   pulled: z.number().int(),
   /** Of those, decisions now in this catalog's log (pulled now, or held before and now applicable). */
   applied: z.number().int(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ExplainArgs } from './api.ts';
+import { ExplainArgs, SyncSummary } from './api.ts';
 
 /**
  * The application shell's methods: what a front (the Electron window, the local server) adds around the
@@ -34,6 +34,22 @@ export const appApi = {
   'app.chooseFolder': { args: none, result: z.object({ folder: z.string().nullable() }) },
   /** Saves the explanation picture (docs/PAIRX.md step 7) where the user chooses; null when cancelled. */
   'app.exportPng': { args: PairSettingsArgs, result: z.object({ savedTo: z.string().nullable() }) },
+  /**
+   * Syncs the open catalog with its team store (`team.sync`), the password handled as the front can: the
+   * desktop app keeps it, when asked, encrypted by the operating system (Electron's safeStorage) outside
+   * the catalog and uses it next time; the browser mode uses the one given, or the server's PGPASSWORD.
+   */
+  'app.sync': {
+    args: z.object({
+      server: z.string().min(1).optional(),
+      reviewer: z.string().min(1).optional(),
+      password: z.string().optional(),
+      remember: z.boolean().default(false),
+    }),
+    result: z.object({ summary: SyncSummary, passwordRemembered: z.boolean() }),
+  },
+  /** Forgets the password the desktop app keeps for a team store (the browser mode keeps none). */
+  'app.forgetPassword': { args: z.object({ server: z.string().min(1) }), result: z.object({ forgotten: z.boolean() }) },
   /** Cancels the job started by the call with this id (its promise resolves with `cancelled: true`). */
   'app.cancel': {
     args: z.object({ callId: z.string().min(1) }),

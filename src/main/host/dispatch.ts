@@ -64,6 +64,13 @@ export async function dispatchCall(
   }
 }
 
+/** A workbench call's value, or its failure thrown again (for a shell method that makes such a call). */
+export async function valueOf<T>(outcome: Promise<CallOutcome>): Promise<T> {
+  const settled = await outcome;
+  if (!settled.ok) throw new PairxError(settled.error.kind, settled.error.message);
+  return settled.value as T;
+}
+
 const HTTP_STATUS: Record<CallErrorKind, number> = {
   'invalid-arguments': 400,
   'not-found': 404,

@@ -4,9 +4,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { parseMediaPath, type CallErrorKind, type JobProgressEvent } from '../../shared/bridge.ts';
 import { RENDERER_CSP } from '../../shared/csp.ts';
+import type { SyncSummary } from '../../shared/api.ts';
 import {
   dispatchCall,
   statusOf,
+  valueOf,
   type AppHandlers,
   type WorkbenchPort,
 } from '../host/dispatch.ts';
@@ -145,6 +147,12 @@ export async function startWorkbenchServer(options: WorkbenchServerOptions): Pro
       throw new PairxError('unavailable', 'in the browser the picture is downloaded from /media/export');
     },
     'app.cancel': ({ callId }) => ({ cancelled: host.cancel(callId) }),
+    // The browser mode keeps no password: the one typed in, else the server process's PGPASSWORD or ~/.pgpass.
+    'app.sync': async ({ server, reviewer, password }) => ({
+      summary: await valueOf<SyncSummary>(host.call('team.sync', { server, reviewer, password })),
+      passwordRemembered: false,
+    }),
+    'app.forgetPassword': () => ({ forgotten: false }),
   };
 
   const stopForwarding = host.onProgress((event: JobProgressEvent) => {

@@ -49,7 +49,11 @@ export interface PushBatch {
   events: TeamEvent[];
 }
 
-/** Inserts what the store has not got, in one transaction; answers how many events were new to it. */
+/**
+ * Inserts what the store has not got, in one transaction; answers how many decisions, undo entries and
+ * renames were new to it (names people gave travel too, uncounted: every catalog that imported the file
+ * sends the same ones).
+ */
 export async function pushToStore(client: pg.Client, batch: PushBatch): Promise<number> {
   let added = 0;
   await client.query('BEGIN');
@@ -84,10 +88,11 @@ export async function pushToStore(client: pg.Client, batch: PushBatch): Promise<
                 verdict text, merge text, note text, annotation_a text, annotation_b text, undoes uuid, features jsonb,
                 created_individual text, members text[], old_name text, name text)
          ORDER BY t.ord
-         ON CONFLICT (uid) DO NOTHING`,
+         ON CONFLICT (uid) DO NOTHING
+         RETURNING kind`,
         [JSON.stringify(rows.map(eventColumns))],
       );
-      added += result.rowCount ?? 0;
+      added += result.rows.filter((row: { kind: string }) => row.kind !== 'name').length;
     }
     await client.query('COMMIT');
   } catch (error) {

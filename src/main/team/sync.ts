@@ -238,7 +238,7 @@ export async function exchange(store: CatalogStore, local: TeamLocalStore, optio
       const page = await pullFromStore(client, readTeamSettings(store).pulledSeq);
       if (page.length === 0) break;
       const outcome = applyPage(store, local, page, byKey);
-      pulled += page.filter(({ event }) => event.catalog !== catalogId).length;
+      pulled += page.filter(({ event }) => event.catalog !== catalogId && event.kind !== 'name').length;
       applied += outcome.applied;
       report('pull', pulled, null);
       if (options.signal?.aborted) return { address, pushed, pulled, applied, cancelled: true };

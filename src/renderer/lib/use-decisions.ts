@@ -28,6 +28,12 @@ function firstOpen(
   return -1;
 }
 
+/**
+ * How an answer is recorded: an ordinary decision, or a lead's settling answer on a disputed pair (which
+ * also takes back the answers on that pair it overrules).
+ */
+export type DecideMethod = 'decisions.decide' | 'disputes.settle';
+
 export interface MergeConflict {
   verdict: Verdict;
   nameA: string;
@@ -56,11 +62,11 @@ export interface Decisions {
 export function useDecisions(
   review: Review,
   pair: CandidatePair | null,
-  options: { note: string; reviewer: string | null },
+  options: { note: string; reviewer: string | null; method?: DecideMethod },
 ): Decisions {
   const client = useClient();
   const { queue, index, statuses, setIndex, setStatus, refresh } = review;
-  const { note, reviewer } = options;
+  const { note, reviewer, method = 'decisions.decide' } = options;
   const [busy, setBusy] = useState(false);
   const [conflict, setConflict] = useState<MergeConflict | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -81,7 +87,7 @@ export function useDecisions(
       setBusy(true);
       setActionError(null);
       try {
-        const result = await client.call('decisions.decide', {
+        const result = await client.call(method, {
           a: pair.a,
           b: pair.b,
           verdict,
@@ -111,7 +117,7 @@ export function useDecisions(
         setBusy(false);
       }
     },
-    [client, pair, queue, busy, note, reviewer, statuses, index, setStatus, goTo, refresh],
+    [client, method, pair, queue, busy, note, reviewer, statuses, index, setStatus, goTo, refresh],
   );
 
   const skip = useCallback(() => {

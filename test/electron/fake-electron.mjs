@@ -54,6 +54,13 @@ export const net = {
 };
 
 export const shell = { openExternal: async () => undefined };
+
+// A stand-in for the operating system's encryption: reversible, and never the plain text.
+export const safeStorage = {
+  isEncryptionAvailable: () => true,
+  encryptString: (text) => Buffer.from(`sealed:${Buffer.from(text).toString('base64').split('').reverse().join('')}`),
+  decryptString: (data) => Buffer.from(String(data).slice('sealed:'.length).split('').reverse().join(''), 'base64').toString(),
+};
 export const dialog = {
   showOpenDialog: async () => ({ canceled: true, filePaths: [] }),
   showSaveDialog: async () => ({ canceled: true }),
@@ -64,6 +71,10 @@ export const app = {
   isPackaged: false,
   getAppPath: () => process.env.PAIRX_FAKE_APP_PATH ?? process.cwd(),
   getVersion: () => '0.0.0-test',
+  getPath: (name) => {
+    if (name !== 'userData') throw new Error(`no path ${name}`);
+    return process.env.PAIRX_FAKE_USER_DATA ?? process.cwd();
+  },
   enableSandbox: () => undefined,
   on: (event, listener) => appEvents.on(event, listener),
   quit: () => {
@@ -137,7 +148,16 @@ async function playWindow() {
   }
   const missing = await serve(new Request('pairx://app/media/thumb/99999'));
   report.missingMedia = missing.status;
+  if (process.env.PAIRX_FAKE_TEAM_URL) {
+    // Team mode through the window's Sync: the password given once with "remember", then not at all.
+    const server = process.env.PAIRX_FAKE_TEAM_URL;
+    report.syncRefused = await call('app.sync', { server, reviewer: 'ana', password: 'wrong', remember: true });
+    report.syncFirst = await call('app.sync', { server, reviewer: 'ana', password: process.env.PAIRX_FAKE_TEAM_PASSWORD, remember: true });
+    report.syncAgain = await call('app.sync', {});
+    report.forgotten = await call('app.forgetPassword', { server });
+    report.syncForgotten = await call('app.sync', {});
+  }
   app.quit();
 }
 
-export default { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell };
+export default { app, BrowserWindow, dialog, ipcMain, net, protocol, safeStorage, session, shell };

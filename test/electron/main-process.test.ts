@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -7,6 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ELECTRON_SQLITE_BINDING } from '../../src/main/electron-native.ts';
 import { RENDERER_CSP } from '../../src/shared/csp.ts';
 import { makeReviewCatalog } from '../e2e/review-catalog.ts';
+import { hasPostgres, startCluster, type PgCluster } from '../fixtures/pg-cluster.ts';
+import { initTeamStore } from '../../src/main/team/admin.ts';
+import { catalogFile } from '../../src/main/catalog/layout.ts';
 
 /**
  * The desktop app's main process as electron-vite builds it (out/main/index.js), run on plain Node with
@@ -45,16 +48,21 @@ interface Report {
   explained: { matches: number; provider: string };
   view: { status: number; type: string | null; bytes: number };
   missingMedia: number;
+  syncRefused?: Outcome;
+  syncFirst?: Outcome;
+  syncAgain?: Outcome;
+  forgotten?: Outcome;
+  syncForgotten?: Outcome;
 }
 
-function runMain(catalog: string, appPath: string): { report: Report; exitCode: number | null } {
+function runMain(catalog: string, appPath: string, extraEnv: Record<string, string> = {}): { report: Report; exitCode: number | null } {
   const run = spawnSync(
     process.execPath,
     ['--import', resolve('test/electron/register.mjs'), resolve('out/main/index.js')],
     {
       encoding: 'utf8',
       timeout: 240_000,
-      env: { ...process.env, PAIRX_FAKE_CATALOG: catalog, PAIRX_FAKE_APP_PATH: appPath },
+      env: { ...process.env, PAIRX_FAKE_CATALOG: catalog, PAIRX_FAKE_APP_PATH: appPath, ...extraEnv },
     },
   );
   const line = run.stdout.split('\n').find((l) => l.startsWith('{"fakeElectron"'));
@@ -70,6 +78,9 @@ describe('desktop main process (built, on a stand-in Electron)', () => {
   let exitCode: number | null;
   let broken: string;
   let brokenReport: Report;
+  let cluster: PgCluster | null = null;
+  let userData: string;
+  const teamPassword = 'app-secret';
 
   beforeAll(async () => {
     const build = spawnSync(
@@ -85,7 +96,15 @@ describe('desktop main process (built, on a stand-in Electron)', () => {
     checkout = mkdtempSync(join(tmpdir(), 'pairx-checkout-'));
     mkdirSync(dirname(join(checkout, ELECTRON_SQLITE_BINDING)), { recursive: true });
     copyFileSync(NODE_BINDING, join(checkout, ELECTRON_SQLITE_BINDING));
-    const first = runMain(catalog, checkout);
+    // Team mode: a team store on a throwaway PostgreSQL cluster, where PostgreSQL is installed.
+    userData = mkdtempSync(join(tmpdir(), 'pairx-user-data-'));
+    const team: Record<string, string> = { PAIRX_FAKE_USER_DATA: userData, PGPASSWORD: '', PGPASSFILE: '/nonexistent' };
+    if (hasPostgres) {
+      cluster = await startCluster();
+      await initTeamStore(cluster.ownerUrl(), { appRole: cluster.appRole, password: cluster.ownerPassword });
+      Object.assign(team, { PAIRX_FAKE_TEAM_URL: cluster.appUrl(), PAIRX_FAKE_TEAM_PASSWORD: cluster.appPassword });
+    }
+    const first = runMain(catalog, checkout, team);
     exitCode = first.exitCode;
     report = first.report;
     // The same with a file that is no binding where the prestart puts Electron's: the catalog must fail to
@@ -97,7 +116,8 @@ describe('desktop main process (built, on a stand-in Electron)', () => {
   }, 300_000);
 
   afterAll(() => {
-    for (const folder of [catalog, checkout, broken])
+    cluster?.destroy();
+    for (const folder of [catalog, checkout, broken, userData])
       if (folder) rmSync(folder, { recursive: true, force: true });
   });
 
@@ -141,6 +161,20 @@ describe('desktop main process (built, on a stand-in Electron)', () => {
     expect(report.view).toMatchObject({ status: 200, type: 'image/png' });
     expect(report.view.bytes).toBeGreaterThan(1000);
     expect(report.missingMedia).toBe(404);
+  });
+
+  it.skipIf(!hasPostgres)('syncs from the window, keeping the password with safeStorage outside the catalog', () => {
+    expect(report.syncRefused).toMatchObject({ ok: false, error: { message: expect.stringMatching(/refused the password of "pairx_app"/) } });
+    expect(report.syncFirst).toMatchObject({ ok: true, value: { passwordRemembered: true, summary: { server: expect.stringMatching(/^pairx_app@127\.0\.0\.1:\d+\/team$/) } } });
+    // The catalog remembers the server, the app the password: no argument needed the second time.
+    expect(report.syncAgain).toMatchObject({ ok: true, value: { passwordRemembered: true } });
+    expect(report.forgotten).toEqual({ ok: true, value: { forgotten: true } });
+    expect(report.syncForgotten).toMatchObject({ ok: false, error: { message: expect.stringMatching(/asks for the password of "pairx_app"/) } });
+    const vault = readFileSync(join(userData, 'team-passwords.json'), 'utf8');
+    expect(vault).not.toContain(teamPassword);
+    for (const file of [catalogFile(catalog), `${catalogFile(catalog)}-wal`].filter((f) => existsSync(f))) {
+      expect(readFileSync(file).includes(Buffer.from(teamPassword)), file).toBe(false);
+    }
   });
 
   it('loads better-sqlite3 from where npm start’s prestart puts Electron’s build', () => {

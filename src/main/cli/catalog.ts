@@ -159,6 +159,40 @@ export function registerCatalogCommands(program: Command): void {
       }),
     );
 
+  command('photos', 'list photos with how many animals are marked on each')
+    .addOption(new Option('--animals <which>', 'only photos with no animal marked (none) or with several').choices(['any', 'none', 'several']).default('any'))
+    .option('--limit <n>', 'at most this many', positiveInteger('--limit'), 1000)
+    .option('--offset <n>', 'skip this many', (value) => Number(value), 0)
+    .action(
+      action(async (options: CommonOptions & { animals: 'any' | 'none' | 'several'; limit: number; offset: number }) => {
+        await withWorkbench(catalogFolder(options), async (_, call) => {
+          const page = await call('catalog.photos', { animals: options.animals, limit: options.limit, offset: options.offset });
+          if (options.json) return printJson(page);
+          out(table(['id', 'photo', 'annotations', 'boxes'], page.photos.map((p) => [p.id, p.path, p.annotations, p.boxes])));
+          if (page.total > page.photos.length) out(`(${page.photos.length} of ${page.total}; see --offset, --limit)`);
+        });
+      }),
+    );
+
+  command('evaluate', "rank-1 and mAP of the catalog's model over its named annotations (each against the others of its side)")
+    .option('--model <name>', 'model whose vectors to use (default: the one embedded last)')
+    .action(
+      action(async (options: CommonOptions & { model?: string }) => {
+        await withWorkbench(catalogFolder(options), async (_, call) => {
+          const result = await call('catalog.evaluate', { model: options.model });
+          if (options.json) return printJson(result);
+          const percent = (value: number) => `${(100 * value).toFixed(1)}%`;
+          out(
+            `${result.annotations} named annotations of ${result.individuals} individuals: rank-1 ${percent(result.rank1)}, mAP ${percent(result.mAP)} ` +
+              `(${result.queries} queries, ${result.skipped} without another of their individual and side) by ${result.model}`,
+          );
+          if (result.notEmbedded > 0) out(`note: ${result.notEmbedded} named annotations have no vector yet; run \`pairx catalog embed\` first`);
+          if (result.individualsSeenInTraining)
+            out(`note: the model was trained on ${result.individualsSeenInTraining} of these ${result.individuals} individuals, so these figures overstate what it does on new animals`);
+        });
+      }),
+    );
+
   command('status', 'counts: images, annotations, embedded, decided; unfinished jobs').action(
     action(async (options: CommonOptions) => {
       await withWorkbench(catalogFolder(options), async (_, call) => {

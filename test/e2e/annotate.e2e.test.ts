@@ -253,6 +253,19 @@ describe.skipIf(!hasChromium)('drawing boxes in Chromium (browser mode)', () => 
     await shot('10-pair-view-whole-photos');
     await page.keyboard.press('w');
     await expect.poll(() => page.locator('.whole-photo').count()).toBe(0);
+  });
+
+  it('evaluates the model on the catalog’s named annotations in Settings', async () => {
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByRole('button', { name: 'Evaluate the model on this catalog' }).click();
+    const panel = page.getByLabel('Evaluation');
+    await panel.waitFor({ timeout: 30_000 });
+    const expected = await call<{ rank1: number; queries: number }>('catalog.evaluate', {});
+    expect(expected.queries).toBeGreaterThan(0);
+    await expect(panel.textContent()).resolves.toContain(`${(100 * expected.rank1).toFixed(1)} %`);
+    await panel.scrollIntoViewIfNeeded();
+    await shot('11-settings-evaluate');
     expect(browser.errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
   });
 });

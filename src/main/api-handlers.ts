@@ -11,7 +11,8 @@ export function workbenchHandlers(workbench: Workbench): Handlers {
   return {
     'catalog.status': () => workbench.status(),
     'catalog.list': (args) => workbench.list(args),
-    'catalog.import': (args, controls) => workbench.importFolder(args.folder, { annotationsCsv: args.annotationsCsv, ...controls }),
+    'catalog.import': (args, controls) =>
+      workbench.importFolder(args.folder, { annotationFiles: [args.annotations, args.annotationsCsv].filter((file) => file !== undefined), ...controls }),
     'catalog.photos': (args) => workbench.photos(args),
     'annotations.add': (args) => workbench.addAnnotation(args),
     'annotations.update': (args) => workbench.updateAnnotation(args),

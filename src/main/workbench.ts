@@ -22,7 +22,7 @@ import { CandidatesArgs } from '../shared/api.ts';
 import type { Media, MediaRequest } from '../shared/bridge.ts';
 import { ExplainSettings, type PairMatchesPayload, type PairPixelsPayload } from '../shared/explanation.ts';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { defaultModelPath } from './models/default-model.ts';
 import { modelEmbedder } from './models/model-embedder.ts';
 import { ModelRegistry } from './models/model-registry.ts';
@@ -45,6 +45,7 @@ import type { JobControls } from './jobs/tracked-job.ts';
 import { seenInTraining } from './models/card-estimate.ts';
 import { reidMetrics } from './pairx/evaluation.ts';
 import { calibrationPriorKey, ReviewQueue } from './ranking/review-queue.ts';
+import { readAnnotationFiles } from './formats/registry.ts';
 
 export interface WorkbenchOptions {
   /** Where `embed` gets an embedder when none is passed; defaults to the model registry's models. */
@@ -56,6 +57,13 @@ export interface WorkbenchOptions {
    * and the browser mode; a CLI command ends before it would finish).
    */
   backgroundScoring?: boolean;
+}
+
+export interface WorkbenchImportOptions extends Omit<ImportOptions, 'annotations'> {
+  /** Annotation files in any format src/main/formats recognises, applied in order. */
+  annotationFiles?: string[];
+  /** One more annotations file (the option's earlier name). */
+  annotationsCsv?: string;
 }
 
 /** Upcoming questions scored in the background after each look at the queue. */
@@ -176,9 +184,15 @@ export class Workbench {
     });
   }
 
-  /** Imports photos at or below `folder` (default: the whole catalog folder). */
-  importFolder(folder?: string, options: ImportOptions = {}): Promise<ImportSummary> {
-    return importFolder(this.store, folder, options);
+  /**
+   * Imports photos at or below `folder` (default: the whole catalog folder) with the annotations of the
+   * files given, each read in the format its content shows (a file that cannot serve is refused first).
+   */
+  async importFolder(folder?: string, options: WorkbenchImportOptions = {}): Promise<ImportSummary> {
+    const { annotationFiles = [], annotationsCsv, ...controls } = options;
+    const files = annotationsCsv === undefined ? annotationFiles : [...annotationFiles, annotationsCsv];
+    const annotations = readAnnotationFiles(this.store.root, resolve(folder ?? this.store.root), files);
+    return importFolder(this.store, folder, { ...controls, annotations });
   }
 
   /** Embeds every annotation not yet embedded; a model named here becomes the catalog's active model. */

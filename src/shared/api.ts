@@ -198,6 +198,8 @@ export const ImportSummary = z.object({
   annotationsAdded: z.number().int(),
   annotationsUpdated: z.number().int(),
   issues: z.array(Issue),
+  /** Each annotation file read, with the format its content showed and its usable rows. */
+  annotationFiles: z.array(z.object({ file: z.string(), format: z.string(), rows: z.number().int() })).optional(),
   cancelled: z.boolean(),
   /** Present when the import read a detector's output. */
   detections: DetectionsSummary.optional(),
@@ -364,6 +366,12 @@ export const api = {
   'catalog.import': {
     args: z.object({
       folder: z.string().optional(),
+      /**
+       * An annotations file, recognised by its content: this project's CSV, COCO as Wildbook and WBIA
+       * export it, or wildlife-datasets metadata (CSV).
+       */
+      annotations: z.string().optional(),
+      /** The same as `annotations` (its earlier name). */
       annotationsCsv: z.string().optional(),
       /** A MegaDetector batch-output file (format 1.0-1.6): animal boxes become annotations. */
       detections: z.string().optional(),

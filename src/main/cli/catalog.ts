@@ -125,11 +125,14 @@ export function registerCatalogCommands(program: Command): void {
   );
 
   command('import <folder>', 'import photos at or below a folder inside the catalog (again: only new or changed files)')
-    .option('--annotations <file.csv>', 'CSV with image and optionally name, side|viewpoint, x,y,w,h, theta')
+    .option(
+      '--annotations <file>',
+      'annotations, recognised by content: CSV (image[,name,side|viewpoint,x,y,w,h,theta]), COCO JSON from Wildbook/WBIA, wildlife-datasets metadata CSV',
+    )
     .action(
       action(async (folder: string, options: CommonOptions & { annotations?: string }) => {
         await withWorkbench(catalogFolder(options, folder), async (_, call) => {
-          const summary = await asJob((controls) => call('catalog.import', { folder: resolve(folder), annotationsCsv: options.annotations }, controls));
+          const summary = await asJob((controls) => call('catalog.import', { folder: resolve(folder), annotations: options.annotations }, controls));
           if (options.json) printJson(summary);
           else {
             printIssues(summary.issues);

@@ -12,7 +12,12 @@ export function workbenchHandlers(workbench: Workbench): Handlers {
     'catalog.status': () => workbench.status(),
     'catalog.list': (args) => workbench.list(args),
     'catalog.import': (args, controls) =>
-      workbench.importFolder(args.folder, { annotationFiles: [args.annotations, args.annotationsCsv].filter((file) => file !== undefined), ...controls }),
+      workbench.importFolder(args.folder, {
+        annotationFiles: [args.annotations, args.annotationsCsv].filter((file) => file !== undefined),
+        detections: args.detections,
+        threshold: args.threshold,
+        ...controls,
+      }),
     'catalog.photos': (args) => workbench.photos(args),
     'annotations.add': (args) => workbench.addAnnotation(args),
     'annotations.update': (args) => workbench.updateAnnotation(args),

@@ -46,6 +46,7 @@ import { seenInTraining } from './models/card-estimate.ts';
 import { reidMetrics } from './pairx/evaluation.ts';
 import { calibrationPriorKey, ReviewQueue } from './ranking/review-queue.ts';
 import { readAnnotationFiles } from './formats/registry.ts';
+import { readDetectionsFile } from './formats/megadetector.ts';
 
 export interface WorkbenchOptions {
   /** Where `embed` gets an embedder when none is passed; defaults to the model registry's models. */
@@ -64,6 +65,10 @@ export interface WorkbenchImportOptions extends Omit<ImportOptions, 'annotations
   annotationFiles?: string[];
   /** One more annotations file (the option's earlier name). */
   annotationsCsv?: string;
+  /** A MegaDetector batch-output file: its animal boxes become annotations (formats/megadetector.ts). */
+  detections?: string;
+  /** Confidence at or above which an animal detection counts; default the file's own threshold, else 0.2. */
+  threshold?: number;
 }
 
 /** Upcoming questions scored in the background after each look at the queue. */
@@ -189,9 +194,11 @@ export class Workbench {
    * files given, each read in the format its content shows (a file that cannot serve is refused first).
    */
   async importFolder(folder?: string, options: WorkbenchImportOptions = {}): Promise<ImportSummary> {
-    const { annotationFiles = [], annotationsCsv, ...controls } = options;
+    const { annotationFiles = [], annotationsCsv, detections, threshold, ...controls } = options;
     const files = annotationsCsv === undefined ? annotationFiles : [...annotationFiles, annotationsCsv];
-    const annotations = readAnnotationFiles(this.store.root, resolve(folder ?? this.store.root), files);
+    const base = resolve(folder ?? this.store.root);
+    const annotations = readAnnotationFiles(this.store.root, base, files);
+    if (detections !== undefined) annotations.unshift(readDetectionsFile(this.store.root, base, detections, threshold));
     return importFolder(this.store, folder, { ...controls, annotations });
   }
 

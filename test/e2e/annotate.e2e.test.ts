@@ -1,11 +1,12 @@
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callApi, workbenchHandlers } from '../../src/main/api-handlers.ts';
 import { Workbench } from '../../src/main/workbench.ts';
-import { writeFieldFrame, type FieldFrame } from '../fixtures/field-frames.ts';
+import { megadetectorOutput, writeFieldFrame, writeJson, type FieldFrame } from '../fixtures/field-frames.ts';
 import { apiCall, CHROMIUM, hasChromium, launchBrowser, serveCatalog, type Browser, type ServedCatalog } from './harness.ts';
 import { DEMO_PHOTOS, SMALL_MODEL } from './review-catalog.ts';
 
@@ -266,6 +267,43 @@ describe.skipIf(!hasChromium)('drawing boxes in Chromium (browser mode)', () => 
     await expect(panel.textContent()).resolves.toContain(`${(100 * expected.rank1).toFixed(1)} %`);
     await panel.scrollIntoViewIfNeeded();
     await shot('11-settings-evaluate');
+  });
+
+  it('imports camera-trap frames with their MegaDetector boxes from the import form', async () => {
+    // Two new frames in a folder of their own (one animal each) and an empty one, with MegaDetector's output.
+    const trap = join(folder, 'trap');
+    const frames = [];
+    for (const [i, [individual, file]] of [['134', '194_leftphoto.jpg'], ['146', '224_rightphoto.jpg']].entries())
+      frames.push({ file: `trap-${i}.jpg`, frame: await writeFieldFrame([join(DEMO_PHOTOS, individual, file)], join(trap, `trap-${i}.jpg`), 40 + i) });
+    // The empty frame: a scene without an animal (a photo's corner, blown up).
+    await sharp(join(DEMO_PHOTOS, '75', readdirSync(join(DEMO_PHOTOS, '75'))[0]))
+      .extract({ left: 0, top: 0, width: 120, height: 90 })
+      .resize(900, 700)
+      .jpeg()
+      .toFile(join(trap, 'empty.jpg'));
+    const md = megadetectorOutput(frames, 9, 2) as { images: { file: string; detections: unknown[] }[] };
+    md.images.push({ file: 'empty.jpg', detections: [{ category: '1', conf: 0.04, bbox: [0.1, 0.2, 0.1, 0.3] }] });
+    writeJson(join(trap, 'md.json'), md);
+
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Catalog', exact: true }).click();
+    await page.getByLabel('Folder').fill(trap);
+    await page.getByLabel('Detections').fill(join(trap, 'md.json'));
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.locator('.detections-result').waitFor({ timeout: 60_000 });
+    await expect(page.locator('.detections-result').textContent()).resolves.toMatch(/md\.json \(MegaDetector 1\.4, threshold 0\.2\): 2 animal boxes added; \d+ below the threshold and 1 persons or vehicles left out/);
+    await page.locator('.detections-result summary').click();
+    await expect(page.locator('.detections-result li').allTextContents()).resolves.toEqual(['trap/empty.jpg']);
+    await shot('12-import-detections');
+
+    await page.getByLabel('Show').selectOption('photos');
+    await page.getByLabel('Animals').selectOption('none');
+    const cells = page.getByRole('list', { name: 'Photos' }).getByRole('listitem');
+    await expect.poll(async () => (await cells.allTextContents()).some((text) => text.includes('empty.jpg') && text.includes('no animal marked'))).toBe(true);
+    await page.getByLabel('Show').selectOption('annotations');
+    await page.getByLabel(/Name or file/).fill('trap-');
+    await expect.poll(() => page.getByRole('list', { name: 'Annotations' }).getByRole('listitem').count()).toBe(2);
+    await page.waitForFunction(() => [...document.querySelectorAll('.thumb img')].every((img) => (img as HTMLImageElement).naturalWidth > 0));
+    await shot('13-grid-detector-boxes');
     expect(browser.errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
   });
 });

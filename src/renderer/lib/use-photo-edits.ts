@@ -49,6 +49,9 @@ export function usePhotoEdits(imageId: number, viewSession: string, reviewer: st
   const [error, setError] = useState<Error | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const chain = useRef<Promise<unknown>>(Promise.resolve());
+  // The caller's callback may change on every render; the edits' functions stay the same.
+  const changed = useRef(onChanged);
+  changed.current = onChanged;
   // Changes sent and not yet answered, per annotation: an answer does not overwrite what the window
   // shows while a later change of the same box is still on its way (or a nudge still to be sent).
   const unanswered = useRef(new Map<number, number>());
@@ -103,7 +106,7 @@ export function usePhotoEdits(imageId: number, viewSession: string, reviewer: st
         try {
           setError(null);
           const value = await work();
-          onChanged();
+          changed.current();
           return value;
         } catch (failure) {
           setError(failure as Error);
@@ -115,7 +118,7 @@ export function usePhotoEdits(imageId: number, viewSession: string, reviewer: st
       chain.current = next;
       return next;
     },
-    [onChanged, reload],
+    [reload],
   );
 
   const sendPending = useCallback((): Promise<void> => {

@@ -29,7 +29,6 @@ import { ModelRegistry } from './models/model-registry.ts';
 import type { ProviderChoice } from './onnx/session.ts';
 import { ExplanationService, type AnnotationSource } from './pairx/explanation-service.ts';
 import { explainerFor } from './pairx/pair-explainer.ts';
-import { addAnnotation, changeAnnotation, deleteAnnotation, undoAnnotationEdit, type EditOutcome } from './catalog/annotation-edits.ts';
 import { annotationThumbnail, imageThumbnail, uprightImage } from './catalog/annotation-media.ts';
 import { decide, listIndividuals, renameIndividual, undo } from './catalog/decisions.ts';
 import { embedAnnotations } from './catalog/embed.ts';
@@ -42,11 +41,11 @@ import { catalogFile } from './catalog/media.ts';
 import { resolveModel } from './catalog/models.ts';
 import { CatalogStore } from './catalog/store/catalog-store.ts';
 import type { JobControls } from './jobs/tracked-job.ts';
-import { seenInTraining } from './models/card-estimate.ts';
-import { reidMetrics } from './pairx/evaluation.ts';
 import { calibrationPriorKey, ReviewQueue } from './ranking/review-queue.ts';
 import { readAnnotationFiles } from './formats/registry.ts';
 import { readDetectionsFile } from './formats/megadetector.ts';
+import { AnnotationEditor } from './annotation-editor.ts';
+import { evaluateCatalog } from './catalog-evaluation.ts';
 
 export interface WorkbenchOptions {
   /** Where `embed` gets an embedder when none is passed; defaults to the model registry's models. */
@@ -97,9 +96,7 @@ export class Workbench {
   private closed = false;
   /** Embedding runs, one after another (a box edit's re-embedding and a user's job never interleave). */
   private embedding: Promise<unknown> = Promise.resolve();
-  /** The re-embedding of edited boxes under way, which the queue waits for; null when none is. */
-  private reembedding: Promise<void> | null = null;
-  private reembedAgain = false;
+  private readonly editor: AnnotationEditor;
 
   private constructor(
     readonly store: CatalogStore,
@@ -112,6 +109,11 @@ export class Workbench {
       async () => explainerFor(await this.models.active()),
       (id) => this.annotationSource(id),
     );
+    this.editor = new AnnotationEditor(store, {
+      forget: (id) => this.explanations.forget(id),
+      embed: () => this.embed({}),
+      background: () => this.backgroundScoring && !this.closed,
+    });
   }
 
   /** Makes `folder` a catalog (creating `<folder>/.pairx/catalog.sqlite`) and opens it. */
@@ -242,7 +244,7 @@ export class Workbench {
 
   /** The review queue, for arguments a front has validated already (callApi). */
   async findCandidates(options: ApiParsedArgs<'pairs.candidates'>): Promise<ApiResult<'pairs.candidates'>> {
-    await this.reembedding;
+    await this.editor.settled();
     const model = resolveModel(this.store, options.model);
     const result =
       options.order === 'pairs' ? await this.review.pairs(model, options) : await this.review.candidates(model, options);
@@ -287,7 +289,7 @@ export class Workbench {
   async strip(args: ApiArgs<'review.strip'>): Promise<ApiResult<'review.strip'>> {
     const annotationId = args.annotationId;
     if (!this.store.annotations.byId(annotationId)) throw new NotFoundError(`there is no annotation ${annotationId}`);
-    await this.reembedding;
+    await this.editor.settled();
     return this.review.strip(resolveModel(this.store, args.model), annotationId, args.limit ?? 8);
   }
 
@@ -369,102 +371,27 @@ export class Workbench {
     return this.store.images.photos(args);
   }
 
-  /** A box drawn on a photo (catalog/annotation-edits.ts has the edits; here their caches and vectors). */
-  addAnnotation({ imageId, box, theta, side, session, reviewer }: ApiArgs<'annotations.add'>): Annotation {
-    return this.afterEdit(addAnnotation(this.store, { imageId, box, theta, side, session, reviewer }))!;
+  /** Box edits (annotation-editor.ts): drawn, changed, deleted, undone. */
+  addAnnotation(args: ApiArgs<'annotations.add'>): Annotation {
+    return this.editor.add(args);
   }
 
-  updateAnnotation({ id, box, theta, side, session, reviewer }: ApiArgs<'annotations.update'>): Annotation {
-    return this.afterEdit(changeAnnotation(this.store, { id, box, theta, side, session, reviewer }))!;
+  updateAnnotation(args: ApiArgs<'annotations.update'>): Annotation {
+    return this.editor.update(args);
   }
 
-  deleteAnnotation({ id, session, reviewer }: ApiArgs<'annotations.delete'>): { id: number } {
-    this.afterEdit(deleteAnnotation(this.store, { id, session, reviewer }));
-    return { id };
+  deleteAnnotation(args: ApiArgs<'annotations.delete'>): { id: number } {
+    return this.editor.delete(args);
   }
 
-  undoAnnotationEdit({ session, reviewer }: ApiArgs<'annotations.undo'>): ApiResult<'annotations.undo'> {
-    const outcome = undoAnnotationEdit(this.store, session, reviewer);
-    const { undone } = outcome;
-    return {
-      undone: { id: undone.id, annotationId: undone.annotationId, kind: undone.kind, session: undone.session, createdAt: undone.createdAt },
-      annotation: this.afterEdit(outcome),
-    };
+  undoAnnotationEdit(args: ApiArgs<'annotations.undo'>): ApiResult<'annotations.undo'> {
+    return this.editor.undo(args);
   }
 
-  /**
-   * After an edit: an annotation whose pixels changed loses its cached explanations and views, and (in
-   * a window, where the workbench lives on) is embedded again in the background; the queue waits for
-   * that. Returns the annotation as the fronts see it, or null when it is deleted.
-   */
-  private afterEdit(outcome: EditOutcome): Annotation | null {
-    if (outcome.pixelsChanged) {
-      this.explanations.forget(outcome.annotation.id);
-      this.reembedEdited();
-    }
-    if (outcome.annotation.deleted) return null;
-    return this.store.annotations.view({ ids: [outcome.annotation.id] }).annotations[0];
-  }
-
-  /**
-   * Embeds what edits left without a vector, with the active model, and updates the neighbour graph:
-   * only in a window (the CLI leaves it to `pairx catalog embed`), only once the catalog has been
-   * embedded, and one run for any number of edits made while the last one ran.
-   */
-  private reembedEdited(): void {
-    if (!this.backgroundScoring || this.store.db.readonly || this.closed) return;
-    if (!this.store.embeddings.latestUsedModel()) return;
-    if (this.reembedding) {
-      this.reembedAgain = true;
-      return;
-    }
-    this.reembedding = (async () => {
-      do {
-        this.reembedAgain = false;
-        try {
-          await this.embed({});
-        } catch {
-          // no model can embed here: the annotation waits for the next embedding job, which reports why
-        }
-      } while (this.reembedAgain && !this.closed);
-    })().finally(() => (this.reembedding = null));
-  }
-
-  /**
-   * rank-1 and mAP of a model (the catalog's active one unless named) over the named annotations, each
-   * against the others of its side or viewpoint (pairx/evaluation.ts, as `pairx evaluate` measures).
-   */
+  /** rank-1 and mAP of a model (the catalog's active one unless named) over the named annotations. */
   async evaluate(args: ApiArgs<'catalog.evaluate'> = {}): Promise<CatalogEvaluation> {
-    await this.reembedding;
-    const model = resolveModel(this.store, args.model);
-    const labelled = this.store.embeddings.labelled(model);
-    const items = labelled.flatMap(({ name, side, vector }) => (vector ? [{ name, side, embedding: vector }] : []));
-    const metrics = reidMetrics(items);
-    const names = new Set(items.map((item) => item.name));
-    return {
-      model: model.identity,
-      rank1: metrics.rank1,
-      mAP: metrics.mAP,
-      queries: metrics.queries,
-      skipped: metrics.skipped,
-      annotations: items.length,
-      individuals: names.size,
-      notEmbedded: labelled.length - items.length,
-      individualsSeenInTraining: await this.seenInTraining(model.identity, names),
-    };
-  }
-
-  /** How many of these individuals a known model's card says it was trained on; null where none says. */
-  private async seenInTraining(identity: string, names: Set<string>): Promise<number | null> {
-    for (const path of this.models.paths()) {
-      try {
-        const model = await this.models.load(path);
-        if (model.id === identity) return seenInTraining(model.card, names);
-      } catch {
-        // a model that does not load here says nothing about this one
-      }
-    }
-    return null;
+    await this.editor.settled();
+    return evaluateCatalog(this.store, resolveModel(this.store, args.model), this.models);
   }
 
   exportCatalog(outDir?: string): ExportResult {

@@ -33,7 +33,7 @@ export function workbenchHandlers(workbench: Workbench): Handlers {
     'decisions.list': () => workbench.decisions(),
     'individuals.list': () => workbench.listIndividuals(),
     'individuals.rename': ({ from, to, reviewer }) => workbench.renameIndividual(from, to, { reviewer }),
-    'catalog.export': (args) => workbench.exportCatalog(args.outDir),
+    'catalog.export': (args) => workbench.exportCatalog(args),
     'pairs.explain': (args) => workbench.explainPair(args),
     'pairs.pixels': (args) => workbench.pairPixels(args),
     'pairs.prefetch': (args) => workbench.prefetchPair(args),
@@ -41,8 +41,8 @@ export function workbenchHandlers(workbench: Workbench): Handlers {
     'models.layers': (args) => workbench.modelLayers(args.model),
     'models.add': (args) => workbench.models.add(args.path),
     'models.select': (args) => workbench.models.select(args.id),
-    'settings.get': () => workbench.models.settingsView(),
-    'settings.set': (args) => workbench.models.update(args),
+    'settings.get': () => workbench.settings(),
+    'settings.set': (args) => workbench.updateSettings(args),
   };
 }
 

@@ -18,7 +18,7 @@ import type {
   UndoResult,
   Verdict,
 } from '../shared/api.ts';
-import { CandidatesArgs } from '../shared/api.ts';
+import { CandidatesArgs, ExportArgs, type WorkbenchSettings } from '../shared/api.ts';
 import type { Media, MediaRequest } from '../shared/bridge.ts';
 import { ExplainSettings, type PairMatchesPayload, type PairPixelsPayload } from '../shared/explanation.ts';
 import { existsSync } from 'node:fs';
@@ -34,7 +34,6 @@ import { decide, listIndividuals, renameIndividual, undo } from './catalog/decis
 import { embedAnnotations } from './catalog/embed.ts';
 import type { Embedder, EmbedderFactory, EmbedderRequest } from './catalog/embedder.ts';
 import { CatalogError, NotFoundError } from './catalog/errors.ts';
-import { exportCatalog } from './catalog/export.ts';
 import { importFolder, type ImportOptions } from './catalog/import.ts';
 import { findCatalogRoot } from './catalog/layout.ts';
 import { catalogFile } from './catalog/media.ts';
@@ -42,6 +41,8 @@ import { resolveModel } from './catalog/models.ts';
 import { CatalogStore } from './catalog/store/catalog-store.ts';
 import type { JobControls } from './jobs/tracked-job.ts';
 import { calibrationPriorKey, ReviewQueue } from './ranking/review-queue.ts';
+import { exportAs } from './formats/export.ts';
+import { readPublishing, updatePublishing } from './formats/publishing-settings.ts';
 import { readAnnotationFiles } from './formats/registry.ts';
 import { readDetectionsFile } from './formats/megadetector.ts';
 import { AnnotationEditor } from './annotation-editor.ts';
@@ -394,8 +395,20 @@ export class Workbench {
     return evaluateCatalog(this.store, resolveModel(this.store, args.model), this.models);
   }
 
-  exportCatalog(outDir?: string): ExportResult {
-    return exportCatalog(this.store, outDir);
+  /** Writes the catalog in a format of the field (csv, camtrap-dp, wildbook); see formats/export.ts. */
+  exportCatalog(args: ApiArgs<'catalog.export'> = {}): Promise<ExportResult> {
+    return exportAs(this.store, ExportArgs.parse(args));
+  }
+
+  /** The models' settings and the catalog's publishing settings. */
+  settings(): WorkbenchSettings {
+    return { ...this.models.settingsView(), publishing: readPublishing(this.store.settings) };
+  }
+
+  updateSettings({ reviewer, provider, ...publishing }: ApiParsedArgs<'settings.set'>): WorkbenchSettings {
+    this.models.update({ reviewer, provider });
+    updatePublishing(this.store.settings, publishing);
+    return this.settings();
   }
 
   /** The registry's own load, so that embedding and explaining share one parse, shape probe and session. */

@@ -40,11 +40,12 @@ function resolveBox(row: AnnotationRow, image: ImageRecord): Box | string | null
     units = ' (as fractions of the photo)';
   } else if (row.referenceSize && (row.referenceSize.width !== width || row.referenceSize.height !== height)) {
     const { width: fileWidth, height: fileHeight } = row.referenceSize;
-    scaleX = width / fileWidth;
-    scaleY = height / fileHeight;
-    if (Math.abs(scaleX - scaleY) > ASPECT_TOLERANCE * Math.max(scaleX, scaleY)) {
+    if (Math.abs(width / fileWidth - height / fileHeight) > ASPECT_TOLERANCE * Math.max(width / fileWidth, height / fileHeight)) {
       return `the file's image is ${fileWidth}×${fileHeight} but the photo is ${width}×${height}: another photo, or turned (EXIF orientation)`;
     }
+    // Exporters resize to a long side and truncate the short one (WBIA: int(2400 · ratio)), so the long
+    // sides give the scale of both axes exactly.
+    scaleX = scaleY = Math.max(width, height) / Math.max(fileWidth, fileHeight);
     units = ` (on the file's ${fileWidth}×${fileHeight} image)`;
   }
   const box = { x: row.box.x * scaleX, y: row.box.y * scaleY, w: row.box.w * scaleX, h: row.box.h * scaleY };

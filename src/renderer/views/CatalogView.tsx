@@ -6,6 +6,7 @@ import { AnnotationThumb } from '../components/AnnotationThumb.tsx';
 import { CatalogSummary } from '../components/CatalogSummary.tsx';
 import { EmbedForm } from '../components/EmbedForm.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { ExportMenu } from '../components/ExportMenu.tsx';
 import { ImportForm } from '../components/ImportForm.tsx';
 import { IndividualsList } from '../components/IndividualsList.tsx';
 import { PhotoThumb } from '../components/PhotoThumb.tsx';
@@ -70,6 +71,7 @@ export function CatalogView({ catalog, onChanged, onOpenPhoto }: Props) {
         <div className="jobs">
           <ImportForm onImported={changed} />
           <EmbedForm models={models.data} onEmbedded={changed} />
+          <ExportMenu />
         </div>
         <div className="filters grid-mode">
           <label>

@@ -112,7 +112,7 @@ export class Workbench {
     );
     this.editor = new AnnotationEditor(store, {
       forget: (id) => this.explanations.forget(id),
-      embed: () => this.embed({}),
+      embed: () => this.embedEdited(),
       background: () => this.backgroundScoring && !this.closed,
     });
   }
@@ -409,6 +409,18 @@ export class Workbench {
     this.models.update({ reviewer, provider });
     updatePublishing(this.store.settings, publishing);
     return this.settings();
+  }
+
+  /**
+   * Embeds what box edits left without a vector, with the active model, but only where that model has
+   * embedded this catalog already: an edit never starts a whole catalog's embedding with a model only
+   * chosen in Settings.
+   */
+  private async embedEdited(): Promise<void> {
+    const embedder = await this.embedderFor({ model: this.activeModelPath(), provider: this.models.provider });
+    const record = this.store.embeddings.model(embedder.modelId);
+    if (!record || this.store.embeddings.count(record.id) === 0) return;
+    await this.embed({ embedder });
   }
 
   /** The registry's own load, so that embedding and explaining share one parse, shape probe and session. */

@@ -117,6 +117,22 @@ describe('annotation edits', () => {
     workbench.close();
   });
 
+  it('does not start embedding a whole catalog with a model only chosen since', async () => {
+    const root = tempFolder();
+    copyDemoPhotos(root, 3);
+    let embedder = new FakeEmbedder('first@1');
+    const workbench = Workbench.init(root, { embedderFactory: async () => embedder, backgroundScoring: true });
+    await workbench.importFolder();
+    await workbench.embed({});
+    embedder = new FakeEmbedder('chosen-later@1'); // the active model now, with no vector in this catalog
+    const [a] = workbench.list().annotations;
+    await workbench.updateAnnotation({ id: a.id, box: { x: 10, y: 10, w: 100, h: 100 } });
+    await workbench.evaluate().catch(() => undefined); // waits for the background run
+    expect(embedder.embedded).toBe(0);
+    expect(workbench.store.embeddings.model('chosen-later@1')).toBeUndefined();
+    workbench.close();
+  });
+
   it('replaces a changed annotation’s edges in the neighbour graph instead of adding to them', async () => {
     const workbench = Workbench.init(tempFolder());
     const { model, annotations } = fillSynthetic(workbench.store, { count: 60, dim: 12, seed: 5, model: 'm' });

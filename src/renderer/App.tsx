@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { Photo } from '../shared/api.ts';
 import type { AppInfo } from '../shared/app-api.ts';
 import { ErrorBoundary } from './components/ErrorBoundary.tsx';
 import { ErrorNotice } from './components/ErrorNotice.tsx';
@@ -8,6 +9,7 @@ import { storage, useClient } from './lib/use-client.ts';
 import { useReview } from './lib/use-review.ts';
 import { CatalogView } from './views/CatalogView.tsx';
 import { PairView } from './views/PairView.tsx';
+import { PhotoView } from './views/PhotoView.tsx';
 import { QueueView } from './views/QueueView.tsx';
 import { SettingsView } from './views/SettingsView.tsx';
 import { StripView } from './views/StripView.tsx';
@@ -17,7 +19,7 @@ import { DisputesView } from './views/DisputesView.tsx';
 import { useDisputeReview } from './lib/use-dispute-review.ts';
 import { useTeam } from './lib/use-team.ts';
 
-export type View = 'start' | 'catalog' | 'queue' | 'pair' | 'strip' | 'settings' | 'disputes' | 'dispute-pair';
+export type View = 'start' | 'catalog' | 'queue' | 'pair' | 'strip' | 'settings' | 'photo' | 'disputes' | 'dispute-pair';
 
 const TABS: { view: View; label: string; needsCatalog: boolean }[] = [
   { view: 'start', label: 'Catalogs', needsCatalog: false },
@@ -38,6 +40,20 @@ export function App() {
   // The photo the strip view identifies (one photo against its candidates).
   const [stripFocus, setStripFocus] = useState<number | null>(null);
   const [choice, setChoice] = useExplainChoice(catalog);
+  // The photo view's photos (the grid's, as filtered when it opened) and the one shown.
+  const [photoNav, setPhotoNav] = useState<{ photos: Photo[]; index: number } | null>(null);
+  // Box edits make the queue stale; it is loaded again when the photo view is left.
+  const boxesEdited = useRef(false);
+  const leavePhotos = useCallback(
+    (next: View) => {
+      if (boxesEdited.current) {
+        boxesEdited.current = false;
+        void review.reload();
+      }
+      setView(next);
+    },
+    [review],
+  );
   // Team mode: what a sync or a lead's answer changes is shown afresh everywhere.
   const disputes = useDisputeReview(catalog, review.model);
   const [dataVersion, setDataVersion] = useState(0);
@@ -94,13 +110,14 @@ export function App() {
               className={
                 view === tab.view ||
                 (tab.view === 'queue' && (view === 'pair' || view === 'strip')) ||
+                (tab.view === 'catalog' && view === 'photo') ||
                 (tab.view === 'disputes' && view === 'dispute-pair')
                   ? 'tab active'
                   : 'tab'
               }
               disabled={tab.needsCatalog && !catalog}
               aria-current={view === tab.view ? 'page' : undefined}
-              onClick={() => setView(tab.view)}
+              onClick={() => (view === 'photo' ? leavePhotos(tab.view) : setView(tab.view))}
             >
               {tab.label}
               {tab.view === 'disputes' && team.status && team.status.disputes > 0 && (
@@ -119,7 +136,25 @@ export function App() {
         <ErrorBoundary where={viewName(view)} resetKey={`${view}|${catalog}|${review.index}`}>
           {view === 'start' && <StartView info={info} catalog={catalog} onOpened={opened} />}
           {view === 'catalog' && catalog && (
-            <CatalogView key={dataVersion} catalog={catalog} onChanged={() => void review.reload()} />
+            <CatalogView
+              key={dataVersion}
+              catalog={catalog}
+              onChanged={() => void review.reload()}
+              onOpenPhoto={(photos, index) => {
+                setPhotoNav({ photos, index });
+                setView('photo');
+              }}
+            />
+          )}
+          {view === 'photo' && catalog && photoNav && (
+            <PhotoView
+              photos={photoNav.photos}
+              index={photoNav.index}
+              onIndex={(index) => setPhotoNav((nav) => nav && { ...nav, index })}
+              reviewer={reviewer}
+              onChanged={() => (boxesEdited.current = true)}
+              onBack={() => leavePhotos('catalog')}
+            />
           )}
           {view === 'queue' && catalog && (
             <QueueView
@@ -198,6 +233,7 @@ function viewName(view: View): string {
     pair: 'The pair view',
     strip: 'The candidate strip',
     settings: 'The settings view',
+    photo: 'The photo view',
     disputes: 'The disputes view',
     'dispute-pair': 'The disputed pair',
   }[view];

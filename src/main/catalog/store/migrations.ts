@@ -212,6 +212,44 @@ const v2: Migration = (db) => {
 };
 
 /**
+ * Annotation edits (issue 18: boxes drawn, moved, rotated and deleted in the photo view; detector boxes).
+ * - `annotations.deleted_at`: the deletion mark. The decision log references annotations and is
+ *   append-only, so a deleted annotation keeps its row (and its individual, for an undo); every listing,
+ *   count, embedding and the review queue leave marked rows out.
+ * - `annotations.detection_conf`: the detector's confidence, for annotations made from detector output.
+ * - `annotation_edits`: the edit history, append-only like the decision log. Each entry holds the
+ *   annotation's box, theta, side and deletion before and after (JSON); `origin` says whether a person
+ *   or an import made it (a box a person drew or changed is one with a person's entry); `session` names
+ *   the photo-view session whose Ctrl+Z may undo it; an undo is an entry of its own (`undoes`).
+ */
+const v3AnnotationEdits: Migration = (db) => {
+  db.exec(`
+    ALTER TABLE annotations ADD COLUMN deleted_at TEXT;
+    ALTER TABLE annotations ADD COLUMN detection_conf REAL;
+
+    CREATE TABLE annotation_edits (
+      id INTEGER PRIMARY KEY,
+      annotation_id INTEGER NOT NULL REFERENCES annotations(id),
+      kind TEXT NOT NULL CHECK (kind IN ('add', 'change', 'delete', 'undo')),
+      origin TEXT NOT NULL CHECK (origin IN ('person', 'import')),
+      before TEXT,                    -- JSON {box, theta, side, deleted}; NULL for 'add'
+      after TEXT NOT NULL,            -- JSON, the same shape
+      session TEXT,
+      reviewer TEXT,
+      undoes INTEGER UNIQUE REFERENCES annotation_edits(id),
+      created_at TEXT NOT NULL,
+      CHECK ((kind = 'undo') = (undoes IS NOT NULL))
+    ) STRICT;
+    CREATE INDEX annotation_edits_by_annotation ON annotation_edits(annotation_id);
+    CREATE INDEX annotation_edits_by_session ON annotation_edits(session);
+    CREATE TRIGGER annotation_edits_no_update BEFORE UPDATE ON annotation_edits
+      BEGIN SELECT RAISE(ABORT, 'the annotation edit history is append-only'); END;
+    CREATE TRIGGER annotation_edits_no_delete BEFORE DELETE ON annotation_edits
+      BEGIN SELECT RAISE(ABORT, 'the annotation edit history is append-only'); END;
+  `);
+};
+
+/**
  * Team sync (src/main/team): a catalog exchanges its decision log with a team store on PostgreSQL.
  * - `decisions.uid`, `name_changes.uid`: an id made where the decision or rename was made (a UUID), so
  *   that a sync repeated or cut short adds nothing twice; filled here for what was logged before (the
@@ -223,7 +261,7 @@ const v2: Migration = (db) => {
  *   merged log made (append-only, like `decision_effects`), so that every change can be traced and the
  *   individual a person gave an annotation can still be told from the ones the log made.
  */
-const v3TeamSync: Migration = (db) => {
+const v4TeamSync: Migration = (db) => {
   db.exec(`
     ALTER TABLE decisions ADD COLUMN uid TEXT;
     ALTER TABLE name_changes ADD COLUMN uid TEXT;
@@ -274,7 +312,7 @@ const v3TeamSync: Migration = (db) => {
 };
 
 /** Migration i brings a database from user_version i to i + 1. Append only; never edit a shipped one. */
-export const MIGRATIONS: readonly Migration[] = [v1, v2, v3TeamSync];
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3AnnotationEdits, v4TeamSync];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export const schemaVersion = (db: Database.Database): number => db.pragma('user_version', { simple: true }) as number;

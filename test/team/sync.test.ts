@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Workbench } from '../../src/main/workbench.ts';
+import { callApi, workbenchHandlers } from '../../src/main/api-handlers.ts';
 import { DEMO, copyDemoPhotos, tempFolder } from '../catalog/helpers.ts';
 import { FakeEmbedder } from '../fixtures/fake-embedder.ts';
 import { hasPostgres, NO_POSTGRES_NOTICE } from '../fixtures/pg-cluster.ts';
@@ -188,6 +189,21 @@ describe.skipIf(!hasPostgres)('team sync on PostgreSQL', () => {
     expect(logByUid(field)).toEqual(logByUid(ana));
     ana.close();
     field.close();
+  });
+
+  it('a decision on a box another catalog has since edited still finds that annotation', async () => {
+    const url = await server.freshStore();
+    const ana = await teamCatalog(4);
+    const ben = await teamCatalog(4);
+    ana.decide(1, 2, 'same', { reviewer: 'ana' });
+    await ana.team.sync({ server: url });
+    // ben narrows the box of annotation 2 (the whole photo until now) before he syncs.
+    const photo = ben.list({ ids: [2] }).annotations[0];
+    await callApi(workbenchHandlers(ben), 'annotations.update', { id: 2, box: { x: 10, y: 10, w: photo.imageWidth - 20, h: photo.imageHeight - 20 }, reviewer: 'ben' });
+    expect(await ben.team.sync({ server: url, reviewer: 'ben' })).toMatchObject({ pulled: 1, applied: 1, held: 0 });
+    expect(ben.list({ ids: [1, 2] }).annotations.map((a) => a.name)).toEqual(['ind-0001', 'ind-0001']);
+    ana.close();
+    ben.close();
   });
 
   it('carries calibration features where both catalogs know the model, and the lead’s settling answer', async () => {

@@ -94,6 +94,26 @@ export class TeamLocalStore {
     });
   }
 
+  /**
+   * Keys to this catalog's annotations: each one's key now, and the keys of the boxes it had before an
+   * edit (annotation_edits), so that decisions others made on a box edited here still find it.
+   */
+  keyIndex(annotations: readonly AnnotationFacts[]): Map<string, number> {
+    const byKey = new Map(annotations.map((a) => [a.key, a.id]));
+    const shaOf = new Map(annotations.map((a) => [a.id, a.sha256]));
+    for (const [id, before] of this.db
+      .prepare<[], [number, string]>('SELECT annotation_id, before FROM annotation_edits WHERE before IS NOT NULL ORDER BY id')
+      .raw()
+      .all()) {
+      const sha = shaOf.get(id);
+      const state = JSON.parse(before) as { box?: Box | null; theta?: number };
+      if (sha === undefined) continue;
+      const key = annotationKey(sha, state.box ?? null, state.theta ?? 0);
+      if (!byKey.has(key)) byKey.set(key, id);
+    }
+    return byKey;
+  }
+
   /** The decisions the store has not acknowledged yet (none of its events names them), oldest first. */
   unpushedDecisions(): LogDecision[] {
     return this.db.prepare<[], LogDecision>(`${DECISION_SELECT} WHERE t.uid IS NULL ORDER BY d.id`).all();

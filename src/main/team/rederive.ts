@@ -45,7 +45,7 @@ export interface DerivationFacts {
 /** Reads what replaying needs: annotations, names people gave, decisions in force and renames, in order. */
 export function derivationFacts(store: CatalogStore, local: TeamLocalStore): DerivationFacts {
   const annotations = local.annotations();
-  const byKey = new Map(annotations.map((a) => [a.key, a.id]));
+  const byKey = local.keyIndex(annotations);
   const current = new Map(annotations.map((a) => [a.id, a.individualId]));
   const originals = local.originalNames();
 

@@ -185,7 +185,7 @@ export function placeHeld(store: CatalogStore, local: TeamLocalStore): number {
   return store.transaction(() => {
     const waiting = local.held().filter((entry) => entry.held !== HELD.redundant);
     if (waiting.length === 0) return 0;
-    const byKey = new Map(local.annotations().map((a) => [a.key, a.id]));
+    const byKey = local.keyIndex(local.annotations());
     let placed = 0;
     for (const entry of waiting) {
       const outcome = placeDecision(store, local, entry.event, byKey);
@@ -233,7 +233,7 @@ export async function exchange(store: CatalogStore, local: TeamLocalStore, optio
 
     let pulled = 0;
     let applied = 0;
-    const byKey = new Map(local.annotations().map((a) => [a.key, a.id]));
+    const byKey = local.keyIndex(local.annotations());
     for (;;) {
       const page = await pullFromStore(client, readTeamSettings(store).pulledSeq);
       if (page.length === 0) break;

@@ -1,9 +1,12 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initTeamStore } from '../../src/main/team/admin.ts';
 import { connect, parseServerUrl } from '../../src/main/team/connection.ts';
 import { checkServerSchema, initServerSchema, SERVER_MIGRATIONS, SERVER_SCHEMA_VERSION } from '../../src/main/team/server-schema.ts';
 import { hasPostgres, NO_POSTGRES_NOTICE } from '../fixtures/pg-cluster.ts';
+import { tempFolder } from '../catalog/helpers.ts';
 import { teamCatalog, teamServer, type TeamServer } from './helpers.ts';
 
 /**
@@ -72,6 +75,27 @@ describe.skipIf(!hasPostgres)('team store on PostgreSQL', () => {
     // Who pushed is the database's word, not the client's.
     expect((await owner.query('SELECT DISTINCT pushed_by FROM pairx.events')).rows).toEqual([{ pushed_by: server.cluster.appRole }]);
     await owner.end();
+  });
+
+  it('talks TLS where the URL asks for it, checking the server’s certificate', async () => {
+    const url = await server.freshStore();
+    const ca = server.cluster.enableTls();
+    const secure = `${url}?sslmode=verify-full&sslrootcert=${encodeURIComponent(ca)}`;
+    const client = await asApp(secure);
+    expect((await client.query('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()')).rows).toEqual([{ ssl: true }]);
+    await client.end();
+    const workbench = await teamCatalog(4);
+    workbench.decide(1, 2, 'same', { reviewer: 'ana' });
+    expect(await workbench.team.sync({ server: secure })).toMatchObject({ pushed: 1 });
+    // The catalog keeps the URL with its sslmode, so the next sync is encrypted too (and never its password).
+    expect(workbench.team.status().url).toBe(secure);
+    // A certificate the URL's authority did not sign is refused, in one line.
+    const other = join(tempFolder('pairx-ca-'), 'other.crt');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${other}.key`, '-out', other, '-days', '1', '-subj', '/CN=another CA'], { stdio: 'pipe' });
+    await expect(workbench.team.sync({ server: `${url}?sslmode=verify-full&sslrootcert=${encodeURIComponent(other)}` })).rejects.toThrow(
+      /^the team store pairx_app@127\.0\.0\.1:\d+\/store_\d+_\d+: TLS failed \(.*certificate.*\); see the URL's sslmode$/,
+    );
+    workbench.close();
   });
 
   it('answers a wrong password, a missing store or database and a bad URL in one line naming the server', async () => {

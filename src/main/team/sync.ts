@@ -69,10 +69,14 @@ function pushBatch(store: CatalogStore, local: TeamLocalStore, catalogId: string
       );
     const features = local.features(decisions.map((d) => d.id));
     const created = local.createdIndividuals();
-    const individualNames = local.originalNames();
     const renames = local.renames(true);
     const members = new Map<number, number[]>();
-    for (const a of annotations) if (a.individualId !== null) members.set(a.individualId, [...(members.get(a.individualId) ?? []), a.id]);
+    for (const a of annotations) {
+      if (a.individualId === null) continue;
+      const list = members.get(a.individualId);
+      if (list) list.push(a.id);
+      else members.set(a.individualId, [a.id]);
+    }
 
     const events: TeamEvent[] = [...names];
     for (const entry of madeHereOrder(decisions, renames)) {
@@ -93,7 +97,7 @@ function pushBatch(store: CatalogStore, local: TeamLocalStore, catalogId: string
           fileB: null,
           undoes: d.undoesUid,
           features: features.get(d.id) ?? null,
-          createdIndividual: created.has(d.id) ? (individualNames.get(created.get(d.id)!) ?? null) : null,
+          createdIndividual: created.has(d.id) ? (originals.get(created.get(d.id)!) ?? null) : null,
         };
         events.push(event);
       } else {

@@ -43,8 +43,8 @@ export function workbenchHandlers(workbench: Workbench): Handlers {
     'models.select': (args) => workbench.models.select(args.id),
     'team.status': () => workbench.team.status(),
     'team.sync': (args, controls) => workbench.team.sync({ ...args, ...controls }),
-    'disputes.list': () => workbench.team.disputes(),
-    'disputes.settle': (args) => workbench.team.settle(args),
+    'team.disputes': () => workbench.team.disputes(),
+    'team.settle': (args) => workbench.team.settle(args),
     'settings.get': () => workbench.settings(),
     'settings.set': (args) => workbench.updateSettings(args),
   };

@@ -203,7 +203,7 @@ export function App() {
               choice={choice}
               onChoice={setChoice}
               reviewer={reviewer}
-              decideMethod="disputes.settle"
+              decideMethod="team.settle"
               onBack={() => {
                 team.refresh();
                 setView('disputes');

@@ -622,12 +622,12 @@ export const api = {
     result: SyncSummary,
     job: true,
   },
-  'disputes.list': { args: none, result: z.array(Dispute) },
+  'team.disputes': { args: none, result: z.array(Dispute) },
   /**
    * A lead settles a disputed pair: the answer is recorded as a decision with the lead's name, and the
    * answers on that pair it overrules are taken back (undo entries, also with the lead's name).
    */
-  'disputes.settle': { args: DecideArgs, result: DecideResult },
+  'team.settle': { args: DecideArgs, result: DecideResult },
   'settings.get': { args: none, result: WorkbenchSettings },
   'settings.set': {
     args: z.object({

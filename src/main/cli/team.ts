@@ -84,7 +84,7 @@ export function registerTeamCommands(program: Command): void {
   command('disputes', 'disagreements still open: answers both ways, answers that contradict, merges nobody confirmed').action(
     action(async (options: CommonOptions) => {
       await withWorkbench(catalogFolder(options), async (_, call) => {
-        const disputes = await call('disputes.list', {});
+        const disputes = await call('team.disputes', {});
         if (options.json) return printJson(disputes);
         if (disputes.length === 0) return out('no disputes open');
         out(disputes.map(disputeText).join('\n\n'));
@@ -99,7 +99,7 @@ export function registerTeamCommands(program: Command): void {
     .action(
       action(async (a: string, b: string, verdict: string, options: CommonOptions & { reviewer?: string; note?: string; confirmMerge?: 'keep-a' | 'keep-b' }) => {
         await withWorkbench(catalogFolder(options), async (_, call) => {
-          const result = await call('disputes.settle', {
+          const result = await call('team.settle', {
             a: positiveId(a),
             b: positiveId(b),
             verdict: verdict as Verdict, // checked by the schema in callApi

@@ -91,6 +91,11 @@ export class TeamService {
     if (readTeamSettings(this.store).derived) this.resolve();
   }
 
+  /**
+   * Open disputes, from the raw detection over the merged log (disputes.ts). Once issue 16 lands, its
+   * evidence-settled disagreements (`disputes.list` on that branch) are to replace the `pair` and
+   * `contradiction` kinds here; the team-only kinds (unconfirmed merges, names, renames) stay.
+   */
   disputes(): Dispute[] {
     return this.store.snapshot(() => {
       const { facts, result } = derive(this.store, this.local);

@@ -32,7 +32,7 @@ function firstOpen(
  * How an answer is recorded: an ordinary decision, or a lead's settling answer on a disputed pair (which
  * also takes back the answers on that pair it overrules).
  */
-export type DecideMethod = 'decisions.decide' | 'disputes.settle';
+export type DecideMethod = 'decisions.decide' | 'team.settle';
 
 export interface MergeConflict {
   verdict: Verdict;

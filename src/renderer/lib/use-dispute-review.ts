@@ -26,7 +26,7 @@ export function useDisputeReview(catalog: string | null, model: string | null): 
   const generation = useRef(0);
 
   const fetchAll = useCallback(async () => {
-    const listed = await client.call('disputes.list');
+    const listed = await client.call('team.disputes');
     const pairs = disputedPairs(listed);
     const ids = [...new Set(pairs.flatMap((pair) => [pair.a, pair.b]))];
     const byId = new Map<number, Annotation>();

@@ -45,7 +45,7 @@ export function DisputesView({ review, reviewer, onOpen, onSettled }: Props) {
     setBusy(true);
     setActionError(null);
     try {
-      const result = await client.call('disputes.settle', { a: selected.a, b: selected.b, verdict, reviewer: reviewer ?? undefined, confirmMerge });
+      const result = await client.call('team.settle', { a: selected.a, b: selected.b, verdict, reviewer: reviewer ?? undefined, confirmMerge });
       if ('conflict' in result) {
         setConflict({ verdict, ...result.conflict });
         return;

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -96,6 +97,24 @@ describe.skipIf(!hasPostgres)('team store on PostgreSQL', () => {
       /^the team store pairx_app@127\.0\.0\.1:\d+\/store_\d+_\d+: TLS failed \(.*certificate.*\); see the URL's sslmode$/,
     );
     workbench.close();
+  });
+
+  it('finds the password in ~/.pgpass (PGPASSFILE) as psql does', async () => {
+    const url = await server.freshStore();
+    const pgpass = join(tempFolder('pairx-pgpass-'), 'pgpass');
+    writeFileSync(pgpass, `127.0.0.1:${server.cluster.port}:*:${server.cluster.appRole}:${server.cluster.appPassword}\n`, { mode: 0o600 });
+    const saved = { PGPASSWORD: process.env.PGPASSWORD, PGPASSFILE: process.env.PGPASSFILE };
+    delete process.env.PGPASSWORD;
+    process.env.PGPASSFILE = pgpass;
+    const workbench = await teamCatalog(4);
+    try {
+      workbench.decide(1, 2, 'same', { reviewer: 'ana' });
+      expect(await workbench.team.sync({ server: url })).toMatchObject({ pushed: 1 });
+    } finally {
+      Object.assign(process.env, saved);
+      if (saved.PGPASSFILE === undefined) delete process.env.PGPASSFILE;
+      workbench.close();
+    }
   });
 
   it('answers a wrong password, a missing store or database and a bad URL in one line naming the server', async () => {

@@ -11,7 +11,8 @@ export function workbenchHandlers(workbench: Workbench): Handlers {
   return {
     'catalog.status': () => workbench.status(),
     'catalog.list': (args) => workbench.list(args),
-    'catalog.import': (args, controls) => workbench.importFolder(args.folder, { annotationsCsv: args.annotationsCsv, ...controls }),
+    'catalog.import': (args, controls) =>
+      workbench.importFolder(args.folder, { annotationFiles: [args.annotations, args.annotationsCsv].filter((file) => file !== undefined), ...controls }),
     'catalog.embed': (args, controls) => workbench.embed({ ...args, ...controls }),
     'pairs.candidates': (args) => workbench.findCandidates(args),
     'review.strip': (args) => workbench.strip(args),
@@ -21,7 +22,7 @@ export function workbenchHandlers(workbench: Workbench): Handlers {
     'decisions.list': () => workbench.decisions(),
     'individuals.list': () => workbench.listIndividuals(),
     'individuals.rename': ({ from, to, reviewer }) => workbench.renameIndividual(from, to, { reviewer }),
-    'catalog.export': (args) => workbench.exportCatalog(args.outDir),
+    'catalog.export': (args) => workbench.exportCatalog(args),
     'pairs.explain': (args) => workbench.explainPair(args),
     'pairs.pixels': (args) => workbench.pairPixels(args),
     'pairs.prefetch': (args) => workbench.prefetchPair(args),
@@ -29,8 +30,8 @@ export function workbenchHandlers(workbench: Workbench): Handlers {
     'models.layers': (args) => workbench.modelLayers(args.model),
     'models.add': (args) => workbench.models.add(args.path),
     'models.select': (args) => workbench.models.select(args.id),
-    'settings.get': () => workbench.models.settingsView(),
-    'settings.set': (args) => workbench.models.update(args),
+    'settings.get': () => workbench.settings(),
+    'settings.set': (args) => workbench.updateSettings(args),
   };
 }
 

@@ -16,11 +16,11 @@ import type {
   UndoResult,
   Verdict,
 } from '../shared/api.ts';
-import { CandidatesArgs } from '../shared/api.ts';
+import { CandidatesArgs, ExportArgs, type WorkbenchSettings } from '../shared/api.ts';
 import type { Media, MediaRequest } from '../shared/bridge.ts';
 import { ExplainSettings, type PairMatchesPayload, type PairPixelsPayload } from '../shared/explanation.ts';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { defaultModelPath } from './models/default-model.ts';
 import { modelEmbedder } from './models/model-embedder.ts';
 import { ModelRegistry } from './models/model-registry.ts';
@@ -31,7 +31,6 @@ import { decide, listIndividuals, renameIndividual, undo } from './catalog/decis
 import { embedAnnotations } from './catalog/embed.ts';
 import type { Embedder, EmbedderFactory, EmbedderRequest } from './catalog/embedder.ts';
 import { CatalogError, NotFoundError } from './catalog/errors.ts';
-import { exportCatalog } from './catalog/export.ts';
 import { importFolder, type ImportOptions } from './catalog/import.ts';
 import { findCatalogRoot } from './catalog/layout.ts';
 import { catalogFile } from './catalog/media.ts';
@@ -39,6 +38,9 @@ import { resolveModel } from './catalog/models.ts';
 import { CatalogStore } from './catalog/store/catalog-store.ts';
 import type { JobControls } from './jobs/tracked-job.ts';
 import { calibrationPriorKey, ReviewQueue } from './ranking/review-queue.ts';
+import { exportAs } from './formats/export.ts';
+import { readPublishing, updatePublishing } from './formats/publishing-settings.ts';
+import { readAnnotationFiles } from './formats/registry.ts';
 
 export interface WorkbenchOptions {
   /** Where `embed` gets an embedder when none is passed; defaults to the model registry's models. */
@@ -50,6 +52,13 @@ export interface WorkbenchOptions {
    * and the browser mode; a CLI command ends before it would finish).
    */
   backgroundScoring?: boolean;
+}
+
+export interface WorkbenchImportOptions extends Omit<ImportOptions, 'annotations'> {
+  /** Annotation files in any format src/main/formats recognises, applied in order. */
+  annotationFiles?: string[];
+  /** One more annotations file (the option's earlier name). */
+  annotationsCsv?: string;
 }
 
 /** Upcoming questions scored in the background after each look at the queue. */
@@ -164,9 +173,15 @@ export class Workbench {
     });
   }
 
-  /** Imports photos at or below `folder` (default: the whole catalog folder). */
-  importFolder(folder?: string, options: ImportOptions = {}): Promise<ImportSummary> {
-    return importFolder(this.store, folder, options);
+  /**
+   * Imports photos at or below `folder` (default: the whole catalog folder) with the annotations of the
+   * files given, each read in the format its content shows (a file that cannot serve is refused first).
+   */
+  async importFolder(folder?: string, options: WorkbenchImportOptions = {}): Promise<ImportSummary> {
+    const { annotationFiles = [], annotationsCsv, ...controls } = options;
+    const files = annotationsCsv === undefined ? annotationFiles : [...annotationFiles, annotationsCsv];
+    const annotations = readAnnotationFiles(this.store.root, resolve(folder ?? this.store.root), files);
+    return importFolder(this.store, folder, { ...controls, annotations });
   }
 
   /** Embeds every annotation not yet embedded; a model named here becomes the catalog's active model. */
@@ -323,8 +338,20 @@ export class Workbench {
     return renameIndividual(this.store, from, to, options.reviewer);
   }
 
-  exportCatalog(outDir?: string): ExportResult {
-    return exportCatalog(this.store, outDir);
+  /** Writes the catalog in a format of the field (csv, camtrap-dp, wildbook); see formats/export.ts. */
+  exportCatalog(args: ApiArgs<'catalog.export'> = {}): Promise<ExportResult> {
+    return exportAs(this.store, ExportArgs.parse(args));
+  }
+
+  /** The models' settings and the catalog's publishing settings. */
+  settings(): WorkbenchSettings {
+    return { ...this.models.settingsView(), publishing: readPublishing(this.store.settings) };
+  }
+
+  updateSettings({ reviewer, provider, ...publishing }: ApiParsedArgs<'settings.set'>): WorkbenchSettings {
+    this.models.update({ reviewer, provider });
+    updatePublishing(this.store.settings, publishing);
+    return this.settings();
   }
 
   /** The registry's own load, so that embedding and explaining share one parse, shape probe and session. */

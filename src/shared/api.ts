@@ -164,6 +164,8 @@ export const ImportSummary = z.object({
   annotationsAdded: z.number().int(),
   annotationsUpdated: z.number().int(),
   issues: z.array(Issue),
+  /** Each annotation file read, with the format its content showed and its usable rows. */
+  annotationFiles: z.array(z.object({ file: z.string(), format: z.string(), rows: z.number().int() })).optional(),
   cancelled: z.boolean(),
 });
 
@@ -198,11 +200,38 @@ export const DecideResult = z.union([
 
 export const UndoResult = z.object({ entry: Decision, undone: Decision });
 
+/** csv: annotations.csv and decisions.csv; camtrap-dp: a Camtrap DP 1.0 package; wildbook: the bulk-import sheet. */
+export const EXPORT_FORMATS = ['csv', 'camtrap-dp', 'wildbook'] as const;
+export const ExportFormat = z.enum(EXPORT_FORMATS);
+export type ExportFormat = z.infer<typeof ExportFormat>;
+
 export const ExportResult = z.object({
-  annotationsCsv: z.string(),
-  decisionsCsv: z.string(),
+  format: ExportFormat,
+  folder: z.string(),
+  /** Every file written, the data files first (photos copied into a package are counted, not listed). */
+  files: z.array(z.string()),
   annotations: z.number().int(),
   decisions: z.number().int(),
+  /** The csv format's two files. */
+  annotationsCsv: z.string().optional(),
+  decisionsCsv: z.string().optional(),
+  /** Photos in the package (Camtrap DP media, Wildbook media assets). */
+  media: z.number().int().optional(),
+  deployments: z.number().int().optional(),
+  /** What the user should know about the result (a sheet split for Wildbook's 200-row advice). */
+  notes: z.array(z.string()).optional(),
+});
+
+export const ExportArgs = z.object({
+  format: ExportFormat.default('csv'),
+  /** Default: <catalog>/export (csv), <catalog>/export/camtrap-dp, <catalog>/export/wildbook. */
+  outDir: z.string().optional(),
+  /** CSV with deploymentID, folder, latitude, longitude (optional locationID, locationName, utcOffset): the camera of each folder. */
+  deployments: z.string().optional(),
+  /** The cameras' clock zone, for capture times whose EXIF has none ("+02:00"). */
+  utcOffset: z.string().regex(/^[+-](0\d|1[0-4]):[0-5]\d$/, 'a UTC offset is written +hh:mm or -hh:mm').optional(),
+  /** Where the photos are published (filePath = this address + the photo's path); default: copied into the package. */
+  mediaUrl: z.string().url().optional(),
 });
 
 export const ModelEntry = z.object({
@@ -226,6 +255,22 @@ export const LayerEntry = z.object({
   grid: z.object({ channels: z.number().int(), height: z.number().int(), width: z.number().int() }).optional(),
 });
 
+/** Camtrap DP's project.samplingDesign and project.captureMethod values (camtrap-dp-profile.json, 1.0.2). */
+export const SAMPLING_DESIGNS = ['simpleRandom', 'systematicRandom', 'clusteredRandom', 'experimental', 'targeted', 'opportunistic'] as const;
+export const CAPTURE_METHODS = ['activityDetection', 'timeLapse'] as const;
+
+/** What publishing the catalog (Camtrap DP, Wildbook) needs to know of it as a whole. */
+export const PublishingSettings = z.object({
+  /** Capitalised, as Wildbook's taxonomy and Darwin Core write it ("Tragelaphus"). */
+  genus: z.string().regex(/^[A-Z][a-z-]+$/, 'a genus starts with a capital letter, the rest lower case (Tragelaphus)').nullable(),
+  specificEpithet: z.string().regex(/^[a-z][a-z-]+$/, 'a specific epithet is lower case (angasii)').nullable(),
+  /** Camtrap DP's project title; the catalog folder's name when not set. */
+  projectTitle: z.string().min(1).nullable(),
+  samplingDesign: z.enum(SAMPLING_DESIGNS).nullable(),
+  captureMethod: z.array(z.enum(CAPTURE_METHODS)).min(1).nullable(),
+});
+export type PublishingSettings = z.infer<typeof PublishingSettings>;
+
 export const WorkbenchSettings = z.object({
   reviewer: z.string().nullable(),
   /** The execution provider asked for (auto, cpu, cuda, dml, coreml). */
@@ -233,6 +278,7 @@ export const WorkbenchSettings = z.object({
   /** The provider the last model run actually used, once one has run. */
   providerInUse: z.string().nullable(),
   activeModel: z.string().nullable(),
+  publishing: PublishingSettings.optional(),
 });
 export type WorkbenchSettings = z.infer<typeof WorkbenchSettings>;
 
@@ -297,7 +343,16 @@ export const api = {
     result: z.object({ total: z.number().int(), annotations: z.array(Annotation) }),
   },
   'catalog.import': {
-    args: z.object({ folder: z.string().optional(), annotationsCsv: z.string().optional() }),
+    args: z.object({
+      folder: z.string().optional(),
+      /**
+       * An annotations file, recognised by its content: this project's CSV, COCO as Wildbook and WBIA
+       * export it, or wildlife-datasets metadata (CSV).
+       */
+      annotations: z.string().optional(),
+      /** The same as `annotations` (its earlier name). */
+      annotationsCsv: z.string().optional(),
+    }),
     result: ImportSummary,
     job: true,
   },
@@ -352,7 +407,7 @@ export const api = {
     args: z.object({ from: z.string().min(1), to: z.string().min(1), reviewer: z.string().optional() }),
     result: IndividualRef,
   },
-  'catalog.export': { args: z.object({ outDir: z.string().optional() }), result: ExportResult },
+  'catalog.export': { args: ExportArgs, result: ExportResult },
   'pairs.explain': { args: ExplainArgs, result: PairMatchesPayload },
   'pairs.pixels': { args: ExplainArgs, result: PairPixelsPayload },
   'pairs.prefetch': { args: ExplainArgs, result: PairMatchesPayload },
@@ -365,7 +420,16 @@ export const api = {
   'models.select': { args: z.object({ id: z.string().min(1) }), result: ModelEntry },
   'settings.get': { args: none, result: WorkbenchSettings },
   'settings.set': {
-    args: z.object({ reviewer: z.string().optional(), provider: z.string().optional() }),
+    args: z.object({
+      reviewer: z.string().optional(),
+      provider: z.string().optional(),
+      /** Publishing settings; an empty string clears one. */
+      genus: PublishingSettings.shape.genus.unwrap().or(z.literal('')).optional(),
+      specificEpithet: PublishingSettings.shape.specificEpithet.unwrap().or(z.literal('')).optional(),
+      projectTitle: z.string().optional(),
+      samplingDesign: PublishingSettings.shape.samplingDesign.unwrap().or(z.literal('')).optional(),
+      captureMethod: z.array(z.enum(CAPTURE_METHODS)).optional(),
+    }),
     result: WorkbenchSettings,
   },
 } as const satisfies Record<string, { args: z.ZodType; result: z.ZodType; job?: true }>;
@@ -399,5 +463,6 @@ export type Progress = z.infer<typeof Progress>;
 export type DecideResult = z.infer<typeof DecideResult>;
 export type UndoResult = z.infer<typeof UndoResult>;
 export type ExportResult = z.infer<typeof ExportResult>;
+export type ExportArgs = z.input<typeof ExportArgs>;
 export type CandidatesOptions = z.input<typeof CandidatesArgs>;
 export type DecideArgs = z.infer<typeof DecideArgs>;

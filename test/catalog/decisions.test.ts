@@ -98,17 +98,17 @@ describe('decisions', () => {
     workbench.close();
   });
 
-  it('exports current names and the whole log as CSV', () => {
+  it('exports current names and the whole log as CSV', async () => {
     const workbench = catalog();
     workbench.decide(4, 5, 'same', { note: 'same notch, "left" ear,\nsee photo' });
     workbench.decide(1, 3, 'different', { reviewer: 'ana' });
     workbench.undo();
     workbench.renameIndividual('ind-0001', 'Eve');
     const out = join(tempFolder(), 'export');
-    const result = workbench.exportCatalog(out);
-    expect(result).toEqual({ annotationsCsv: join(out, 'annotations.csv'), decisionsCsv: join(out, 'decisions.csv'), annotations: 6, decisions: 3 });
+    const result = await workbench.exportCatalog({ outDir: out });
+    expect(result).toMatchObject({ format: 'csv', annotationsCsv: join(out, 'annotations.csv'), decisionsCsv: join(out, 'decisions.csv'), annotations: 6, decisions: 3 });
 
-    const annotations = parse(readFileSync(result.annotationsCsv), { columns: true }) as Record<string, string>[];
+    const annotations = parse(readFileSync(result.annotationsCsv!), { columns: true }) as Record<string, string>[];
     expect(annotations.map((row) => [row.annotation_id, row.image, row.name])).toEqual([
       ['1', 'synthetic/0.jpg', 'Alice'],
       ['2', 'synthetic/1.jpg', 'Alice'],
@@ -117,7 +117,7 @@ describe('decisions', () => {
       ['5', 'synthetic/4.jpg', 'Eve'],
       ['6', 'synthetic/5.jpg', ''],
     ]);
-    const decisions = parse(readFileSync(result.decisionsCsv), { columns: true }) as Record<string, string>[];
+    const decisions = parse(readFileSync(result.decisionsCsv!), { columns: true }) as Record<string, string>[];
     expect(decisions.map((row) => [row.decision_id, row.verdict, row.undoes, row.undone_by, row.reviewer, row.note])).toEqual([
       ['1', 'same', '', '', '', 'same notch, "left" ear,\nsee photo'],
       ['2', 'different', '', '3', 'ana', ''],

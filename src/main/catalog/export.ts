@@ -31,6 +31,14 @@ export function exportCatalog(store: CatalogStore, outDir: string = join(store.r
       ['decision_id', 'created_at', 'reviewer', 'annotation_a', 'annotation_b', 'image_a', 'image_b', 'verdict', 'merge', 'undoes', 'undone_by', 'note'],
       decisions.map((d) => [d.id, d.createdAt, d.reviewer, d.a, d.b, imageOf.get(d.a), imageOf.get(d.b), d.verdict, d.merge, d.undoes, d.undoneBy, d.note]),
     );
-    return { annotationsCsv, decisionsCsv, annotations: annotations.length, decisions: decisions.length };
+    return {
+      format: 'csv',
+      folder,
+      files: [annotationsCsv, decisionsCsv],
+      annotationsCsv,
+      decisionsCsv,
+      annotations: annotations.length,
+      decisions: decisions.length,
+    };
   });
 }

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
-import type { ApiArgs, ApiMethod, ApiResult, Progress, Verdict } from '../../shared/api.ts';
+import { EXPORT_FORMATS, SAMPLING_DESIGNS, type ApiArgs, type ApiMethod, type ApiResult, type ExportFormat, type Progress, type Verdict } from '../../shared/api.ts';
 import type { MediaRequest } from '../../shared/bridge.ts';
 import { callApi, workbenchHandlers } from '../api-handlers.ts';
 import { Workbench } from '../workbench.ts';
@@ -125,11 +125,14 @@ export function registerCatalogCommands(program: Command): void {
   );
 
   command('import <folder>', 'import photos at or below a folder inside the catalog (again: only new or changed files)')
-    .option('--annotations <file.csv>', 'CSV with image and optionally name, side|viewpoint, x,y,w,h, theta')
+    .option(
+      '--annotations <file>',
+      'annotations, recognised by content: CSV (image[,name,side|viewpoint,x,y,w,h,theta]), COCO JSON from Wildbook/WBIA, wildlife-datasets metadata CSV',
+    )
     .action(
       action(async (folder: string, options: CommonOptions & { annotations?: string }) => {
         await withWorkbench(catalogFolder(options, folder), async (_, call) => {
-          const summary = await asJob((controls) => call('catalog.import', { folder: resolve(folder), annotationsCsv: options.annotations }, controls));
+          const summary = await asJob((controls) => call('catalog.import', { folder: resolve(folder), annotations: options.annotations }, controls));
           if (options.json) printJson(summary);
           else {
             printIssues(summary.issues);
@@ -321,15 +324,75 @@ export function registerCatalogCommands(program: Command): void {
       }),
     );
 
-  command('export', 'write annotations.csv (current names) and decisions.csv (the whole log)')
-    .option('--out <folder>', 'where to write (default: <catalog>/export)')
+  command('export', 'write the catalog: csv (annotations.csv + decisions.csv), camtrap-dp (a Camtrap DP 1.0 package) or wildbook (bulk-import sheet)')
+    .addOption(new Option('--format <format>', 'what to write').choices([...EXPORT_FORMATS]).default('csv'))
+    .option('--out <folder>', 'where to write (default: <catalog>/export, or <catalog>/export/<format>)')
+    .option('--deployments <file.csv>', 'camtrap-dp, wildbook: deploymentID, folder, latitude, longitude[, locationID, locationName, utcOffset] per camera')
+    .option('--utc-offset <+hh:mm>', "camtrap-dp: the cameras' clock zone, for capture times without one")
+    .option('--media-url <address>', 'camtrap-dp: where the photos are published (default: copied into the package)')
     .action(
-      action(async (options: CommonOptions & { out?: string }) => {
+      action(async (options: CommonOptions & { format: ExportFormat; out?: string; deployments?: string; utcOffset?: string; mediaUrl?: string }) => {
         await withWorkbench(catalogFolder(options), async (_, call) => {
-          const result = await call('catalog.export', { outDir: options.out === undefined ? undefined : resolve(options.out) });
-          out(options.json ? JSON.stringify(result, null, 2) : `wrote ${result.annotationsCsv} (${result.annotations} annotations) and ${result.decisionsCsv} (${result.decisions} log entries)`);
+          const result = await call('catalog.export', {
+            format: options.format,
+            outDir: options.out === undefined ? undefined : resolve(options.out),
+            deployments: options.deployments === undefined ? undefined : resolve(options.deployments),
+            utcOffset: options.utcOffset,
+            mediaUrl: options.mediaUrl,
+          });
+          if (options.json) return printJson(result);
+          if (result.format === 'csv') {
+            return out(`wrote ${result.annotationsCsv} (${result.annotations} annotations) and ${result.decisionsCsv} (${result.decisions} log entries)`);
+          }
+          const what = result.format === 'camtrap-dp' ? 'a Camtrap DP 1.0 package (checked against the standard)' : "Wildbook's bulk-import sheet";
+          out(`wrote ${what} to ${result.folder}: ${result.annotations} annotations of ${result.media} photos, ${result.deployments} deployment(s)`);
+          for (const file of result.files) out(`  ${file}`);
+          for (const note of result.notes ?? []) out(note);
         });
       }),
+    );
+
+  command('settings', "show or set the catalog's settings: reviewer, and what publishing needs (species, project)")
+    .option('--reviewer <name>', 'who reviews (recorded with decisions; a package contributor)')
+    .option('--genus <Genus>', 'the animals\' genus, capitalised (Tragelaphus); "" clears it')
+    .option('--specific-epithet <epithet>', 'the specific epithet, lower case (angasii)')
+    .option('--project-title <title>', "Camtrap DP's project title (default: the catalog folder's name)")
+    .addOption(new Option('--sampling-design <design>', 'Camtrap DP project.samplingDesign').choices([...SAMPLING_DESIGNS]))
+    .option('--capture-method <methods>', 'Camtrap DP project.captureMethod: activityDetection and/or timeLapse, comma-separated')
+    .action(
+      action(
+        async (
+          options: CommonOptions & { reviewer?: string; genus?: string; specificEpithet?: string; projectTitle?: string; samplingDesign?: (typeof SAMPLING_DESIGNS)[number]; captureMethod?: string },
+        ) => {
+          await withWorkbench(catalogFolder(options), async (_, call) => {
+            const result = await call('settings.set', {
+              reviewer: options.reviewer,
+              genus: options.genus,
+              specificEpithet: options.specificEpithet,
+              projectTitle: options.projectTitle,
+              samplingDesign: options.samplingDesign,
+              // Checked by the schema in callApi.
+              captureMethod: options.captureMethod?.split(',').map((method) => method.trim()) as ('activityDetection' | 'timeLapse')[] | undefined,
+            });
+            if (options.json) return printJson(result);
+            const publishing = result.publishing;
+            out(
+              table(
+                ['setting', 'value'],
+                [
+                  ['reviewer', result.reviewer ?? '-'],
+                  ['provider', result.provider],
+                  ['genus', publishing?.genus ?? '-'],
+                  ['specific epithet', publishing?.specificEpithet ?? '-'],
+                  ['project title', publishing?.projectTitle ?? '-'],
+                  ['sampling design', publishing?.samplingDesign ?? '-'],
+                  ['capture method', publishing?.captureMethod?.join(', ') ?? '-'],
+                ],
+              ),
+            );
+          });
+        },
+      ),
     );
 
   command('individuals', 'list individuals with their annotations').action(

@@ -6,6 +6,7 @@ import { AnnotationThumb } from '../components/AnnotationThumb.tsx';
 import { CatalogSummary } from '../components/CatalogSummary.tsx';
 import { EmbedForm } from '../components/EmbedForm.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { ExportMenu } from '../components/ExportMenu.tsx';
 import { ImportForm } from '../components/ImportForm.tsx';
 import { IndividualsList } from '../components/IndividualsList.tsx';
 import { VirtualGrid } from '../components/VirtualGrid.tsx';
@@ -43,6 +44,7 @@ export function CatalogView({ catalog, onChanged }: Props) {
         <div className="jobs">
           <ImportForm onImported={changed} />
           <EmbedForm models={models.data} onEmbedded={changed} />
+          <ExportMenu />
         </div>
         <AnnotationFilters
           filter={filter}

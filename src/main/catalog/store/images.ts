@@ -109,6 +109,14 @@ export class ImagesStore {
     return { ...image, id: Number(lastInsertRowid), addedAt };
   }
 
+  /** Capture time and position from an imported file, where the photo's own EXIF gave none. */
+  fillCaptureFacts(imageId: number, facts: { capturedAt: string | null; gpsLat: number | null; gpsLon: number | null }): void {
+    if (facts.capturedAt !== null) this.db.prepare('UPDATE images SET captured_at = ? WHERE id = ? AND captured_at IS NULL').run(facts.capturedAt, imageId);
+    if (facts.gpsLat !== null && facts.gpsLon !== null) {
+      this.db.prepare('UPDATE images SET gps_lat = ?, gps_lon = ? WHERE id = ? AND gps_lat IS NULL AND gps_lon IS NULL').run(facts.gpsLat, facts.gpsLon, imageId);
+    }
+  }
+
   setPath(imageId: number, path: string): void {
     this.setPathStatement.run(path, imageId);
   }

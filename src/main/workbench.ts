@@ -27,7 +27,7 @@ import { ModelRegistry } from './models/model-registry.ts';
 import type { ProviderChoice } from './onnx/session.ts';
 import { ExplanationService, type AnnotationSource } from './pairx/explanation-service.ts';
 import { explainerFor } from './pairx/pair-explainer.ts';
-import { decide, listIndividuals, renameIndividual, undo } from './catalog/decisions.ts';
+import { listIndividuals, renameIndividual } from './catalog/decisions.ts';
 import { embedAnnotations } from './catalog/embed.ts';
 import type { Embedder, EmbedderFactory, EmbedderRequest } from './catalog/embedder.ts';
 import { CatalogError, NotFoundError } from './catalog/errors.ts';
@@ -37,6 +37,8 @@ import { catalogFile } from './catalog/media.ts';
 import { resolveModel } from './catalog/models.ts';
 import { CatalogStore } from './catalog/store/catalog-store.ts';
 import type { JobControls } from './jobs/tracked-job.ts';
+import type { Identities } from './ranking/identities.ts';
+import { ReviewLog } from './ranking/review-log.ts';
 import { calibrationPriorKey, ReviewQueue } from './ranking/review-queue.ts';
 import { exportAs } from './formats/export.ts';
 import { readPublishing, updatePublishing } from './formats/publishing-settings.ts';
@@ -81,6 +83,8 @@ export class Workbench {
   readonly models: ModelRegistry;
   private readonly explanations: ExplanationService;
   private readonly review: ReviewQueue;
+  private readonly identities: Identities;
+  private readonly log: ReviewLog;
 
   private upcoming: { identity: string; pairs: { a: number; b: number }[] } | null = null;
   private scoring = false;
@@ -93,6 +97,8 @@ export class Workbench {
   ) {
     this.models = new ModelRegistry(store.settings);
     this.review = new ReviewQueue(store);
+    this.identities = this.review.identities;
+    this.log = new ReviewLog(store, this.review, this.identities);
     this.explanations = new ExplanationService(
       async () => explainerFor(await this.models.active()),
       (id) => this.annotationSource(id),
@@ -282,8 +288,8 @@ export class Workbench {
   }
 
   /**
-   * Records a verdict, committed before it returns, with what the queue knew of the pair (similarity,
-   * plausibility, sizes) in the same transaction: the calibration's samples.
+   * Records a verdict, committed before it returns, as evidence: with what the queue knew of the pair
+   * (its calibration sample) and who is who derived again around it, in the same transaction.
    */
   decide(
     a: number,
@@ -291,38 +297,41 @@ export class Workbench {
     verdict: Verdict,
     options: { note?: string; reviewer?: string; confirmMerge?: MergeChoice } = {},
   ): DecideResult {
-    return this.store.transaction(() => {
-      const features = this.pairFeatures(a, b);
-      const result = decide(this.store, { a, b, verdict, ...options });
-      if ('decision' in result && features) this.store.decisions.recordFeatures(result.decision.id, features);
-      return result;
-    });
+    return this.log.decide(a, b, verdict, options);
   }
 
-  /** "None of these": a "different" decision for each pair, all committed together or none. */
+  /** "None of these": a "different" decision for each pair, all committed together (one batch) or none. */
   decideNoneOf(args: ApiArgs<'decisions.noneOf'>): ApiResult<'decisions.noneOf'> {
-    return this.store.transaction(() => ({
-      decisions: args.pairs.map((pair) => {
-        const result = this.decide(pair.a, pair.b, 'different', { note: args.note, reviewer: args.reviewer });
-        if (!('decision' in result)) throw new CatalogError(`annotations ${pair.a} and ${pair.b}: no decision recorded`);
-        return result.decision;
-      }),
-    }));
+    return { decisions: this.log.differentFromEach(args.pairs, { note: args.note, reviewer: args.reviewer }) };
   }
 
-  private pairFeatures(a: number, b: number) {
-    let model;
-    try {
-      model = resolveModel(this.store);
-    } catch {
-      return null; // nothing embedded yet: no features to learn from
-    }
-    const features = this.review.features(model, a, b);
-    return features && { modelId: model.id, ...features };
+  /** Splits a photo off its individual: "different" against each other member, one batch. */
+  split(args: ApiArgs<'decisions.split'>): ApiResult<'decisions.split'> {
+    return { decisions: this.log.split(args.annotationId, { note: args.note, reviewer: args.reviewer }) };
   }
 
+  /** Takes back the newest decision in force (with its batch). */
   undo(options: { reviewer?: string } = {}): UndoResult {
-    return undo(this.store, options.reviewer);
+    return this.log.undo(options.reviewer);
+  }
+
+  /**
+   * Derives every annotation's individual again from the whole log (after decisions arrived from
+   * elsewhere); answers how many annotations changed individual.
+   */
+  resolveIdentities(): number {
+    return this.store.transaction(() => this.identities.resolveAll(null).changed);
+  }
+
+  /** Each reviewer's answers, how many the evidence overturned, and the accuracy their answers weigh with. */
+  reviewers(): ApiResult<'reviewers.list'> {
+    return this.identities.reviewers();
+  }
+
+  /** Sets (or clears, with null) a reviewer's accuracy; who is who is derived again with it. */
+  setReviewerAccuracy(args: ApiParsedArgs<'reviewers.set'>): ApiResult<'reviewers.list'> {
+    this.store.transaction(() => this.identities.setAccuracy(args.reviewer ?? null, args.accuracy, this.store.decisions.newestId() ?? null));
+    return this.identities.reviewers();
   }
 
   /** The whole decision log, oldest first. */
@@ -340,7 +349,7 @@ export class Workbench {
 
   /** Writes the catalog in a format of the field (csv, camtrap-dp, wildbook); see formats/export.ts. */
   exportCatalog(args: ApiArgs<'catalog.export'> = {}): Promise<ExportResult> {
-    return exportAs(this.store, ExportArgs.parse(args));
+    return exportAs(this.store, ExportArgs.parse(args), (reviewer) => this.identities.accuracy(reviewer));
   }
 
   /** The models' settings and the catalog's publishing settings. */

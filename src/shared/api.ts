@@ -68,12 +68,28 @@ export const Decision = z.object({
   undoes: id.nullable(),
   /** The undo entry that undid this decision, if any. */
   undoneBy: id.nullable(),
+  /** The first decision of the batch this one was committed with ("none of these", a split); undo takes a batch back whole. */
+  batch: id.nullable(),
 });
 
 export const IndividualRef = z.object({ id, name: z.string() });
 export const Individual = IndividualRef.extend({ annotations: z.array(Annotation) });
 
 export const Candidate = z.object({ annotationId: id, similarity: z.number() });
+
+/** Why a question that is not a first look at two individuals is asked. */
+export const QuestionReason = z.object({
+  /**
+   * disagreement: answers about the two contradict each other; second-look: a "same" did not join them
+   * (the model doubts it); recheck: a "different" that the model doubts; confirm: a join the evidence holds
+   * weakly; outlier: a photo that matches the rest of its individual poorly.
+   */
+  kind: z.enum(['disagreement', 'second-look', 'recheck', 'confirm', 'outlier']),
+  message: z.string(),
+  /** The decisions involved, oldest first. */
+  decisions: z.array(id),
+});
+export type QuestionReason = z.infer<typeof QuestionReason>;
 export const CandidatePair = z.object({
   a: id,
   b: id,
@@ -91,6 +107,14 @@ export const CandidatePair = z.object({
   /** Annotations in each side's individual (1 for an annotation on its own). */
   sizeA: z.number().int().positive(),
   sizeB: z.number().int().positive(),
+  /**
+   * new: a first question about two individuals; again: two individuals asked about before (answers
+   * disagree, or the model doubts an answer); confirm: a join inside one individual that the evidence holds
+   * weakly (a and b are then in the same individual). Absent in the plain pair queue.
+   */
+  kind: z.enum(['new', 'again', 'confirm']).optional(),
+  /** Why the question is asked, when it is not a first look. */
+  reason: QuestionReason.nullable().optional(),
 });
 
 /**
@@ -198,7 +222,27 @@ export const DecideResult = z.union([
   z.object({ conflict: z.object({ nameA: z.string(), nameB: z.string() }) }),
 ]);
 
-export const UndoResult = z.object({ entry: Decision, undone: Decision });
+/** `undone` is the newest decision taken back; `batch` every decision taken back with it (one, unless it was a batch). */
+/** Accuracies a reviewer may be given: 1 would make one answer final, which the evidence model avoids. */
+export const ACCURACY_LIMITS = { min: 0.6, max: 0.999 } as const;
+
+export const ReviewerAccuracy = z.object({
+  /** null: decisions recorded without a reviewer's name. */
+  reviewer: z.string().nullable(),
+  /** "same" and "different" answers in force. */
+  answers: z.number().int(),
+  /** Of those, answers the evidence as a whole now contradicts. */
+  overturned: z.number().int(),
+  /** Estimated from those counts (a prior of 50 answers at 95 %). */
+  estimate: z.number(),
+  /** Set by a person, if so. */
+  set: z.number().nullable(),
+  /** What each of the reviewer's answers weighs with: the set accuracy, else the estimate. */
+  inUse: z.number(),
+});
+export type ReviewerAccuracy = z.infer<typeof ReviewerAccuracy>;
+
+export const UndoResult = z.object({ entry: Decision, undone: Decision, batch: z.array(Decision) });
 
 /** csv: annotations.csv and decisions.csv; camtrap-dp: a Camtrap DP 1.0 package; wildbook: the bulk-import sheet. */
 export const EXPORT_FORMATS = ['csv', 'camtrap-dp', 'wildbook'] as const;
@@ -400,6 +444,21 @@ export const api = {
     result: z.object({ decisions: z.array(Decision) }),
   },
   'decisions.decide': { args: DecideArgs, result: DecideResult },
+  /** Splits a photo off its individual: a "different" between it and each other member, one batch (one undo). */
+  'decisions.split': {
+    args: z.object({ annotationId: id, note: z.string().optional(), reviewer: z.string().optional() }),
+    result: z.object({ decisions: z.array(Decision) }),
+  },
+  /** Each reviewer's answers, how many the evidence overturned, and the accuracy their answers weigh with. */
+  'reviewers.list': { args: none, result: z.array(ReviewerAccuracy) },
+  /** Sets a reviewer's accuracy (null: estimate it from the answers again); who is who is derived again. */
+  'reviewers.set': {
+    args: z.object({
+      reviewer: z.string().nullable(),
+      accuracy: z.number().min(ACCURACY_LIMITS.min).max(ACCURACY_LIMITS.max).nullable(),
+    }),
+    result: z.array(ReviewerAccuracy),
+  },
   'decisions.undo': { args: z.object({ reviewer: z.string().optional() }), result: UndoResult },
   'decisions.list': { args: none, result: z.array(Decision) },
   'individuals.list': { args: none, result: z.array(Individual) },

@@ -1,4 +1,4 @@
-import type { Verdict } from '../../shared/api.ts';
+import { ACCURACY_LIMITS, type Verdict } from '../../shared/api.ts';
 import { pairNumber } from './knowledge.ts';
 
 /**
@@ -12,7 +12,7 @@ import { pairNumber } from './knowledge.ts';
 /** Accuracy assumed for a reviewer nobody has set one for: studies of photo-ID review find 94–98 %. */
 export const DEFAULT_ACCURACY = 0.95;
 /** Accuracies a setting may take: 1 would make one answer final, which is what this model avoids. */
-export const ACCURACY_RANGE = { min: 0.6, max: 0.999 } as const;
+export const ACCURACY_RANGE = ACCURACY_LIMITS;
 
 /** The log-odds one answer of a reviewer with this accuracy carries. */
 export const answerWeight = (accuracy: number): number => Math.log(accuracy / (1 - accuracy));

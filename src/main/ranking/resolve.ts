@@ -1,5 +1,5 @@
 import type { HumanEvidence } from './evidence.ts';
-import { pairNumber } from './knowledge.ts';
+import { PAIR_BASE } from './knowledge.ts';
 
 /**
  * Who is who, from the evidence: the partition of a catalog's annotations that the answers and the
@@ -38,21 +38,25 @@ export const MERGE_THRESHOLD = 0;
 
 /** A bipartition of a resolved cluster, and how strongly the evidence holds its two sides together. */
 export interface Cut {
-  /** The smaller side (annotation ids) and the rest. */
+  /** One side (annotation ids; the smaller, or the single seed) and the rest. */
   side: number[];
   rest: number[];
   /** Net answers across the cut (log-odds), the model's log-odds, and their sum. */
   human: number;
   model: number;
   logOdds: number;
+  /**
+   * What the model's log-odds were computed from (null where a vector is missing or both sides carry a
+   * person's name, which the model does not weigh against): a cut can be weighed again with a newer
+   * calibration without looking at vectors.
+   */
+  stats: GroupStats | null;
 }
 
 export interface ResolvedCluster {
   members: number[];
   /** The person-given individual ids inside (seeds). */
   seeds: number[];
-  /** The weakest of the cluster's cuts (null for a cluster of one seed). */
-  weakest: Cut | null;
   /** Every cut considered, weakest first (empty for a cluster of one seed). */
   cuts: Cut[];
 }
@@ -70,10 +74,14 @@ export interface ComponentInput {
 class DisjointSets {
   private readonly parent = new Map<number, number>();
   find(x: number): number {
-    let root = this.parent.get(x) ?? x;
-    if (root === x) return x;
-    root = this.find(root);
-    this.parent.set(x, root);
+    let root = x;
+    for (let next = this.parent.get(root); next !== undefined && next !== root; next = this.parent.get(root)) root = next;
+    // Path compression, iteratively (components can be long chains).
+    for (let node = x; node !== root; ) {
+      const next = this.parent.get(node)!;
+      this.parent.set(node, root);
+      node = next;
+    }
     return root;
   }
   union(x: number, y: number): void {
@@ -84,7 +92,7 @@ class DisjointSets {
 }
 
 /**
- * The components of the catalog that evidence can join: annotations linked by a net "same" or by one
+ * The components of a catalog that evidence can join: annotations linked by a net "same" or by one
  * person-given name. Each is resolved on its own; an annotation without such a link is its own.
  */
 export function components(
@@ -106,8 +114,8 @@ export function components(
   const present = new Set(all);
   for (const [key, net] of evidence.net) {
     if (net <= 0) continue;
-    const a = Math.floor(key / 2 ** 26);
-    const b = key - a * 2 ** 26;
+    const a = Math.floor(key / PAIR_BASE);
+    const b = key - a * PAIR_BASE;
     if (present.has(a) && present.has(b)) sets.union(a, b);
   }
   const groups = new Map<number, number[]>();
@@ -120,140 +128,31 @@ export function components(
   return [...groups.values()].map((group) => group.sort((x, y) => x - y));
 }
 
-/** Similarity sums and maxima between seeds, so that any two groups of seeds are scored without vectors. */
-class SeedStats {
-  readonly count: number;
-  private readonly sum: Float64Array;
-  private readonly max: Float64Array;
-  private readonly known: Uint8Array;
-
-  constructor(
-    readonly seeds: readonly number[][],
-    model: ResolveModel,
-  ) {
-    const n = seeds.length;
-    this.count = n;
-    this.sum = new Float64Array(n * n);
-    this.max = new Float64Array(n * n).fill(-Infinity);
-    this.known = new Uint8Array(n * n);
-    for (let i = 0; i < n; i++) {
-      for (let j = i + 1; j < n; j++) {
-        let sum = 0;
-        let max = -Infinity;
-        let all = true;
-        for (const a of seeds[i]) {
-          for (const b of seeds[j]) {
-            const s = model.similarity(a, b);
-            if (s === undefined) {
-              all = false;
-              continue;
-            }
-            sum += s;
-            if (s > max) max = s;
-          }
-        }
-        this.sum[i * n + j] = this.sum[j * n + i] = sum;
-        this.max[i * n + j] = this.max[j * n + i] = max;
-        this.known[i * n + j] = this.known[j * n + i] = all ? 1 : 0;
-      }
-    }
-  }
-
-  /** The model's statistics of two groups of seeds, or null where a vector is missing. */
-  between(groupA: readonly number[], groupB: readonly number[]): GroupStats | null {
-    const n = this.count;
-    let sum = 0;
-    let max = -Infinity;
-    let sizeA = 0;
-    let sizeB = 0;
-    for (const i of groupA) sizeA += this.seeds[i].length;
-    for (const j of groupB) sizeB += this.seeds[j].length;
-    for (const i of groupA) {
-      for (const j of groupB) {
-        if (!this.known[i * n + j]) return null;
-        sum += this.sum[i * n + j];
-        if (this.max[i * n + j] > max) max = this.max[i * n + j];
-      }
-    }
-    return { maxSimilarity: max, meanSimilarity: sum / (sizeA * sizeB), sizeA, sizeB };
-  }
-}
-
 /**
- * Resolves one component: seeds (person-given names, else single annotations) merged best-first by
- * posterior log-odds while that is above the threshold. Ties go to the pair with the smallest ids, so the
- * result depends on nothing but the evidence.
+ * The component around some annotations: every annotation reachable from them through net-"same" pairs
+ * and shared person-given names (`givenMembers` lists a given individual's annotations).
  */
-export function resolveComponent(input: ComponentInput): ResolvedCluster[] {
-  const threshold = input.threshold ?? MERGE_THRESHOLD;
-  const { seeds, seedIds } = seedGroups(input.members, input.seedOf);
-  const stats = new SeedStats(seeds, input.model);
-  const n = seeds.length;
-  // Net answers between seeds.
-  const human = new Float64Array(n * n);
-  const indexOf = new Map<number, number>();
-  seeds.forEach((members, i) => members.forEach((id) => indexOf.set(id, i)));
-  for (const id of input.members) {
-    const partners = input.evidence.partners.get(id);
-    if (!partners) continue;
-    const i = indexOf.get(id)!;
-    for (const other of partners) {
-      const j = indexOf.get(other);
-      if (j === undefined || j === i || other < id) continue;
-      const net = input.evidence.netOf(id, other);
-      human[i * n + j] += net;
-      human[j * n + i] += net;
+export function componentAround(
+  start: Iterable<number>,
+  seedOf: (annotation: number) => number | null,
+  givenMembers: (individual: number) => readonly number[],
+  evidence: HumanEvidence,
+): number[] {
+  const seen = new Set<number>();
+  const seedsSeen = new Set<number>();
+  const stack = [...start];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const seed = seedOf(id);
+    if (seed !== null && !seedsSeen.has(seed)) {
+      seedsSeen.add(seed);
+      for (const other of givenMembers(seed)) if (!seen.has(other)) stack.push(other);
     }
+    for (const other of evidence.partners.get(id) ?? []) if (!seen.has(other) && evidence.netOf(id, other) > 0) stack.push(other);
   }
-
-  // Groups of seed indices; merged groups are replaced by their union.
-  let groups: number[][] = seeds.map((_, i) => [i]);
-  const humanBetween = (x: readonly number[], y: readonly number[]): number => {
-    let sum = 0;
-    for (const i of x) for (const j of y) sum += human[i * n + j];
-    return sum;
-  };
-  const modelBetween = (x: readonly number[], y: readonly number[]): number => {
-    const s = stats.between(x, y);
-    return s === null ? 0 : input.model.logOdds(s);
-  };
-  const firstId = (group: readonly number[]) => Math.min(...group.map((i) => seeds[i][0]));
-  const named = (group: readonly number[]) => group.some((i) => seedIds[i] !== null);
-
-  for (;;) {
-    let best: { x: number; y: number; logOdds: number; order: number } | null = null;
-    for (let x = 0; x < groups.length; x++) {
-      for (let y = x + 1; y < groups.length; y++) {
-        const h = humanBetween(groups[x], groups[y]);
-        if (h <= 0) continue;
-        // Two person-given names are two animals unless an answer joins them (it has, h > 0); the
-        // model's opinion does not weigh against a person's explicit merge.
-        const m = named(groups[x]) && named(groups[y]) ? 0 : modelBetween(groups[x], groups[y]);
-        const logOdds = h + m;
-        if (logOdds <= threshold) continue;
-        const order = Math.min(firstId(groups[x]), firstId(groups[y]));
-        if (!best || logOdds > best.logOdds + 1e-12 || (Math.abs(logOdds - best.logOdds) <= 1e-12 && order < best.order))
-          best = { x, y, logOdds, order };
-      }
-    }
-    if (!best) break;
-    const merged = [...groups[best.x], ...groups[best.y]];
-    groups = groups.filter((_, i) => i !== best!.x && i !== best!.y);
-    groups.push(merged);
-  }
-
-  return groups
-    .map((group) => {
-      const members = group.flatMap((i) => seeds[i]).sort((x, y) => x - y);
-      const cuts = clusterCuts(group, seeds, human, n, humanBetween, modelBetween);
-      return {
-        members,
-        seeds: group.map((i) => seedIds[i]).filter((id): id is number => id !== null),
-        weakest: cuts[0] ?? null,
-        cuts,
-      };
-    })
-    .sort((x, y) => x.members[0] - y.members[0]);
+  return [...seen].sort((x, y) => x - y);
 }
 
 /** Seeds of a component: one per person-given individual, one per other annotation, in id order. */
@@ -281,16 +180,188 @@ function seedGroups(members: readonly number[], seedOf: (annotation: number) => 
 }
 
 /**
+ * Pairwise sums between seeds (net answers, similarity sum and maximum, whether every cross pair has
+ * vectors), so that any two groups of seeds are scored without looking at annotations again.
+ */
+class SeedMatrix {
+  readonly n: number;
+  readonly human: Float64Array;
+  readonly simSum: Float64Array;
+  readonly simMax: Float64Array;
+  readonly known: Uint8Array;
+  readonly sizes: number[];
+
+  constructor(seeds: readonly number[][], evidence: HumanEvidence, model: ResolveModel) {
+    const n = seeds.length;
+    this.n = n;
+    this.sizes = seeds.map((members) => members.length);
+    this.human = new Float64Array(n * n);
+    this.simSum = new Float64Array(n * n);
+    this.simMax = new Float64Array(n * n).fill(-Infinity);
+    this.known = new Uint8Array(n * n);
+    const indexOf = new Map<number, number>();
+    seeds.forEach((members, i) => members.forEach((id) => indexOf.set(id, i)));
+    for (const [i, members] of seeds.entries()) {
+      for (const id of members) {
+        for (const other of evidence.partners.get(id) ?? []) {
+          const j = indexOf.get(other);
+          if (j === undefined || j === i || other < id) continue;
+          const net = evidence.netOf(id, other);
+          this.human[i * n + j] += net;
+          this.human[j * n + i] += net;
+        }
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      for (let j = i + 1; j < n; j++) {
+        let sum = 0;
+        let max = -Infinity;
+        let all = 1;
+        for (const a of seeds[i]) {
+          for (const b of seeds[j]) {
+            const s = model.similarity(a, b);
+            if (s === undefined) {
+              all = 0;
+              continue;
+            }
+            sum += s;
+            if (s > max) max = s;
+          }
+        }
+        this.simSum[i * n + j] = this.simSum[j * n + i] = sum;
+        this.simMax[i * n + j] = this.simMax[j * n + i] = max;
+        this.known[i * n + j] = this.known[j * n + i] = all;
+      }
+    }
+  }
+
+  /** Net answers and the model's statistics between two sets of seeds (null stats where a vector is missing). */
+  between(x: readonly number[], y: readonly number[]): { human: number; stats: GroupStats | null } {
+    const { n } = this;
+    let human = 0;
+    let sum = 0;
+    let max = -Infinity;
+    let known = true;
+    let sizeA = 0;
+    let sizeB = 0;
+    for (const i of x) sizeA += this.sizes[i];
+    for (const j of y) sizeB += this.sizes[j];
+    for (const i of x) {
+      for (const j of y) {
+        human += this.human[i * n + j];
+        if (!this.known[i * n + j]) known = false;
+        sum += this.simSum[i * n + j];
+        if (this.simMax[i * n + j] > max) max = this.simMax[i * n + j];
+      }
+    }
+    return { human, stats: known ? { maxSimilarity: max, meanSimilarity: sum / (sizeA * sizeB), sizeA, sizeB } : null };
+  }
+}
+
+/**
+ * Resolves one component: seeds (person-given names, else single annotations) merged best-first by
+ * posterior log-odds while that is above the threshold. Ties go to the pair with the smallest ids, so the
+ * result depends on nothing but the evidence. Group-level sums are kept and updated on each merge, and a
+ * pair's log-odds is computed again only when one of its groups changed.
+ */
+export function resolveComponent(input: ComponentInput): ResolvedCluster[] {
+  const threshold = input.threshold ?? MERGE_THRESHOLD;
+  const { seeds, seedIds } = seedGroups(input.members, input.seedOf);
+  const matrix = new SeedMatrix(seeds, input.evidence, input.model);
+  const n = seeds.length;
+  // Group state: row g holds group g's sums with every other group (groups start as seeds; a merged
+  // group takes the smaller index and the other is retired).
+  const human = Float64Array.from(matrix.human);
+  const simSum = Float64Array.from(matrix.simSum);
+  const simMax = Float64Array.from(matrix.simMax);
+  const known = Uint8Array.from(matrix.known);
+  const size = [...matrix.sizes];
+  const named = seedIds.map((id) => id !== null);
+  const firstId = seeds.map((members) => members[0]);
+  const members: number[][] = seeds.map((_, i) => [i]);
+  const active = new Uint8Array(n).fill(1);
+  const logOdds = new Float64Array(n * n).fill(-Infinity);
+
+  const score = (g: number, h: number): number => {
+    const net = human[g * n + h];
+    if (net <= 0) return -Infinity;
+    // Two person-given names are two animals unless answers join them; the model does not weigh against a
+    // person's explicit merge.
+    if (named[g] && named[h]) return net;
+    if (!known[g * n + h]) return net;
+    const stats: GroupStats = {
+      maxSimilarity: simMax[g * n + h],
+      meanSimilarity: simSum[g * n + h] / (size[g] * size[h]),
+      sizeA: size[g],
+      sizeB: size[h],
+    };
+    return net + input.model.logOdds(stats);
+  };
+  for (let g = 0; g < n; g++) for (let h = g + 1; h < n; h++) logOdds[g * n + h] = score(g, h);
+
+  for (;;) {
+    let best = -1;
+    let bestValue = threshold;
+    let bestOrder = Infinity;
+    for (let g = 0; g < n; g++) {
+      if (!active[g]) continue;
+      for (let h = g + 1; h < n; h++) {
+        if (!active[h]) continue;
+        const value = logOdds[g * n + h];
+        if (value <= threshold) continue;
+        const order = Math.min(firstId[g], firstId[h]);
+        if (value > bestValue + 1e-12 || (Math.abs(value - bestValue) <= 1e-12 && order < bestOrder)) {
+          best = g * n + h;
+          bestValue = value;
+          bestOrder = order;
+        }
+      }
+    }
+    if (best < 0) break;
+    const g = Math.floor(best / n);
+    const h = best % n;
+    active[h] = 0;
+    members[g].push(...members[h]);
+    size[g] += size[h];
+    named[g] = named[g] || named[h];
+    firstId[g] = Math.min(firstId[g], firstId[h]);
+    for (let x = 0; x < n; x++) {
+      if (!active[x] || x === g) continue;
+      human[g * n + x] = human[x * n + g] = human[g * n + x] + human[h * n + x];
+      simSum[g * n + x] = simSum[x * n + g] = simSum[g * n + x] + simSum[h * n + x];
+      simMax[g * n + x] = simMax[x * n + g] = Math.max(simMax[g * n + x], simMax[h * n + x]);
+      known[g * n + x] = known[x * n + g] = known[g * n + x] & known[h * n + x];
+    }
+    for (let x = 0; x < n; x++) {
+      if (!active[x] || x === g) continue;
+      const [lo, hi] = x < g ? [x, g] : [g, x];
+      logOdds[lo * n + hi] = score(lo, hi);
+    }
+  }
+
+  const clusters: ResolvedCluster[] = [];
+  for (let g = 0; g < n; g++) {
+    if (!active[g]) continue;
+    const group = members[g];
+    clusters.push({
+      members: group.flatMap((i) => seeds[i]).sort((x, y) => x - y),
+      seeds: group.map((i) => seedIds[i]).filter((id): id is number => id !== null),
+      cuts: clusterCuts(group, seeds, seedIds, matrix, input.model),
+    });
+  }
+  return clusters.sort((x, y) => x.members[0] - y.members[0]);
+}
+
+/**
  * The cuts of a cluster, weakest first: each seed against the rest and the two sides of each link of the
  * strongest tree of net "same" answers between its seeds (the links a chain of merges hangs on).
  */
 function clusterCuts(
   group: readonly number[],
   seeds: readonly number[][],
-  human: Float64Array,
-  n: number,
-  humanBetween: (x: readonly number[], y: readonly number[]) => number,
-  modelBetween: (x: readonly number[], y: readonly number[]) => number,
+  seedIds: readonly (number | null)[],
+  matrix: SeedMatrix,
+  model: ResolveModel,
 ): Cut[] {
   if (group.length < 2) return [];
   const candidates: number[][] = [];
@@ -301,30 +372,34 @@ function clusterCuts(
     const key = [...small].sort((x, y) => x - y).join(',');
     if (seen.has(key)) return;
     seen.add(key);
-    candidates.push(small);
+    candidates.push(side);
   };
   for (const i of group) add([i]);
-  for (const side of treeCuts(group, human, n)) add(side);
+  for (const side of treeCuts(group, matrix)) add(side);
+  const namedSide = (side: readonly number[]) => side.some((i) => seedIds[i] !== null);
 
   return candidates
     .map((side) => {
       const rest = group.filter((i) => !side.includes(i));
-      const h = humanBetween(side, rest);
-      const m = modelBetween(side, rest);
+      const between = matrix.between(side, rest);
+      const stats = namedSide(side) && namedSide(rest) ? null : between.stats;
+      const modelLogOdds = stats === null ? 0 : model.logOdds(stats);
       return {
         side: side.flatMap((i) => seeds[i]).sort((x, y) => x - y),
         rest: rest.flatMap((i) => seeds[i]).sort((x, y) => x - y),
-        human: h,
-        model: m,
-        logOdds: h + m,
+        human: between.human,
+        model: modelLogOdds,
+        logOdds: between.human + modelLogOdds,
+        stats,
       };
     })
     .sort((x, y) => x.logOdds - y.logOdds || x.side[0] - y.side[0]);
 }
 
 /** For each link of a maximum spanning tree of net-"same" weights between seeds, the seeds on one side. */
-function treeCuts(group: readonly number[], human: Float64Array, n: number): number[][] {
-  // Prim's algorithm over the group's seeds (a group is small).
+function treeCuts(group: readonly number[], matrix: SeedMatrix): number[][] {
+  const { n, human } = matrix;
+  // Prim's algorithm over the group's seeds.
   const inTree = new Set<number>([group[0]]);
   const links: [number, number][] = [];
   while (inTree.size < group.length) {
@@ -339,25 +414,23 @@ function treeCuts(group: readonly number[], human: Float64Array, n: number): num
     inTree.add(best![1]);
     links.push([best![0], best![1]]);
   }
-  return links.map(([cutFrom, cutTo]) => {
-    // The side of cutTo once the link is removed.
-    const side = new Set<number>([cutTo]);
-    let grew = true;
-    while (grew) {
-      grew = false;
-      for (const [x, y] of links) {
-        if ((x === cutFrom && y === cutTo) || (x === cutTo && y === cutFrom)) continue;
-        if (side.has(x) && !side.has(y)) {
-          side.add(y);
-          grew = true;
-        } else if (side.has(y) && !side.has(x)) {
-          side.add(x);
-          grew = true;
-        }
+  const neighbours = new Map<number, number[]>();
+  for (const [x, y] of links) {
+    neighbours.set(x, [...(neighbours.get(x) ?? []), y]);
+    neighbours.set(y, [...(neighbours.get(y) ?? []), x]);
+  }
+  return links.map(([from, to]) => {
+    // The seeds reachable from `to` without crossing back over the link.
+    const side = new Set<number>([to]);
+    const stack = [to];
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      for (const next of neighbours.get(node) ?? []) {
+        if ((node === to && next === from) || side.has(next)) continue;
+        side.add(next);
+        stack.push(next);
       }
     }
     return [...side];
   });
 }
-
-export { pairNumber };

@@ -1,6 +1,8 @@
 import type { ApiResult, CandidatePair, IndividualRef, ReviewProgress } from '../../shared/api.ts';
 import type { CatalogStore } from '../catalog/store/catalog-store.ts';
 import type { ModelRecord } from '../catalog/store/embeddings.ts';
+import { resolveModel } from '../catalog/models.ts';
+import { Identities, type ModelEvidence } from './identities.ts';
 import type { NeighbourEdges } from '../catalog/store/neighbours.ts';
 import {
   CalibrationWeights,
@@ -11,7 +13,9 @@ import {
   type Sample,
 } from './calibration.ts';
 import { findCandidates, type CandidateOptions } from './candidates.ts';
+import { HumanEvidence } from './evidence.ts';
 import { buildIdentityQueue, QueueScratch, type QueueEntry } from './identity-queue.ts';
+import { questionReason, type ReasonContext } from './question-reasons.ts';
 import { Knowledge, pairNumber } from './knowledge.ts';
 import { GRAPH_K, searchMissing, updateNeighbourGraph } from './neighbour-graph.ts';
 import type { NewEdge } from '../catalog/store/neighbours.ts';
@@ -43,7 +47,32 @@ export class ReviewQueue {
   private readonly scratch = new QueueScratch();
   private namedCache: { key: string; samples: Sample[] } | null = null;
 
-  constructor(private readonly store: CatalogStore) {}
+  /** Who is who: the assignment derived from the evidence, with the model's side from this queue's calibration. */
+  readonly identities: Identities;
+
+  constructor(private readonly store: CatalogStore) {
+    this.identities = new Identities(store, () => this.modelEvidence());
+  }
+
+  /**
+   * The model's side of the evidence: the active model and its calibration as last fitted (a decision is
+   * recorded between two looks at the queue, which fit it), or fitted now from the stored graph.
+   */
+  private modelEvidence(): ModelEvidence | null {
+    let model: ModelRecord;
+    try {
+      model = resolveModel(this.store);
+    } catch {
+      return null; // nothing embedded: answers alone decide
+    }
+    return { model, weights: this.currentWeights(model) };
+  }
+
+  /** The calibration for a model from what is stored now, without searching the graph. */
+  currentWeights(model: ModelRecord): CalibrationWeights {
+    const edges = this.edgeCache?.modelId === model.id ? this.edgeCache.edges : this.store.neighbours.edges(model.id);
+    return this.weights(model, this.inputs(false, model), edges);
+  }
 
   /** Brings the stored graph up to date with the model's vectors (after an embedding run). */
   async updateGraph(model: ModelRecord): Promise<void> {
@@ -72,7 +101,7 @@ export class ReviewQueue {
   private inputs(duplicateNames: boolean, model: ModelRecord): Inputs {
     return this.store.snapshot(() => {
       const facts = this.store.annotations.allFacts();
-      const decisions = this.store.decisions.inForce();
+      const decisions = this.identities.answers();
       const knowledge = new Knowledge(
         [...facts.values()],
         decisions,
@@ -102,10 +131,12 @@ export class ReviewQueue {
    */
   weights(model: ModelRecord, inputs: Inputs, edges: NeighbourEdges): CalibrationWeights {
     const decided = this.store.decisions.calibrationSamples(model.id);
-    const key = `${model.id}|${inputs.decisions}|${decided.length}|${edges.a.length}|${inputs.plausibility.size}`;
+    const key = `${model.id}|${inputs.decisions}|${decided.length}|${edges.a.length}|${inputs.plausibility.size}|${this.identities.accuracyKey()}`;
     if (this.weightCache?.key === key) return this.weightCache.weights;
-    const samples: Sample[] = [...decided, ...this.namedSamples(model, inputs, edges)];
-    const weights = fitCalibration(samples, this.prior(model));
+    // A reviewer's answers are labels with their error rate; names a person gave are taken as right.
+    const answers: Sample[] = decided.map(({ reviewer, ...sample }) => ({ ...sample, noise: 1 - this.identities.accuracy(reviewer) }));
+    const samples: Sample[] = [...answers, ...this.namedSamples(model, inputs, edges)];
+    const weights = fitCalibration(samples, this.prior(model), 4, ['logSizes']);
     this.weightCache = { key, weights };
     return weights;
   }
@@ -135,12 +166,16 @@ export class ReviewQueue {
     return Knowledge.individualOf(cluster) === null ? null : (this.store.individuals.byId(cluster) ?? null);
   }
 
-  private toPair(entry: QueueEntry, names: Map<number, IndividualRef | null>): CandidatePair {
+  private toPair(
+    entry: Omit<QueueEntry, 'priority' | 'kind' | 'human' | 'repeated'> & Partial<QueueEntry>,
+    names: Map<number, IndividualRef | null>,
+    reasons?: ReasonContext,
+  ): CandidatePair {
     const ref = (cluster: number) => {
       if (!names.has(cluster)) names.set(cluster, this.individualRef(cluster));
       return names.get(cluster)!;
     };
-    return {
+    const pair: CandidatePair = {
       a: entry.a,
       b: entry.b,
       similarity: entry.similarity,
@@ -150,6 +185,32 @@ export class ReviewQueue {
       individualB: ref(entry.clusterB),
       sizeA: entry.sizeA,
       sizeB: entry.sizeB,
+    };
+    if (entry.kind === undefined) return pair;
+    return { ...pair, kind: entry.kind, reason: reasons ? questionReason(entry as QueueEntry, reasons) : null };
+  }
+
+  /** What the reasons of the shown questions are told from: the answers, and each cluster's members and name. */
+  private reasonContext(inputs: Inputs, names: Map<number, IndividualRef | null>): ReasonContext {
+    let byCluster: Map<number, number[]> | null = null;
+    return {
+      evidence: new HumanEvidence(this.identities.answers()),
+      membersOf: (cluster) => {
+        if (!byCluster) {
+          byCluster = new Map();
+          for (const fact of inputs.facts.values()) {
+            const key = inputs.knowledge.clusterOf(fact.id)!;
+            const list = byCluster.get(key);
+            if (list) list.push(fact.id);
+            else byCluster.set(key, [fact.id]);
+          }
+        }
+        return byCluster.get(cluster) ?? [];
+      },
+      nameOf: (cluster) => {
+        if (!names.has(cluster)) names.set(cluster, this.individualRef(cluster));
+        return names.get(cluster)?.name ?? null;
+      },
     };
   }
 
@@ -177,10 +238,13 @@ export class ReviewQueue {
           limit: options.entries,
         },
         this.scratch,
+        options.focus === undefined ? this.identities.confirmations(inputs.facts, inputs.knowledge, options) : [],
       );
       const embedded = this.store.embeddings.count(model.id);
       const exhausted = k >= embedded - 1;
-      if (queue.open > 0 || exhausted) {
+      // Questions asked again and joins to confirm never run out while answers disagree; the graph is
+      // searched wider once no pair of individuals is left that nobody has been asked about.
+      if (queue.fresh > 0 || exhausted || (options.focus !== undefined && queue.open > 0)) {
         const progress: ReviewProgress = {
           decisions: inputs.decisions,
           annotations: inputs.facts.size,
@@ -197,7 +261,7 @@ export class ReviewQueue {
   async candidates(model: ModelRecord, options: CandidateOptions): Promise<ApiResult<'pairs.candidates'>> {
     // Other orders than the probability's need every entry before they can cut.
     const entriesWanted = options.rerank === 'probability' ? options.limit : undefined;
-    const { queue, progress } = await this.build(model, {
+    const { queue, progress, inputs } = await this.build(model, {
       ...options,
       focus: options.annotationId,
       entries: entriesWanted,
@@ -211,9 +275,10 @@ export class ReviewQueue {
       );
     const names = new Map<number, IndividualRef | null>();
     const shown = options.limit ? entries.slice(0, options.limit) : entries;
+    const reasons = this.reasonContext(inputs, names);
     return {
       model: model.identity,
-      queue: shown.map((entry) => this.toPair(entry, names)),
+      queue: shown.map((entry) => this.toPair(entry, names, reasons)),
       perAnnotation: [],
       progress,
     };
@@ -267,18 +332,18 @@ export class ReviewQueue {
       duplicateNames: false,
       rerank: 'probability',
     };
-    const { queue, inputs, progress } = await this.build(model, {
-      ...options,
-      focus: annotationId,
-      entries: limit,
-    });
+    // Every question about the focus individual (few), the most probable first: one photo against the
+    // individuals it most probably is, whether they were asked about before or not.
+    const { queue, inputs, progress } = await this.build(model, { ...options, focus: annotationId });
     const focus = inputs.knowledge.clusterOf(annotationId)!;
     const members = [...inputs.facts.values()]
       .filter((f) => inputs.knowledge.clusterOf(f.id) === focus)
       .map((f) => f.id);
     const names = new Map<number, IndividualRef | null>();
-    const candidates = queue.entries.slice(0, limit).map((entry) => {
-      const pair = this.toPair(entry, names);
+    const reasons = this.reasonContext(inputs, names);
+    const best = [...queue.entries].sort((x, y) => y.probability - x.probability || x.a - y.a || x.b - y.b).slice(0, limit);
+    const candidates = best.map((entry) => {
+      const pair = this.toPair(entry, names, reasons);
       // The focus individual's member first.
       return entry.clusterA === focus
         ? pair

@@ -8,11 +8,13 @@ export interface AnnotationRecord {
   theta: number;
   side: string | null;
   individualId: number | null;
+  /** The individual a person gave this annotation (an import), which answers do not change. */
+  givenIndividualId: number | null;
   source: string;
 }
-export type NewAnnotation = Omit<AnnotationRecord, 'id'>;
+export type NewAnnotation = Omit<AnnotationRecord, 'id' | 'givenIndividualId'>;
 
-const ANNOTATION_COLUMNS = 'id, image_id, x, y, w, h, theta, side, individual_id, source';
+const ANNOTATION_COLUMNS = 'id, image_id, x, y, w, h, theta, side, individual_id, given_individual_id, source';
 interface AnnotationRow {
   id: number;
   image_id: number;
@@ -23,6 +25,7 @@ interface AnnotationRow {
   theta: number;
   side: string | null;
   individual_id: number | null;
+  given_individual_id: number | null;
   source: string;
 }
 const toBox = (row: Pick<AnnotationRow, 'x' | 'y' | 'w' | 'h'>): Box | null =>
@@ -34,6 +37,7 @@ const toAnnotation = (row: AnnotationRow): AnnotationRecord => ({
   theta: row.theta,
   side: row.side,
   individualId: row.individual_id,
+  givenIndividualId: row.given_individual_id,
   source: row.source,
 });
 
@@ -87,8 +91,9 @@ export class AnnotationsStore {
 
   constructor(private readonly db: Database.Database) {
     this.insertStatement = db.prepare(
-      `INSERT INTO annotations (image_id, x, y, w, h, theta, side, individual_id, source, created_at)
-       VALUES (@imageId, @x, @y, @w, @h, @theta, @side, @individualId, @source, @createdAt)`,
+      // An individual given on insert is a person's (an import's) statement: it is the given one too.
+      `INSERT INTO annotations (image_id, x, y, w, h, theta, side, individual_id, given_individual_id, source, created_at)
+       VALUES (@imageId, @x, @y, @w, @h, @theta, @side, @individualId, @individualId, @source, @createdAt)`,
     );
     this.byIdStatement = db.prepare<[number], AnnotationRow>(`SELECT ${ANNOTATION_COLUMNS} FROM annotations WHERE id = ?`);
     this.byImageStatement = db.prepare<[number], AnnotationRow>(
@@ -115,7 +120,7 @@ export class AnnotationsStore {
       source: annotation.source,
       createdAt: new Date().toISOString(),
     });
-    return { ...annotation, id: Number(lastInsertRowid) };
+    return { ...annotation, givenIndividualId: annotation.individualId, id: Number(lastInsertRowid) };
   }
 
   byId(id: number): AnnotationRecord | undefined {
@@ -131,8 +136,31 @@ export class AnnotationsStore {
     return this.byIndividualStatement.all(individualId).map(toAnnotation);
   }
 
+  /** The derived assignment (the resolver's, or an undo's). */
   setIndividual(annotationId: number, individualId: number | null): void {
     this.setIndividualStatement.run(individualId, annotationId);
+  }
+
+  /** A person names this annotation (an import): the given individual and, until the evidence is re-derived, the assignment. */
+  giveName(annotationId: number, individualId: number): void {
+    this.db.prepare('UPDATE annotations SET individual_id = ?, given_individual_id = ? WHERE id = ?').run(individualId, individualId, annotationId);
+  }
+
+  /** Annotations a person gave a name, by given individual (the resolver's seeds). */
+  givenIndividuals(): Map<number, number> {
+    const rows = this.db
+      .prepare<[], [number, number]>('SELECT id, given_individual_id FROM annotations WHERE given_individual_id IS NOT NULL')
+      .raw()
+      .all();
+    return new Map(rows);
+  }
+
+  /** Annotations a person gave this individual. */
+  givenTo(individualId: number): number[] {
+    return this.db
+      .prepare<[number], { id: number }>('SELECT id FROM annotations WHERE given_individual_id = ? ORDER BY id')
+      .all(individualId)
+      .map((row) => row.id);
   }
 
   setSide(annotationId: number, side: string | null): void {

@@ -210,8 +210,34 @@ const v2: Migration = (db) => {
   `);
 };
 
+/**
+ * Schema version 3: answers as evidence (issue 16). Who is who is derived from the decisions in force,
+ * the reviewers' accuracies, the names people gave and the model; `annotations.individual_id` stays the
+ * derived assignment every reader uses, and each change of it is logged in `decision_effects`.
+ * - `annotations.given_individual_id`: the individual a person gave this annotation (an imported name):
+ *   a statement the derivation keeps whatever the answers, unlike assignments that answers made. Filled
+ *   for existing annotations with the named individual they had before any decision moved them.
+ * - `decisions.batch`: decisions committed together ("none of these", "split this photo off") carry the
+ *   id of the batch's first decision, so that one undo takes the whole batch back.
+ */
+const v3Evidence: Migration = (db) => {
+  db.exec(`
+    ALTER TABLE annotations ADD COLUMN given_individual_id INTEGER REFERENCES individuals(id);
+    UPDATE annotations SET given_individual_id = CASE
+      WHEN EXISTS (SELECT 1 FROM decision_effects e WHERE e.annotation_id = annotations.id)
+        THEN (SELECT e.individual_before FROM decision_effects e WHERE e.annotation_id = annotations.id ORDER BY e.decision_id LIMIT 1)
+      ELSE individual_id END;
+    UPDATE annotations SET given_individual_id = NULL
+      WHERE given_individual_id IS NOT NULL AND given_individual_id NOT IN (SELECT id FROM individuals WHERE named = 1);
+    CREATE INDEX annotations_by_given_individual ON annotations(given_individual_id);
+
+    ALTER TABLE decisions ADD COLUMN batch INTEGER REFERENCES decisions(id);
+    CREATE INDEX decisions_by_batch ON decisions(batch);
+  `);
+};
+
 /** Migration i brings a database from user_version i to i + 1. Append only; never edit a shipped one. */
-export const MIGRATIONS: readonly Migration[] = [v1, v2];
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3Evidence];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export const schemaVersion = (db: Database.Database): number => db.pragma('user_version', { simple: true }) as number;

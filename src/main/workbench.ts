@@ -325,13 +325,13 @@ export class Workbench {
 
   /** Each reviewer's answers, how many the evidence overturned, and the accuracy their answers weigh with. */
   reviewers(): ApiResult<'reviewers.list'> {
-    return this.identities.reviewers();
+    return this.identities.accuracies.list();
   }
 
   /** Sets (or clears, with null) a reviewer's accuracy; who is who is derived again with it. */
   setReviewerAccuracy(args: ApiParsedArgs<'reviewers.set'>): ApiResult<'reviewers.list'> {
     this.store.transaction(() => this.identities.setAccuracy(args.reviewer ?? null, args.accuracy, this.store.decisions.newestId() ?? null));
-    return this.identities.reviewers();
+    return this.identities.accuracies.list();
   }
 
   /** The whole decision log, oldest first. */
@@ -349,7 +349,7 @@ export class Workbench {
 
   /** Writes the catalog in a format of the field (csv, camtrap-dp, wildbook); see formats/export.ts. */
   exportCatalog(args: ApiArgs<'catalog.export'> = {}): Promise<ExportResult> {
-    return exportAs(this.store, ExportArgs.parse(args), (reviewer) => this.identities.accuracy(reviewer));
+    return exportAs(this.store, ExportArgs.parse(args), (reviewer) => this.identities.accuracies.of(reviewer));
   }
 
   /** The models' settings and the catalog's publishing settings. */

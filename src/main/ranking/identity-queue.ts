@@ -95,7 +95,7 @@ export function buildIdentityQueue(
   confirmations: readonly Confirmation[] = [],
 ): IdentityQueue {
   const size = knowledge.denseByAnnotation.length;
-  const { imageOf, sideOf, bestEdge, bestScore, bestRepeated, table: slotOf } = scratch.reserve(size, edges.a.length);
+  const { imageOf, sideOf, bestEdge, bestScore, bestRepeated, table: slotOf } = scratch.reserve(size, edges.a.length + confirmations.length);
   const sides = new Map<string, number>();
   for (const fact of facts.values()) {
     imageOf[fact.id] = fact.imageId;
@@ -148,10 +148,7 @@ export function buildIdentityQueue(
   }
 
   // Each question's posterior and priority, from the best pair's score and the answers between the two.
-  const probabilities = new Float64Array(slots);
-  const priorities = new Float64Array(slots + confirmations.length);
-  const humans = new Float64Array(slots);
-  const asked = new Uint8Array(slots);
+  const { probabilities, priorities, humans, asked } = scratch;
   let expectedMatches = 0;
   let fresh = 0;
   for (let slot = 0; slot < slots; slot++) {
@@ -275,6 +272,10 @@ export class QueueScratch {
   bestEdge = new Int32Array(0);
   bestScore = new Float64Array(0);
   bestRepeated = new Uint8Array(0);
+  probabilities = new Float64Array(0);
+  priorities = new Float64Array(0);
+  humans = new Float64Array(0);
+  asked = new Uint8Array(0);
   table = new PairTable(0);
 
   reserve(annotations: number, edges: number): QueueScratch {
@@ -287,6 +288,10 @@ export class QueueScratch {
       this.bestEdge = new Int32Array(Math.max(1, edges));
       this.bestScore = new Float64Array(Math.max(1, edges));
       this.bestRepeated = new Uint8Array(Math.max(1, edges));
+      this.probabilities = new Float64Array(Math.max(1, edges));
+      this.priorities = new Float64Array(Math.max(1, edges));
+      this.humans = new Float64Array(Math.max(1, edges));
+      this.asked = new Uint8Array(Math.max(1, edges));
     }
     if (!this.table.fits(edges)) this.table = new PairTable(edges);
     else this.table.clear();

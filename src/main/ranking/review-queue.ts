@@ -2,6 +2,7 @@ import type { ApiResult, CandidatePair, IndividualRef, ReviewProgress } from '..
 import type { CatalogStore } from '../catalog/store/catalog-store.ts';
 import type { ModelRecord } from '../catalog/store/embeddings.ts';
 import { resolveModel } from '../catalog/models.ts';
+import { Confirmations } from './confirmations.ts';
 import { Identities, type ModelEvidence } from './identities.ts';
 import type { NeighbourEdges } from '../catalog/store/neighbours.ts';
 import {
@@ -49,23 +50,26 @@ export class ReviewQueue {
 
   /** Who is who: the assignment derived from the evidence, with the model's side from this queue's calibration. */
   readonly identities: Identities;
+  private readonly confirmations: Confirmations;
 
   constructor(private readonly store: CatalogStore) {
-    this.identities = new Identities(store, () => this.modelEvidence());
+    this.identities = new Identities(store, (fresh) => this.modelEvidence(fresh));
+    this.confirmations = new Confirmations(store, this.identities);
   }
 
   /**
    * The model's side of the evidence: the active model and its calibration as last fitted (a decision is
    * recorded between two looks at the queue, which fit it), or fitted now from the stored graph.
    */
-  private modelEvidence(): ModelEvidence | null {
+  private modelEvidence(fresh: boolean): ModelEvidence | null {
     let model: ModelRecord;
     try {
       model = resolveModel(this.store);
     } catch {
       return null; // nothing embedded: answers alone decide
     }
-    return { model, weights: this.currentWeights(model) };
+    const cached = !fresh && this.weightCache?.key.startsWith(`${model.id}|`) ? this.weightCache.weights : null;
+    return { model, weights: cached ?? this.currentWeights(model) };
   }
 
   /** The calibration for a model from what is stored now, without searching the graph. */
@@ -131,10 +135,10 @@ export class ReviewQueue {
    */
   weights(model: ModelRecord, inputs: Inputs, edges: NeighbourEdges): CalibrationWeights {
     const decided = this.store.decisions.calibrationSamples(model.id);
-    const key = `${model.id}|${inputs.decisions}|${decided.length}|${edges.a.length}|${inputs.plausibility.size}|${this.identities.accuracyKey()}`;
+    const key = `${model.id}|${inputs.decisions}|${decided.length}|${edges.a.length}|${inputs.plausibility.size}|${this.identities.accuracies.key()}`;
     if (this.weightCache?.key === key) return this.weightCache.weights;
     // A reviewer's answers are labels with their error rate; names a person gave are taken as right.
-    const answers: Sample[] = decided.map(({ reviewer, ...sample }) => ({ ...sample, noise: 1 - this.identities.accuracy(reviewer) }));
+    const answers: Sample[] = decided.map(({ reviewer, ...sample }) => ({ ...sample, noise: 1 - this.identities.accuracies.of(reviewer) }));
     const samples: Sample[] = [...answers, ...this.namedSamples(model, inputs, edges)];
     const weights = fitCalibration(samples, this.prior(model), 4, ['logSizes']);
     this.weightCache = { key, weights };
@@ -238,7 +242,7 @@ export class ReviewQueue {
           limit: options.entries,
         },
         this.scratch,
-        options.focus === undefined ? this.identities.confirmations(inputs.facts, inputs.knowledge, options) : [],
+        options.focus === undefined ? this.confirmations.list(inputs.facts, inputs.knowledge, options) : [],
       );
       const embedded = this.store.embeddings.count(model.id);
       const exhausted = k >= embedded - 1;

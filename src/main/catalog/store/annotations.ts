@@ -155,6 +155,14 @@ export class AnnotationsStore {
     return new Map(rows);
   }
 
+  /** The individual a person gave one annotation, or null. */
+  givenIndividualOf(annotationId: number): number | null {
+    return (
+      this.db.prepare<[number], { given: number | null }>('SELECT given_individual_id AS given FROM annotations WHERE id = ?').get(annotationId)?.given ??
+      null
+    );
+  }
+
   /** Annotations a person gave this individual. */
   givenTo(individualId: number): number[] {
     return this.db

@@ -24,6 +24,8 @@ export function workbenchHandlers(workbench: Workbench): Handlers {
     'reviewers.set': (args) => workbench.setReviewerAccuracy(args),
     'decisions.list': () => workbench.decisions(),
     'individuals.list': () => workbench.listIndividuals(),
+    'individuals.get': (args) => workbench.individual(args.name),
+    'annotations.why': (args) => workbench.why(args.annotationId),
     'individuals.rename': ({ from, to, reviewer }) => workbench.renameIndividual(from, to, { reviewer }),
     'catalog.export': (args) => workbench.exportCatalog(args),
     'pairs.explain': (args) => workbench.explainPair(args),

@@ -38,6 +38,7 @@ import { resolveModel } from './catalog/models.ts';
 import { CatalogStore } from './catalog/store/catalog-store.ts';
 import type { JobControls } from './jobs/tracked-job.ts';
 import type { Identities } from './ranking/identities.ts';
+import { IndividualDetails } from './ranking/individual-detail.ts';
 import { ReviewLog } from './ranking/review-log.ts';
 import { calibrationPriorKey, ReviewQueue } from './ranking/review-queue.ts';
 import { exportAs } from './formats/export.ts';
@@ -85,6 +86,7 @@ export class Workbench {
   private readonly review: ReviewQueue;
   private readonly identities: Identities;
   private readonly log: ReviewLog;
+  private readonly details: IndividualDetails;
 
   private upcoming: { identity: string; pairs: { a: number; b: number }[] } | null = null;
   private scoring = false;
@@ -99,6 +101,7 @@ export class Workbench {
     this.review = new ReviewQueue(store);
     this.identities = this.review.identities;
     this.log = new ReviewLog(store, this.review, this.identities);
+    this.details = new IndividualDetails(store, this.identities);
     this.explanations = new ExplanationService(
       async () => explainerFor(await this.models.active()),
       (id) => this.annotationSource(id),
@@ -337,6 +340,16 @@ export class Workbench {
   /** The whole decision log, oldest first. */
   decisions(): Decision[] {
     return this.store.decisions.list();
+  }
+
+  /** One individual's photos with how strongly the evidence holds each to the rest. */
+  individual(name: string): ApiResult<'individuals.get'> {
+    return this.details.get(name);
+  }
+
+  /** Why an annotation is in its individual, and the decisions that moved it. */
+  why(annotationId: number): ApiResult<'annotations.why'> {
+    return this.details.why(annotationId);
   }
 
   listIndividuals(): Individual[] {

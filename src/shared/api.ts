@@ -223,6 +223,55 @@ export const DecideResult = z.union([
 ]);
 
 /** `undone` is the newest decision taken back; `batch` every decision taken back with it (one, unless it was a batch). */
+/** An answer about one annotation and another, as the evidence weighs it. */
+const AnswerRef = z.object({
+  decisionId: id,
+  /** The other annotation of the pair. */
+  other: id,
+  verdict: Verdict,
+  reviewer: z.string().nullable(),
+  /** Log-odds one answer of this reviewer carries. */
+  weight: z.number(),
+});
+
+/** One individual at a glance: how strongly the evidence holds each member to the rest. */
+export const IndividualDetail = z.object({
+  individual: IndividualRef,
+  /** A person gave this individual's name (an import or a rename). */
+  named: z.boolean(),
+  members: z.array(
+    z.object({
+      annotationId: id,
+      /** A person's file named this photo so: no answer moves it. */
+      givenByPerson: z.boolean(),
+      /** Posterior log-odds that this photo belongs with the rest (answers across plus the model), and as a probability; null alone or named. */
+      logOdds: z.number().nullable(),
+      support: z.number().nullable(),
+      /** The answers' and the model's parts of it. */
+      human: z.number(),
+      model: z.number().nullable(),
+      /** The most similar other member, to compare it with. */
+      closest: z.object({ annotationId: id, similarity: z.number() }).nullable(),
+      /** Answers between this photo and the rest of the individual. */
+      answers: z.array(AnswerRef),
+    }),
+  ),
+  /** The member the evidence supports least (null when none is held by answers). */
+  weakest: id.nullable(),
+});
+
+/** Why an annotation is where it is: the evidence now and the history of its individuals. */
+export const AnnotationWhy = z.object({
+  annotationId: id,
+  individual: IndividualRef.nullable(),
+  givenByPerson: z.boolean(),
+  membership: z.object({ logOdds: z.number().nullable(), support: z.number().nullable(), human: z.number(), model: z.number().nullable() }).nullable(),
+  /** Every answer about it in force, with the other photo's individual now. */
+  answers: z.array(AnswerRef.extend({ otherIndividual: z.string().nullable() })),
+  /** Each change of its individual, oldest first, with the decision (or undo) that caused it. */
+  history: z.array(z.object({ decision: Decision, before: z.string().nullable(), after: z.string().nullable() })),
+});
+
 /** Accuracies a reviewer may be given: 1 would make one answer final, which the evidence model avoids. */
 export const ACCURACY_LIMITS = { min: 0.6, max: 0.999 } as const;
 
@@ -462,6 +511,10 @@ export const api = {
   'decisions.undo': { args: z.object({ reviewer: z.string().optional() }), result: UndoResult },
   'decisions.list': { args: none, result: z.array(Decision) },
   'individuals.list': { args: none, result: z.array(Individual) },
+  /** One individual's photos with how strongly the evidence holds each to the rest, the weakest marked. */
+  'individuals.get': { args: z.object({ name: z.string().min(1) }), result: IndividualDetail },
+  /** Why an annotation is in its individual: the answers and the model now, and each change with its decision. */
+  'annotations.why': { args: z.object({ annotationId: id }), result: AnnotationWhy },
   'individuals.rename': {
     args: z.object({ from: z.string().min(1), to: z.string().min(1), reviewer: z.string().optional() }),
     result: IndividualRef,
@@ -513,6 +566,8 @@ export type Individual = z.infer<typeof Individual>;
 export type Candidate = z.infer<typeof Candidate>;
 export type CandidatePair = z.infer<typeof CandidatePair>;
 export type ReviewProgress = z.infer<typeof ReviewProgress>;
+export type IndividualDetail = z.infer<typeof IndividualDetail>;
+export type AnnotationWhy = z.infer<typeof AnnotationWhy>;
 export type ModelCount = z.infer<typeof ModelCount>;
 export type JobInfo = z.infer<typeof JobInfo>;
 export type CatalogStatus = z.infer<typeof CatalogStatus>;

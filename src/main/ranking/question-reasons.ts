@@ -59,7 +59,7 @@ export function questionReason(entry: QueueEntry, context: ReasonContext): Quest
         decisions,
       };
     }
-    if (side.length === 1) {
+    if (side.length === 1 && rest.length > 1 && modelOnly < 0.5) {
       return {
         kind: 'outlier',
         message: `#${side[0]} matches the rest of ${individual} poorly (the model: ${percent(modelOnly)}); it is held there by ${listAnswers(across) || 'no answer'}; confirm that it belongs`,

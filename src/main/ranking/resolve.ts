@@ -35,6 +35,11 @@ export interface ResolveModel {
 
 /** Posterior log-odds above which two groups are one animal: more likely one than two. */
 export const MERGE_THRESHOLD = 0;
+/**
+ * Net answers closer to zero than this are a tie ("same" and "different" of equal weight): sums of
+ * log-odds in floating point must not decide who is who by their last bit.
+ */
+export const TIE = 1e-9;
 
 /** A bipartition of a resolved cluster, and how strongly the evidence holds its two sides together. */
 export interface Cut {
@@ -113,7 +118,7 @@ export function components(
   }
   const present = new Set(all);
   for (const [key, net] of evidence.net) {
-    if (net <= 0) continue;
+    if (net <= TIE) continue;
     const a = Math.floor(key / PAIR_BASE);
     const b = key - a * PAIR_BASE;
     if (present.has(a) && present.has(b)) sets.union(a, b);
@@ -150,7 +155,7 @@ export function componentAround(
       seedsSeen.add(seed);
       for (const other of givenMembers(seed)) if (!seen.has(other)) stack.push(other);
     }
-    for (const other of evidence.partners.get(id) ?? []) if (!seen.has(other) && evidence.netOf(id, other) > 0) stack.push(other);
+    for (const other of evidence.partners.get(id) ?? []) if (!seen.has(other) && evidence.netOf(id, other) > TIE) stack.push(other);
   }
   return [...seen].sort((x, y) => x - y);
 }
@@ -284,7 +289,7 @@ export function resolveComponent(input: ComponentInput): ResolvedCluster[] {
 
   const score = (g: number, h: number): number => {
     const net = human[g * n + h];
-    if (net <= 0) return -Infinity;
+    if (net <= TIE) return -Infinity;
     // Two person-given names are two animals unless answers join them; the model does not weigh against a
     // person's explicit merge.
     if (named[g] && named[h]) return net;

@@ -20,7 +20,7 @@ const ESTIMATE_PRIOR_ANSWERS = 50;
 const ESTIMATE_STEP = 0.005;
 const ESTIMATE_RANGE = { min: 0.7, max: 0.995 } as const;
 
-const quantise = (accuracy: number): number => Math.round(accuracy / ESTIMATE_STEP) * ESTIMATE_STEP;
+const quantise = (accuracy: number): number => Number((Math.round(accuracy / ESTIMATE_STEP) * ESTIMATE_STEP).toFixed(4));
 
 export class ReviewerAccuracies {
   constructor(private readonly store: CatalogStore) {}

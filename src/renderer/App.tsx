@@ -7,13 +7,14 @@ import { rememberCatalog } from './lib/queue.ts';
 import { storage, useClient } from './lib/use-client.ts';
 import { useReview } from './lib/use-review.ts';
 import { CatalogView } from './views/CatalogView.tsx';
+import { IndividualView } from './views/IndividualView.tsx';
 import { PairView } from './views/PairView.tsx';
 import { QueueView } from './views/QueueView.tsx';
 import { SettingsView } from './views/SettingsView.tsx';
 import { StripView } from './views/StripView.tsx';
 import { StartView } from './views/StartView.tsx';
 
-export type View = 'start' | 'catalog' | 'queue' | 'pair' | 'strip' | 'settings';
+export type View = 'start' | 'catalog' | 'queue' | 'pair' | 'strip' | 'individual' | 'settings';
 
 const TABS: { view: View; label: string; needsCatalog: boolean }[] = [
   { view: 'start', label: 'Catalogs', needsCatalog: false },
@@ -32,6 +33,15 @@ export function App() {
   const review = useReview(catalog);
   // The photo the strip view identifies (one photo against its candidates).
   const [stripFocus, setStripFocus] = useState<number | null>(null);
+  // The individual shown at a glance, and the view to go back to from it.
+  const [individual, setIndividual] = useState<{ name: string; from: View } | null>(null);
+  const openIndividual = useCallback(
+    (name: string) => {
+      setIndividual({ name, from: view });
+      setView('individual');
+    },
+    [view],
+  );
   const [choice, setChoice] = useExplainChoice(catalog);
 
   const loadInfo = useCallback(() => {
@@ -71,7 +81,7 @@ export function App() {
               key={tab.view}
               type="button"
               className={
-                view === tab.view || (tab.view === 'queue' && (view === 'pair' || view === 'strip'))
+                view === tab.view || (tab.view === 'queue' && (view === 'pair' || view === 'strip' || view === 'individual'))
                   ? 'tab active'
                   : 'tab'
               }
@@ -92,7 +102,7 @@ export function App() {
         <ErrorBoundary where={viewName(view)} resetKey={`${view}|${catalog}|${review.index}`}>
           {view === 'start' && <StartView info={info} catalog={catalog} onOpened={opened} />}
           {view === 'catalog' && catalog && (
-            <CatalogView catalog={catalog} onChanged={() => void review.reload()} />
+            <CatalogView catalog={catalog} onChanged={() => void review.reload()} onIndividual={openIndividual} />
           )}
           {view === 'queue' && catalog && (
             <QueueView
@@ -102,6 +112,7 @@ export function App() {
                 setStripFocus(annotationId);
                 setView('strip');
               }}
+              onIndividual={openIndividual}
               reviewer={reviewer}
             />
           )}
@@ -122,6 +133,17 @@ export function App() {
               choice={choice}
               reviewer={reviewer}
               onBack={() => setView('queue')}
+            />
+          )}
+          {view === 'individual' && catalog && individual && (
+            <IndividualView
+              name={individual.name}
+              model={review.model}
+              choice={choice}
+              reviewer={reviewer}
+              onChanged={() => void review.refresh((queue) => Math.min(review.index, Math.max(0, queue.length - 1)))}
+              onName={(name) => (name ? setIndividual({ ...individual, name }) : setView(individual.from))}
+              onBack={() => setView(individual.from)}
             />
           )}
           {view === 'settings' && catalog && (
@@ -146,6 +168,7 @@ function viewName(view: View): string {
     queue: 'The review queue',
     pair: 'The pair view',
     strip: 'The candidate strip',
+    individual: 'The individual view',
     settings: 'The settings view',
   }[view];
 }

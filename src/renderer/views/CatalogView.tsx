@@ -18,10 +18,12 @@ interface Props {
   catalog: string;
   /** Called after a job changed the catalog (the review queue reloads). */
   onChanged: () => void;
+  /** One individual at a glance. */
+  onIndividual: (name: string) => void;
 }
 
 /** The open catalog: its summary, the import and embedding jobs, the filtered thumbnail grid, individuals. */
-export function CatalogView({ catalog, onChanged }: Props) {
+export function CatalogView({ catalog, onChanged, onIndividual }: Props) {
   const [generation, setGeneration] = useState(0);
   const status = useCall('catalog.status', {}, [catalog, generation]);
   const individuals = useCall('individuals.list', {}, [catalog, generation]);
@@ -76,6 +78,7 @@ export function CatalogView({ catalog, onChanged }: Props) {
           error={individuals.error}
           onRetry={individuals.reload}
           onPick={(name) => changeFilter({ text: name })}
+          onOpen={onIndividual}
         />
       </aside>
     </section>

@@ -323,7 +323,7 @@ export class Workbench {
    * elsewhere); answers how many annotations changed individual.
    */
   resolveIdentities(): number {
-    return this.store.transaction(() => this.identities.resolveAll(null).changed);
+    return this.store.transaction(() => this.identities.resolveAll({ kind: 'sync', decisionId: this.store.decisions.newestId() ?? null }).changed);
   }
 
   /** Each reviewer's answers, how many the evidence overturned, and the accuracy their answers weigh with. */
@@ -333,7 +333,7 @@ export class Workbench {
 
   /** Sets (or clears, with null) a reviewer's accuracy; who is who is derived again with it. */
   setReviewerAccuracy(args: ApiParsedArgs<'reviewers.set'>): ApiResult<'reviewers.list'> {
-    this.store.transaction(() => this.identities.setAccuracy(args.reviewer ?? null, args.accuracy, this.store.decisions.newestId() ?? null));
+    this.store.transaction(() => this.identities.setAccuracy(args.reviewer ?? null, args.accuracy));
     return this.identities.accuracies.list();
   }
 

@@ -268,8 +268,21 @@ export const AnnotationWhy = z.object({
   membership: z.object({ logOdds: z.number().nullable(), support: z.number().nullable(), human: z.number(), model: z.number().nullable() }).nullable(),
   /** Every answer about it in force, with the other photo's individual now. */
   answers: z.array(AnswerRef.extend({ otherIndividual: z.string().nullable() })),
-  /** Each change of its individual, oldest first, with the decision (or undo) that caused it. */
-  history: z.array(z.object({ decision: Decision, before: z.string().nullable(), after: z.string().nullable() })),
+  /**
+   * Each change of its individual, oldest first, with its cause: the decision or undo entry that caused
+   * it, or a reviewer's accuracy set or estimated again, names imported, a sync ('legacy': recorded before
+   * the evidence model, as a decision's effect).
+   */
+  history: z.array(
+    z.object({
+      decision: Decision.nullable(),
+      cause: z.enum(['decision', 'undo', 'accuracy', 'import', 'resolve', 'sync', 'legacy']),
+      detail: z.string().nullable(),
+      at: z.string().nullable(),
+      before: z.string().nullable(),
+      after: z.string().nullable(),
+    }),
+  ),
 });
 
 /** Accuracies a reviewer may be given: 1 would make one answer final, which the evidence model avoids. */

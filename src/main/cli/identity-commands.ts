@@ -106,8 +106,12 @@ export function registerIdentityCommands(command: CommandFactory): void {
         }
         if (why.history.length > 0) {
           out('history:');
-          for (const change of why.history)
-            out(`  ${change.decision.createdAt} ${decisionText(change.decision)}${change.decision.reviewer ? ` by ${change.decision.reviewer}` : ''}: ${change.before ?? 'on its own'} → ${change.after ?? 'on its own'}`);
+          for (const change of why.history) {
+            const cause = change.decision
+              ? `${decisionText(change.decision)}${change.decision.reviewer ? ` by ${change.decision.reviewer}` : ''}${change.detail ? ` (${change.detail})` : ''}`
+              : `${change.cause}${change.detail ? `: ${change.detail}` : ''}`;
+            out(`  ${change.at ?? ''} ${cause}: ${change.before ?? 'on its own'} → ${change.after ?? 'on its own'}`);
+          }
         }
       });
     }),

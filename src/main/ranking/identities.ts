@@ -1,6 +1,6 @@
 import { createGeneratedIndividual } from '../catalog/decisions.ts';
 import type { CatalogStore } from '../catalog/store/catalog-store.ts';
-import type { Effect } from '../catalog/store/decisions.ts';
+import type { ChangeCause, Effect } from '../catalog/store/decisions.ts';
 import type { ModelRecord } from '../catalog/store/embeddings.ts';
 import { logit, type CalibrationWeights } from './calibration.ts';
 import type { Answer, HumanEvidence } from './evidence.ts';
@@ -31,6 +31,9 @@ export interface Resolution {
  * generic one, can say 10⁻⁵ for a pair a person recognises at once; two answers always outweigh it.
  */
 export const MODEL_CONFIDENCE_LIMIT = 5;
+
+/** Rounds of deriving again and estimating again before the estimates are left as they are. */
+const ESTIMATE_ROUNDS = 4;
 
 /** Cut lists kept (a catalog of 100,000 annotations has about 20,000 individuals). */
 const CUT_CACHE_LIMIT = 50_000;
@@ -84,9 +87,10 @@ export class Identities {
   }
 
   /** A person sets (or, with null, clears) a reviewer's accuracy; the assignment is derived again. */
-  setAccuracy(reviewer: string | null, accuracy: number | null, cause: number | null): Resolution {
+  setAccuracy(reviewer: string | null, accuracy: number | null): Resolution {
     this.accuracies.set(reviewer, accuracy);
-    return this.resolveAll(cause);
+    const who = reviewer ?? 'no reviewer named';
+    return this.resolveAll({ kind: 'accuracy', decisionId: null, detail: accuracy === null ? `${who}: estimated from the answers` : `${who}: set to ${accuracy}` });
   }
 
   /**
@@ -94,15 +98,15 @@ export class Identities {
    * components, then the reviewers' estimates; where an estimate moved, everything is derived again with
    * it (every answer of that reviewer weighs differently now).
    */
-  afterChange(annotationIds: readonly number[], cause: number | null): Resolution {
+  afterChange(annotationIds: readonly number[], cause: ChangeCause): Resolution {
     const local = this.resolveAround(annotationIds, cause);
     if (!this.accuracies.refresh()) return local;
-    const all = this.resolveAll(cause);
+    const all = this.resolveAll({ kind: 'accuracy', decisionId: cause.decisionId, detail: 'reviewers’ accuracies estimated again' }, false);
     return { changed: local.changed + all.changed, clusters: local.clusters };
   }
 
   /** Re-derives the components around these annotations. */
-  resolveAround(annotationIds: readonly number[], cause: number | null): Resolution {
+  resolveAround(annotationIds: readonly number[], cause: ChangeCause): Resolution {
     const evidence = this.evidence();
     const seeds = new SeedLookup(this.store);
     const seedOf = (id: number) => seeds.of(id);
@@ -119,13 +123,25 @@ export class Identities {
     return this.write(regions, evidence, seedOf, cause, false);
   }
 
-  /** Re-derives every annotation's individual from the whole log (after a sync, a changed accuracy). */
-  resolveAll(cause: number | null): Resolution {
-    const evidence = this.evidence();
+  /**
+   * Re-derives every annotation's individual from the whole log (after a sync, a changed accuracy), and
+   * the reviewers' estimates with it until they hold still (they depend on the assignment they weigh).
+   * With `fromPrior`, the estimates start from the prior, not from the last ones, so that the result is a
+   * function of the log alone: what two catalogs with the same log agree on (a sync, a lead's setting).
+   * After a decision they go on from where they were, so that an undo gives back what was before it.
+   */
+  resolveAll(cause: ChangeCause, fromPrior = true): Resolution {
+    if (fromPrior) this.accuracies.reset();
     const given = this.store.annotations.givenIndividuals();
     const seedOf = (id: number) => given.get(id) ?? null;
-    const regions = components(this.store.annotations.allFacts().keys(), seedOf, evidence);
-    return this.write(regions, evidence, seedOf, cause ?? this.store.decisions.newestId() ?? null, true);
+    const ids = [...this.store.annotations.allFacts().keys()];
+    let changed = 0;
+    for (let round = 0; ; round++) {
+      const evidence = this.evidence();
+      const resolution = this.write(components(ids, seedOf, evidence), evidence, seedOf, cause, true);
+      changed += resolution.changed;
+      if (round >= ESTIMATE_ROUNDS || !this.accuracies.refresh()) return { changed, clusters: resolution.clusters };
+    }
   }
 
   /**
@@ -165,7 +181,7 @@ export class Identities {
   }
 
   /** Resolves the regions and writes the assignment they give, with the effects, against `cause`. */
-  private write(regions: number[][], evidence: HumanEvidence, seedOf: (id: number) => number | null, cause: number | null, fresh: boolean): Resolution {
+  private write(regions: number[][], evidence: HumanEvidence, seedOf: (id: number) => number | null, cause: ChangeCause, fresh: boolean): Resolution {
     const model = this.modelView(fresh);
     const clusters: ResolvedCluster[] = [];
     for (const region of regions) {
@@ -190,7 +206,7 @@ export class Identities {
       this.store.annotations.setIndividual(id, individual);
       effects.push({ annotationId: id, individualBefore: before, individualAfter: individual });
     }
-    if (effects.length > 0 && cause !== null) this.store.decisions.appendEffects(cause, effects);
+    if (effects.length > 0) this.store.decisions.recordChanges(effects, cause);
     return { changed: effects.length, clusters };
   }
 

@@ -95,10 +95,14 @@ export class IndividualDetails {
     const history = this.store.decisions
       .effectsOf([annotationId])
       .reverse()
-      .map((effect) => {
-        const decision = this.store.decisions.byId(effect.decisionId)!;
-        return { decision, before: nameOf(effect.individualBefore), after: nameOf(effect.individualAfter) };
-      });
+      .map((change) => ({
+        decision: change.decisionId === null ? null : (this.store.decisions.byId(change.decisionId) ?? null),
+        cause: change.cause,
+        detail: change.detail,
+        at: change.createdAt ?? (change.decisionId === null ? null : (this.store.decisions.byId(change.decisionId)?.createdAt ?? null)),
+        before: nameOf(change.individualBefore),
+        after: nameOf(change.individualAfter),
+      }));
     return {
       annotationId,
       individual: individual && { id: individual.id, name: individual.name },

@@ -32,7 +32,7 @@ export class ReviewLog {
       const result = appendDecision(this.store, { a, b, verdict, ...options });
       if (!('decision' in result)) return result;
       if (features) this.store.decisions.recordFeatures(result.decision.id, features);
-      this.identities.afterChange([a, b], result.decision.id);
+      this.identities.afterChange([a, b], { kind: 'decision', decisionId: result.decision.id });
       const [first, second] = [this.store.annotations.byId(a)!, this.store.annotations.byId(b)!];
       const together = first.individualId !== null && first.individualId === second.individualId;
       const individual: IndividualRef | null = together ? (this.store.individuals.byId(first.individualId!) ?? null) : null;
@@ -82,7 +82,7 @@ export class ReviewLog {
     return this.store.transaction(() => {
       const { entries, undone } = appendUndo(this.store, reviewer);
       const touched = [...new Set(undone.flatMap((decision) => [decision.a, decision.b]))];
-      this.identities.afterChange(touched, entries[entries.length - 1].id);
+      this.identities.afterChange(touched, { kind: 'undo', decisionId: entries[entries.length - 1].id });
       const newest = undone.reduce((x, y) => (y.id > x.id ? y : x));
       const entry = entries[undone.indexOf(newest)];
       return {

@@ -102,6 +102,11 @@ export class ReviewerAccuracies {
     this.store.settings.set(reviewerAccuracyKey(reviewer), accuracy);
   }
 
+  /** Back to the prior: every reviewer without a set accuracy weighs as DEFAULT_ACCURACY until estimated again. */
+  reset(): void {
+    this.store.settings.set(ACCURACIES_IN_USE, {});
+  }
+
   /** Stores the reviewers' current estimates as the ones in use; answers whether one that weighs moved. */
   refresh(): boolean {
     const inUse = this.inUse();

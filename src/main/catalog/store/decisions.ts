@@ -33,6 +33,21 @@ export interface DecisionFeatures {
   sizeB: number;
 }
 
+/** What changed an annotation's individual: a decision or undo entry, or something else (see assignment_changes). */
+export interface ChangeCause {
+  kind: 'decision' | 'undo' | 'accuracy' | 'import' | 'resolve' | 'sync';
+  decisionId: number | null;
+  detail?: string;
+}
+
+/** A change of one annotation's individual, with its cause. */
+export interface AssignmentChange extends Effect {
+  decisionId: number | null;
+  cause: ChangeCause['kind'] | 'legacy';
+  detail: string | null;
+  createdAt: string | null;
+}
+
 /** How one annotation's individual changed through a decision. */
 export interface Effect {
   annotationId: number;
@@ -114,14 +129,35 @@ export class DecisionsStore {
     return this.db.prepare<[], { id: number }>('SELECT max(id) AS id FROM decisions').get()?.id ?? undefined;
   }
 
-  /** Effects logged for these annotations, newest first: where an annotation's individuals came from. */
-  effectsOf(annotationIds: readonly number[]): (Effect & { decisionId: number })[] {
+  /** Records changes of annotations' individuals with their cause (append-only). */
+  recordChanges(changes: readonly Effect[], cause: ChangeCause): void {
+    const insert = this.db.prepare(
+      `INSERT INTO assignment_changes (annotation_id, individual_before, individual_after, decision_id, cause, detail, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const now = new Date().toISOString();
+    for (const change of changes)
+      insert.run(change.annotationId, change.individualBefore, change.individualAfter, cause.decisionId, cause.kind, cause.detail ?? null, now);
+  }
+
+  /**
+   * Every change of these annotations' individuals, newest first: the changes recorded with their cause,
+   * then those recorded before as decisions' effects.
+   */
+  effectsOf(annotationIds: readonly number[]): AssignmentChange[] {
     return this.db
-      .prepare<[string], Effect & { decisionId: number }>(
-        `SELECT decision_id AS decisionId, annotation_id AS annotationId, individual_before AS individualBefore, individual_after AS individualAfter
-         FROM decision_effects WHERE annotation_id IN (SELECT value FROM json_each(?)) ORDER BY decision_id DESC`,
+      .prepare<[string, string], AssignmentChange & { era: number; seq: number }>(
+        `SELECT * FROM (
+           SELECT 1 AS era, id AS seq, decision_id AS decisionId, annotation_id AS annotationId, individual_before AS individualBefore,
+                  individual_after AS individualAfter, cause, detail, created_at AS createdAt
+           FROM assignment_changes WHERE annotation_id IN (SELECT value FROM json_each(?))
+           UNION ALL
+           SELECT 0, decision_id, decision_id, annotation_id, individual_before, individual_after, 'legacy', NULL, NULL
+           FROM decision_effects WHERE annotation_id IN (SELECT value FROM json_each(?)))
+         ORDER BY era DESC, seq DESC`,
       )
-      .all(JSON.stringify(annotationIds));
+      .all(JSON.stringify(annotationIds), JSON.stringify(annotationIds))
+      .map(({ era: _era, seq: _seq, ...change }) => change);
   }
 
   byId(id: number): Decision | undefined {

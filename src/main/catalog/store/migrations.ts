@@ -219,6 +219,10 @@ const v2: Migration = (db) => {
  *   for existing annotations with the named individual they had before any decision moved them.
  * - `decisions.batch`: decisions committed together ("none of these", "split this photo off") carry the
  *   id of the batch's first decision, so that one undo takes the whole batch back.
+ * - `assignment_changes`: every change of an annotation's individual from now on, with its cause: the
+ *   decision or undo entry that caused it, or what else did (a reviewer's accuracy set or re-estimated,
+ *   names imported, decisions arriving from a sync) in `cause` and `detail`. Append-only, like the log;
+ *   `decision_effects` keeps the changes recorded before.
  */
 const v3Evidence: Migration = (db) => {
   db.exec(`
@@ -233,6 +237,22 @@ const v3Evidence: Migration = (db) => {
 
     ALTER TABLE decisions ADD COLUMN batch INTEGER REFERENCES decisions(id);
     CREATE INDEX decisions_by_batch ON decisions(batch);
+
+    CREATE TABLE assignment_changes (
+      id INTEGER PRIMARY KEY,
+      annotation_id INTEGER NOT NULL REFERENCES annotations(id),
+      individual_before INTEGER REFERENCES individuals(id),
+      individual_after INTEGER REFERENCES individuals(id),
+      decision_id INTEGER REFERENCES decisions(id),
+      cause TEXT NOT NULL CHECK (cause IN ('decision', 'undo', 'accuracy', 'import', 'resolve', 'sync')),
+      detail TEXT,
+      created_at TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX assignment_changes_by_annotation ON assignment_changes(annotation_id);
+    CREATE TRIGGER assignment_changes_no_update BEFORE UPDATE ON assignment_changes
+      BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
+    CREATE TRIGGER assignment_changes_no_delete BEFORE DELETE ON assignment_changes
+      BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
   `);
 };
 

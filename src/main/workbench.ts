@@ -1,8 +1,10 @@
 import type {
+  Annotation,
   ApiArgs,
   ApiParsedArgs,
   ApiResult,
   CandidatePair,
+  CatalogEvaluation,
   CandidatesOptions,
   CatalogStatus,
   Decision,
@@ -27,6 +29,7 @@ import { ModelRegistry } from './models/model-registry.ts';
 import type { ProviderChoice } from './onnx/session.ts';
 import { ExplanationService, type AnnotationSource } from './pairx/explanation-service.ts';
 import { explainerFor } from './pairx/pair-explainer.ts';
+import { annotationThumbnail, imageThumbnail, uprightImage } from './catalog/annotation-media.ts';
 import { listIndividuals, renameIndividual } from './catalog/decisions.ts';
 import { embedAnnotations } from './catalog/embed.ts';
 import type { Embedder, EmbedderFactory, EmbedderRequest } from './catalog/embedder.ts';
@@ -44,6 +47,9 @@ import { calibrationPriorKey, ReviewQueue } from './ranking/review-queue.ts';
 import { exportAs } from './formats/export.ts';
 import { readPublishing, updatePublishing } from './formats/publishing-settings.ts';
 import { readAnnotationFiles } from './formats/registry.ts';
+import { readDetectionsFile } from './formats/megadetector.ts';
+import { AnnotationEditor } from './annotation-editor.ts';
+import { evaluateCatalog } from './catalog-evaluation.ts';
 
 export interface WorkbenchOptions {
   /** Where `embed` gets an embedder when none is passed; defaults to the model registry's models. */
@@ -62,6 +68,10 @@ export interface WorkbenchImportOptions extends Omit<ImportOptions, 'annotations
   annotationFiles?: string[];
   /** One more annotations file (the option's earlier name). */
   annotationsCsv?: string;
+  /** A MegaDetector batch-output file: its animal boxes become annotations (formats/megadetector.ts). */
+  detections?: string;
+  /** Confidence at or above which an animal detection counts; default the file's own threshold, else 0.2. */
+  threshold?: number;
 }
 
 /** Upcoming questions scored in the background after each look at the queue. */
@@ -91,6 +101,9 @@ export class Workbench {
   private upcoming: { identity: string; pairs: { a: number; b: number }[] } | null = null;
   private scoring = false;
   private closed = false;
+  /** Embedding runs, one after another (a box edit's re-embedding and a user's job never interleave). */
+  private embedding: Promise<unknown> = Promise.resolve();
+  private readonly editor: AnnotationEditor;
 
   private constructor(
     readonly store: CatalogStore,
@@ -106,6 +119,14 @@ export class Workbench {
       async () => explainerFor(await this.models.active()),
       (id) => this.annotationSource(id),
     );
+    this.editor = new AnnotationEditor(store, {
+      forget: (id) => this.explanations.forget(id),
+      embed: () => this.embedEdited(),
+      background: () => this.backgroundScoring && !this.closed,
+      membershipChanged: (id) => {
+        if (!this.store.db.readonly) this.store.transaction(() => this.identities.resolveAround([id], { kind: 'resolve', decisionId: null, detail: `annotation ${id} edited` }));
+      },
+    });
   }
 
   /** Makes `folder` a catalog (creating `<folder>/.pairx/catalog.sqlite`) and opens it. */
@@ -177,6 +198,7 @@ export class Workbench {
     return this.store.annotations.view({
       ids: args.ids,
       individualId,
+      imageId: args.imageId,
       offset: args.offset ?? 0,
       limit: args.limit ?? 1000,
     });
@@ -187,14 +209,27 @@ export class Workbench {
    * files given, each read in the format its content shows (a file that cannot serve is refused first).
    */
   async importFolder(folder?: string, options: WorkbenchImportOptions = {}): Promise<ImportSummary> {
-    const { annotationFiles = [], annotationsCsv, ...controls } = options;
+    const { annotationFiles = [], annotationsCsv, detections, threshold, ...controls } = options;
     const files = annotationsCsv === undefined ? annotationFiles : [...annotationFiles, annotationsCsv];
-    const annotations = readAnnotationFiles(this.store.root, resolve(folder ?? this.store.root), files);
-    return importFolder(this.store, folder, { ...controls, annotations });
+    const base = resolve(folder ?? this.store.root);
+    const annotations = readAnnotationFiles(this.store.root, base, files);
+    if (detections !== undefined) annotations.unshift(readDetectionsFile(this.store.root, base, detections, threshold));
+    const summary = await importFolder(this.store, folder, { ...controls, annotations });
+    // Names a person's file gave are evidence too: where answers had joined photos it now names, who is
+    // who is derived again (nothing to do before the first answer).
+    if (summary.annotationsAdded + summary.annotationsUpdated > 0 && this.store.decisions.counts().decidedPairs > 0)
+      this.store.transaction(() => this.identities.resolveAll({ kind: 'import', decisionId: null, detail: 'names imported' }, false));
+    return summary;
   }
 
   /** Embeds every annotation not yet embedded; a model named here becomes the catalog's active model. */
-  async embed(request: EmbedRequest = {}): Promise<EmbedSummary> {
+  embed(request: EmbedRequest = {}): Promise<EmbedSummary> {
+    const run = this.embedding.then(() => this.embedNow(request));
+    this.embedding = run.catch(() => undefined);
+    return run;
+  }
+
+  private async embedNow(request: EmbedRequest): Promise<EmbedSummary> {
     if (request.model && !request.embedder)
       await this.models.select((await this.models.add(request.model)).path);
     const embedder =
@@ -227,6 +262,7 @@ export class Workbench {
 
   /** The review queue, for arguments a front has validated already (callApi). */
   async findCandidates(options: ApiParsedArgs<'pairs.candidates'>): Promise<ApiResult<'pairs.candidates'>> {
+    await this.editor.settled();
     const model = resolveModel(this.store, options.model);
     const result =
       options.order === 'pairs' ? await this.review.pairs(model, options) : await this.review.candidates(model, options);
@@ -271,6 +307,7 @@ export class Workbench {
   async strip(args: ApiArgs<'review.strip'>): Promise<ApiResult<'review.strip'>> {
     const annotationId = args.annotationId;
     if (!this.store.annotations.byId(annotationId)) throw new NotFoundError(`there is no annotation ${annotationId}`);
+    await this.editor.settled();
     return this.review.strip(resolveModel(this.store, args.model), annotationId, args.limit ?? 8);
   }
 
@@ -360,6 +397,34 @@ export class Workbench {
     return renameIndividual(this.store, from, to, options.reviewer);
   }
 
+  /** Photos with how many animals are marked on each. */
+  photos(args: ApiParsedArgs<'catalog.photos'>): ApiResult<'catalog.photos'> {
+    return this.store.images.photos(args);
+  }
+
+  /** Box edits (annotation-editor.ts): drawn, changed, deleted, undone. */
+  addAnnotation(args: ApiArgs<'annotations.add'>): Annotation {
+    return this.editor.add(args);
+  }
+
+  updateAnnotation(args: ApiArgs<'annotations.update'>): Annotation {
+    return this.editor.update(args);
+  }
+
+  deleteAnnotation(args: ApiArgs<'annotations.delete'>): { id: number } {
+    return this.editor.delete(args);
+  }
+
+  undoAnnotationEdit(args: ApiArgs<'annotations.undo'>): ApiResult<'annotations.undo'> {
+    return this.editor.undo(args);
+  }
+
+  /** rank-1 and mAP of a model (the catalog's active one unless named) over the named annotations. */
+  async evaluate(args: ApiArgs<'catalog.evaluate'> = {}): Promise<CatalogEvaluation> {
+    await this.editor.settled();
+    return evaluateCatalog(this.store, resolveModel(this.store, args.model), this.models);
+  }
+
   /** Writes the catalog in a format of the field (csv, camtrap-dp, wildbook); see formats/export.ts. */
   exportCatalog(args: ApiArgs<'catalog.export'> = {}): Promise<ExportResult> {
     return exportAs(this.store, ExportArgs.parse(args), (reviewer) => this.identities.accuracies.of(reviewer));
@@ -374,6 +439,18 @@ export class Workbench {
     this.models.update({ reviewer, provider });
     updatePublishing(this.store.settings, publishing);
     return this.settings();
+  }
+
+  /**
+   * Embeds what box edits left without a vector, with the active model, but only where that model has
+   * embedded this catalog already: an edit never starts a whole catalog's embedding with a model only
+   * chosen in Settings.
+   */
+  private async embedEdited(): Promise<void> {
+    const embedder = await this.embedderFor({ model: this.activeModelPath(), provider: this.models.provider });
+    const record = this.store.embeddings.model(embedder.modelId);
+    if (!record || this.store.embeddings.count(record.id) === 0) return;
+    await this.embed({ embedder });
   }
 
   /** The registry's own load, so that embedding and explaining share one parse, shape probe and session. */
@@ -445,6 +522,12 @@ export class Workbench {
         const { a, b, ...settings } = request;
         return { contentType: 'image/png', bytes: await this.explanationPng(a, b, settings) };
       }
+      case 'thumb':
+        return annotationThumbnail(this.store, request.annotationId);
+      case 'image':
+        return uprightImage(this.store, request.imageId);
+      case 'image-thumb':
+        return imageThumbnail(this.store, request.imageId);
       default:
         return catalogFile(this.store, request);
     }

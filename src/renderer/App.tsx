@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { Photo } from '../shared/api.ts';
 import type { AppInfo } from '../shared/app-api.ts';
 import { ErrorBoundary } from './components/ErrorBoundary.tsx';
 import { ErrorNotice } from './components/ErrorNotice.tsx';
@@ -9,12 +10,13 @@ import { useReview } from './lib/use-review.ts';
 import { CatalogView } from './views/CatalogView.tsx';
 import { IndividualView } from './views/IndividualView.tsx';
 import { PairView } from './views/PairView.tsx';
+import { PhotoView } from './views/PhotoView.tsx';
 import { QueueView } from './views/QueueView.tsx';
 import { SettingsView } from './views/SettingsView.tsx';
 import { StripView } from './views/StripView.tsx';
 import { StartView } from './views/StartView.tsx';
 
-export type View = 'start' | 'catalog' | 'queue' | 'pair' | 'strip' | 'individual' | 'settings';
+export type View = 'start' | 'catalog' | 'queue' | 'pair' | 'strip' | 'individual' | 'settings' | 'photo';
 
 const TABS: { view: View; label: string; needsCatalog: boolean }[] = [
   { view: 'start', label: 'Catalogs', needsCatalog: false },
@@ -43,6 +45,20 @@ export function App() {
     [view],
   );
   const [choice, setChoice] = useExplainChoice(catalog);
+  // The photo view's photos (the grid's, as filtered when it opened) and the one shown.
+  const [photoNav, setPhotoNav] = useState<{ photos: Photo[]; index: number } | null>(null);
+  // Box edits make the queue stale; it is loaded again when the photo view is left.
+  const boxesEdited = useRef(false);
+  const leavePhotos = useCallback(
+    (next: View) => {
+      if (boxesEdited.current) {
+        boxesEdited.current = false;
+        void review.reload();
+      }
+      setView(next);
+    },
+    [review],
+  );
 
   const loadInfo = useCallback(() => {
     setInfoError(null);
@@ -81,13 +97,15 @@ export function App() {
               key={tab.view}
               type="button"
               className={
-                view === tab.view || (tab.view === 'queue' && (view === 'pair' || view === 'strip' || view === 'individual'))
+                view === tab.view ||
+                (tab.view === 'queue' && (view === 'pair' || view === 'strip' || view === 'individual')) ||
+                (tab.view === 'catalog' && view === 'photo')
                   ? 'tab active'
                   : 'tab'
               }
               disabled={tab.needsCatalog && !catalog}
               aria-current={view === tab.view ? 'page' : undefined}
-              onClick={() => setView(tab.view)}
+              onClick={() => (view === 'photo' ? leavePhotos(tab.view) : setView(tab.view))}
             >
               {tab.label}
             </button>
@@ -102,7 +120,25 @@ export function App() {
         <ErrorBoundary where={viewName(view)} resetKey={`${view}|${catalog}|${review.index}`}>
           {view === 'start' && <StartView info={info} catalog={catalog} onOpened={opened} />}
           {view === 'catalog' && catalog && (
-            <CatalogView catalog={catalog} onChanged={() => void review.reload()} onIndividual={openIndividual} />
+            <CatalogView
+              catalog={catalog}
+              onChanged={() => void review.reload()}
+              onIndividual={openIndividual}
+              onOpenPhoto={(photos, index) => {
+                setPhotoNav({ photos, index });
+                setView('photo');
+              }}
+            />
+          )}
+          {view === 'photo' && catalog && photoNav && (
+            <PhotoView
+              photos={photoNav.photos}
+              index={photoNav.index}
+              onIndex={(index) => setPhotoNav((nav) => nav && { ...nav, index })}
+              reviewer={reviewer}
+              onChanged={() => (boxesEdited.current = true)}
+              onBack={() => leavePhotos('catalog')}
+            />
           )}
           {view === 'queue' && catalog && (
             <QueueView
@@ -170,5 +206,6 @@ function viewName(view: View): string {
     strip: 'The candidate strip',
     individual: 'The individual view',
     settings: 'The settings view',
+    photo: 'The photo view',
   }[view];
 }

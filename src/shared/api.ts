@@ -176,6 +176,40 @@ export const CatalogStatus = z.object({
   unfinishedJobs: z.array(JobInfo),
 });
 
+/** A photo of the catalog with the animals marked on it (its live annotations). */
+export const Photo = z.object({
+  id,
+  /** Photo path relative to the catalog folder, '/'-separated. */
+  path: z.string(),
+  /** Upright size (EXIF orientation applied): the pixels boxes are given in. */
+  width: z.number().int(),
+  height: z.number().int(),
+  /** Annotations on the photo: 0 is a photo with no animal marked. */
+  annotations: z.number().int(),
+  /** Of them, annotations with a box (the others are the whole photo). */
+  boxes: z.number().int(),
+  capturedAt: z.string().nullable(),
+});
+
+/** What an import made of a MegaDetector batch-output file (`detections`). */
+export const DetectionsSummary = z.object({
+  file: z.string(),
+  formatVersion: z.string(),
+  /** Detections of the category named "animal" at or above it became annotations. */
+  threshold: z.number(),
+  /** Animal boxes that became annotations in this run (boxes already there are not counted). */
+  animalBoxes: z.number().int(),
+  /** Animal detections below the threshold, and detections of other categories (person, vehicle), left out. */
+  belowThreshold: z.number().int(),
+  otherCategories: z.number().int(),
+  /** Photos the detector found no animal in (at the threshold): imported with no annotation. */
+  noAnimal: z.array(z.string()),
+  /** Photos with several animal boxes: each box is an annotation; a name from --annotations is not given. */
+  severalAnimals: z.array(z.string()),
+  /** Entries the detector failed on (its `failure`), reported as issues by file. */
+  failed: z.number().int(),
+});
+
 export const ImportSummary = z.object({
   scanned: z.number().int(),
   added: z.number().int(),
@@ -191,6 +225,8 @@ export const ImportSummary = z.object({
   /** Each annotation file read, with the format its content showed and its usable rows. */
   annotationFiles: z.array(z.object({ file: z.string(), format: z.string(), rows: z.number().int() })).optional(),
   cancelled: z.boolean(),
+  /** Present when the import read a detector's output. */
+  detections: DetectionsSummary.optional(),
 });
 
 export const EmbedSummary = z.object({
@@ -340,6 +376,33 @@ export const ExportArgs = z.object({
   mediaUrl: z.string().url().optional(),
 });
 
+/** One entry of an annotation's edit history (boxes drawn, changed, deleted, undone). */
+export const AnnotationEditEntry = z.object({
+  id,
+  annotationId: id,
+  kind: z.enum(['add', 'change', 'delete', 'undo']),
+  session: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+/** rank-1 and mAP of a model over the catalog's named annotations (`catalog.evaluate`). */
+export const CatalogEvaluation = z.object({
+  model: z.string(),
+  rank1: z.number(),
+  mAP: z.number(),
+  /** Annotations that had another of their individual and side to find. */
+  queries: z.number().int(),
+  /** Named annotations with no other of their individual and side. */
+  skipped: z.number().int(),
+  /** Named annotations with a vector from the model (the gallery), and their individuals. */
+  annotations: z.number().int(),
+  individuals: z.number().int(),
+  /** Named annotations without a vector from the model yet (run the embedding first). */
+  notEmbedded: z.number().int(),
+  /** How many of these individuals the model was trained on, where its card says; null otherwise. */
+  individualsSeenInTraining: z.number().int().nullable(),
+});
+
 export const ModelEntry = z.object({
   id: z.string(),
   name: z.string(),
@@ -443,6 +506,8 @@ export const api = {
     args: z.object({
       ids: z.array(id).optional(),
       individual: z.string().optional(),
+      /** Only the annotations of this photo. */
+      imageId: id.optional(),
       offset: z.number().int().nonnegative().default(0),
       limit: z.number().int().positive().default(1000),
     }),
@@ -458,10 +523,65 @@ export const api = {
       annotations: z.string().optional(),
       /** The same as `annotations` (its earlier name). */
       annotationsCsv: z.string().optional(),
+      /** A MegaDetector batch-output file (format 1.0-1.6): animal boxes become annotations. */
+      detections: z.string().optional(),
+      /** Confidence at or above which an animal detection counts (default: the file's typical_detection_threshold, else 0.2). */
+      threshold: z.number().min(0).max(1).optional(),
     }),
     result: ImportSummary,
     job: true,
   },
+  /** Photos with how many animals are marked on each, in path order; `animals` filters. */
+  'catalog.photos': {
+    args: z.object({
+      /** 'none': no animal marked with a box (no annotation, or the whole photo only); 'several': two or more annotations. */
+      animals: z.enum(['any', 'none', 'several']).default('any'),
+      offset: z.number().int().nonnegative().default(0),
+      limit: z.number().int().positive().default(1000),
+    }),
+    result: z.object({ total: z.number().int(), photos: z.array(Photo) }),
+  },
+  /** A box drawn around an animal on a photo: a new annotation. */
+  'annotations.add': {
+    args: z.object({
+      imageId: id,
+      box: Box,
+      theta: z.number().default(0),
+      side: z.string().nullable().optional(),
+      /** The photo-view session whose Ctrl+Z may undo the edit. */
+      session: z.string().min(1).max(100).optional(),
+      reviewer: z.string().optional(),
+    }),
+    result: Annotation,
+  },
+  /** A box moved, resized or rotated, or its side set (null: unknown); its decisions stay. */
+  'annotations.update': {
+    args: z.object({
+      id,
+      box: Box.optional(),
+      theta: z.number().optional(),
+      side: z.string().nullable().optional(),
+      session: z.string().min(1).max(100).optional(),
+      reviewer: z.string().optional(),
+    }),
+    result: Annotation,
+  },
+  /** Deletes an annotation (kept with a deletion mark: the decision log may name it). */
+  'annotations.delete': {
+    args: z.object({ id, session: z.string().min(1).max(100).optional(), reviewer: z.string().optional() }),
+    result: z.object({ id }),
+  },
+  /** Takes back the newest box edit of a photo-view session. */
+  'annotations.undo': {
+    args: z.object({ session: z.string().min(1).max(100), reviewer: z.string().optional() }),
+    result: z.object({
+      undone: AnnotationEditEntry,
+      /** The annotation as it is now; null when the undo deleted it (an added box taken back). */
+      annotation: Annotation.nullable(),
+    }),
+  },
+  /** rank-1 and mAP of a model (default: the catalog's active one) over the named annotations. */
+  'catalog.evaluate': { args: z.object({ model: z.string().optional() }), result: CatalogEvaluation },
   'catalog.embed': {
     args: z.object({
       model: z.string().optional(),
@@ -585,6 +705,9 @@ export type ModelCount = z.infer<typeof ModelCount>;
 export type JobInfo = z.infer<typeof JobInfo>;
 export type CatalogStatus = z.infer<typeof CatalogStatus>;
 export type ImportSummary = z.infer<typeof ImportSummary>;
+export type DetectionsSummary = z.infer<typeof DetectionsSummary>;
+export type Photo = z.infer<typeof Photo>;
+export type CatalogEvaluation = z.infer<typeof CatalogEvaluation>;
 export type EmbedSummary = z.infer<typeof EmbedSummary>;
 export type Progress = z.infer<typeof Progress>;
 export type DecideResult = z.infer<typeof DecideResult>;

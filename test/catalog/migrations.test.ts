@@ -34,7 +34,7 @@ describe('migrations', () => {
 
   it('the evidence migration keeps what a person gave each annotation, not what decisions moved it to', () => {
     const db = memoryDatabase();
-    const evidence = MIGRATIONS.findIndex((migration) => migration.name === 'v3Evidence');
+    const evidence = MIGRATIONS.findIndex((migration) => migration.name === 'v4Evidence');
     expect(evidence).toBeGreaterThan(0);
     migrate(db, MIGRATIONS.slice(0, evidence));
     const now = '2026-01-01T00:00:00.000Z';

@@ -137,8 +137,12 @@ describe('bad annotation files: one line each, nothing imported half', () => {
       writeFileSync(join(root, name), text);
       return join(root, name);
     };
+    await expect(workbench.importFolder(root, { annotationFiles: [write('labels.json', '{"info": {}, "labels": {}, "items": []}')] })).rejects.toThrow(
+      'labels.json is JSON of no format pairx reads (a COCO file has "images" and "annotations" lists; its keys: "info", "labels", "items")',
+    );
+    // MegaDetector's shape is read by its reader (issue 18), which says what is wrong with this one.
     await expect(workbench.importFolder(root, { annotationFiles: [write('md.json', '{"info": {}, "detection_categories": {}, "images": []}')] })).rejects.toThrow(
-      'md.json is JSON of no format pairx reads (a COCO file has "images" and "annotations" lists; its keys: "info", "detection_categories", "images")',
+      'md.json has no readable info.format_version (null); pairx reads MegaDetector format versions 1.0-1.6',
     );
     await expect(workbench.importFolder(root, { annotationFiles: [write('broken.json', '{"images": [')] })).rejects.toThrow(/^broken\.json is not valid JSON: /);
     await expect(workbench.importFolder(root, { annotationFiles: [write('other.csv', 'file,label\na.jpg,x\n')] })).rejects.toThrow(

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Box, Issue } from '../../shared/api.ts';
 import type { ProgressListener } from '../jobs/tracked-job.ts';
 import { rowPlace, type AnnotationRow, type AnnotationRows } from './annotation-rows.ts';
+import { describedBy, knownAnnotations } from './known-annotations.ts';
 import { absolutePath } from './layout.ts';
 import { isPhotoName } from './scan.ts';
 import type { AnnotationRecord } from './store/annotations.ts';
@@ -58,9 +59,6 @@ function resolveBox(row: AnnotationRow, image: ImageRecord): Box | string | null
   return { x, y, w: Math.min(width, right) - x, h: Math.min(height, bottom) - y };
 }
 
-const sameBox = (a: Box | null, b: Box | null): boolean =>
-  a === null || b === null ? a === b : Math.abs(a.x - b.x) < 1e-6 && Math.abs(a.y - b.y) < 1e-6 && Math.abs(a.w - b.w) < 1e-6 && Math.abs(a.h - b.h) < 1e-6;
-
 const annotationKey = (imageId: number, box: Box | null, theta: number): string =>
   `${imageId}|${box ? [box.x, box.y, box.w, box.h].map((value) => value.toFixed(3)).join(',') : 'whole'}|${theta.toFixed(6)}`;
 
@@ -102,9 +100,9 @@ export function applyAnnotationRows(store: CatalogStore, file: AnnotationRows, o
 
     store.images.fillCaptureFacts(image.id, { capturedAt: row.capturedAt, gpsLat: row.gps?.lat ?? null, gpsLon: row.gps?.lon ?? null });
 
-    const existing: AnnotationRecord | undefined = store.annotations
-      .byImage(image.id)
-      .find((annotation) => sameBox(annotation.box, box) && Math.abs(annotation.theta - row.theta) < 1e-6);
+    // Deleted ones and boxes a person changed since count too (known-annotations.ts).
+    const existing: AnnotationRecord | undefined = describedBy(knownAnnotations(store, image.id), box, row.theta);
+    if (existing?.deleted) return;
     if (!existing) {
       const individual = row.name === null ? null : store.individuals.findOrCreate(row.name);
       store.annotations.insert({

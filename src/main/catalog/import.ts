@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { ImportSummary, Issue } from '../../shared/api.ts';
+import type { DetectionsSummary, ImportSummary, Issue } from '../../shared/api.ts';
 import { readCaptureFacts } from '../imaging/capture-facts.ts';
 import { openImage } from '../imaging/preprocess.ts';
 import { removeAbandonedThumbnails, writeThumbnail } from '../imaging/thumbnail.ts';
@@ -10,6 +10,8 @@ import { processAlive } from '../jobs/process-alive.ts';
 import { prepareInOrder, trackJob, type JobControls, type ProgressListener } from '../jobs/tracked-job.ts';
 import type { AnnotationRows } from './annotation-rows.ts';
 import { applyAnnotationRows } from './apply-annotations.ts';
+import { applyDetections, type NamingRow } from './apply-detections.ts';
+import { isDetectionRows } from './detection-rows.ts';
 import { CatalogError } from './errors.ts';
 import { relativeInside } from '../paths.ts';
 import { THUMBS_DIR, absolutePath, thumbsDir } from './layout.ts';
@@ -187,7 +189,20 @@ async function runImport(
 
   summary.moved += forgetVanishedFiles(store, folderPath, new Set(files.map((file) => file.path)));
 
-  for (const file of annotations) {
+  // A detector's boxes first; rows of other files without a box, for photos a detector describes, name
+  // its animal box (apply-detections.ts) instead of adding a whole-photo annotation.
+  const detected = new Set(annotations.filter(isDetectionRows).flatMap((file) => [...file.described]));
+  const names = (row: AnnotationRows['rows'][number]) => row.box === null && detected.has(row.path);
+  const naming: NamingRow[] = annotations.filter((file) => !isDetectionRows(file)).flatMap((file) => file.rows.filter(names).map((row) => ({ file: file.file, row })));
+  for (const file of annotations.filter(isDetectionRows)) {
+    const applied = applyDetections(store, file, naming, { failedPaths, importedFolder: folderPath, signal, report });
+    summary.annotationsAdded += applied.added;
+    summary.annotationsUpdated += applied.updated;
+    summary.issues.push(...applied.issues);
+    summary.detections = summary.detections ? mergeDetections(summary.detections, applied.summary) : applied.summary;
+    if (signal?.aborted) return { ...summary, cancelled: true };
+  }
+  for (const file of annotations.filter((file) => !isDetectionRows(file)).map((file) => ({ ...file, rows: file.rows.filter((row) => !names(row)) }))) {
     const applied = applyAnnotationRows(store, file, { failedPaths, importedFolder: folderPath, signal, report });
     summary.annotationsAdded += applied.added;
     summary.annotationsUpdated += applied.updated;
@@ -195,6 +210,21 @@ async function runImport(
     if (signal?.aborted) return { ...summary, cancelled: true };
   }
   return summary;
+}
+
+/** Two detector files in one import: one report. */
+function mergeDetections(a: DetectionsSummary, b: DetectionsSummary): DetectionsSummary {
+  return {
+    file: `${a.file}, ${b.file}`,
+    formatVersion: a.formatVersion === b.formatVersion ? a.formatVersion : `${a.formatVersion}, ${b.formatVersion}`,
+    threshold: a.threshold,
+    animalBoxes: a.animalBoxes + b.animalBoxes,
+    belowThreshold: a.belowThreshold + b.belowThreshold,
+    otherCategories: a.otherCategories + b.otherCategories,
+    noAnimal: [...a.noAnimal, ...b.noAnimal],
+    severalAnimals: [...a.severalAnimals, ...b.severalAnimals],
+    failed: a.failed + b.failed,
+  };
 }
 
 /**

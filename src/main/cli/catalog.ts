@@ -11,6 +11,7 @@ import {
   catalogFolder,
   defaultReviewer,
   out,
+  fraction,
   positiveInteger,
   printIssues,
   printJson,
@@ -54,13 +55,38 @@ export function registerCatalogCommands(program: Command): void {
       '--annotations <file>',
       'annotations, recognised by content: CSV (image[,name,side|viewpoint,x,y,w,h,theta]), COCO JSON from Wildbook/WBIA, wildlife-datasets metadata CSV',
     )
+    .option('--detections <md.json>', "MegaDetector batch output (format 1.0-1.6): each animal box becomes an annotation; with --annotations, a photo's name goes to its one animal box")
+    .option('--threshold <t>', "confidence from which an animal detection counts (default: the file's typical_detection_threshold, else 0.2)", fraction('--threshold'))
     .action(
-      action(async (folder: string, options: CommonOptions & { annotations?: string }) => {
+      action(async (folder: string, options: CommonOptions & { annotations?: string; detections?: string; threshold?: number }) => {
         await withWorkbench(catalogFolder(options, folder), async (_, call) => {
-          const summary = await asJob((controls) => call('catalog.import', { folder: resolve(folder), annotations: options.annotations }, controls));
+          const summary = await asJob((controls) =>
+            call(
+              'catalog.import',
+              {
+                folder: resolve(folder),
+                annotations: options.annotations,
+                detections: options.detections === undefined ? undefined : resolve(options.detections),
+                threshold: options.threshold,
+              },
+              controls,
+            ),
+          );
           if (options.json) printJson(summary);
           else {
             printIssues(summary.issues);
+            const found = summary.detections;
+            if (found) {
+              out(
+                `${found.file} (MegaDetector ${found.formatVersion}, threshold ${found.threshold}): ${found.animalBoxes} animal boxes added; ` +
+                  `${found.belowThreshold} below the threshold and ${found.otherCategories} persons or vehicles left out; ${found.failed} photos it failed on`,
+              );
+              if (found.severalAnimals.length > 0) out(`${found.severalAnimals.length} photos with several animals (each box an annotation)`);
+              if (found.noAnimal.length > 0) {
+                out(`${found.noAnimal.length} photos with no animal (imported with no annotation):`);
+                for (const path of found.noAnimal) out(`  ${path}`);
+              }
+            }
             out(
               `${summary.cancelled ? 'cancelled after' : 'imported'} ${summary.scanned} files: ${summary.added} new, ${summary.unchanged} unchanged, ` +
                 `${summary.moved} moved, ${summary.duplicates} duplicates, ${summary.failed} unreadable; ` +
@@ -83,6 +109,40 @@ export function registerCatalogCommands(program: Command): void {
           if (options.json) return printJson(page);
           out(table(['id', 'image', 'name', 'side', 'box'], page.annotations.map((a) => [a.id, a.image, a.name ?? '-', a.side ?? '-', boxText(a)])));
           if (page.total > page.annotations.length) out(`(${page.annotations.length} of ${page.total}; see --offset, --limit)`);
+        });
+      }),
+    );
+
+  command('photos', 'list photos with how many animals are marked on each')
+    .addOption(new Option('--animals <which>', 'only photos with no animal marked (none) or with several').choices(['any', 'none', 'several']).default('any'))
+    .option('--limit <n>', 'at most this many', positiveInteger('--limit'), 1000)
+    .option('--offset <n>', 'skip this many', (value) => Number(value), 0)
+    .action(
+      action(async (options: CommonOptions & { animals: 'any' | 'none' | 'several'; limit: number; offset: number }) => {
+        await withWorkbench(catalogFolder(options), async (_, call) => {
+          const page = await call('catalog.photos', { animals: options.animals, limit: options.limit, offset: options.offset });
+          if (options.json) return printJson(page);
+          out(table(['id', 'photo', 'annotations', 'boxes'], page.photos.map((p) => [p.id, p.path, p.annotations, p.boxes])));
+          if (page.total > page.photos.length) out(`(${page.photos.length} of ${page.total}; see --offset, --limit)`);
+        });
+      }),
+    );
+
+  command('evaluate', "rank-1 and mAP of the catalog's model over its named annotations (each against the others of its side)")
+    .option('--model <name>', 'model whose vectors to use (default: the one embedded last)')
+    .action(
+      action(async (options: CommonOptions & { model?: string }) => {
+        await withWorkbench(catalogFolder(options), async (_, call) => {
+          const result = await call('catalog.evaluate', { model: options.model });
+          if (options.json) return printJson(result);
+          const percent = (value: number) => `${(100 * value).toFixed(1)}%`;
+          out(
+            `${result.annotations} named annotations of ${result.individuals} individuals: rank-1 ${percent(result.rank1)}, mAP ${percent(result.mAP)} ` +
+              `(${result.queries} queries, ${result.skipped} without another of their individual and side) by ${result.model}`,
+          );
+          if (result.notEmbedded > 0) out(`note: ${result.notEmbedded} named annotations have no vector yet; run \`pairx catalog embed\` first`);
+          if (result.individualsSeenInTraining)
+            out(`note: the model was trained on ${result.individualsSeenInTraining} of these ${result.individuals} individuals, so these figures overstate what it does on new animals`);
         });
       }),
     );

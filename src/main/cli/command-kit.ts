@@ -82,6 +82,14 @@ export function positiveInteger(what: string) {
   };
 }
 
+export function fraction(what: string) {
+  return (value: string): number => {
+    const number = Number(value);
+    if (value.trim() === '' || !Number.isFinite(number) || number < 0 || number > 1) throw new InvalidArgumentError(`${what} must be a number from 0 to 1`);
+    return number;
+  };
+}
+
 export const defaultReviewer = (): string | undefined => {
   if (process.env.PAIRX_REVIEWER) return process.env.PAIRX_REVIEWER;
   try {

@@ -4,6 +4,7 @@ import type { AnnotationRows } from '../catalog/annotation-rows.ts';
 import { CatalogError } from '../catalog/errors.ts';
 import { relativeInside } from '../paths.ts';
 import { cocoReader } from './coco.ts';
+import { megadetectorReader } from './megadetector.ts';
 import { pairxCsvReader } from './pairx-csv.ts';
 import { photoPathResolver, photosByName } from './photo-paths.ts';
 import { FileContent, type AnnotationReader, type ReaderContext } from './reader.ts';
@@ -13,7 +14,7 @@ import { wildlifeDatasetsReader } from './wildlife-datasets.ts';
  * Every annotation format the import recognises, in order of priority: the first reader that accepts a
  * file's content reads it. Adding a format is one reader file and one entry here.
  */
-export const ANNOTATION_READERS: readonly AnnotationReader[] = [pairxCsvReader, cocoReader, wildlifeDatasetsReader];
+export const ANNOTATION_READERS: readonly AnnotationReader[] = [pairxCsvReader, cocoReader, wildlifeDatasetsReader, megadetectorReader];
 
 const quoted = (names: string[]): string => names.map((name) => `"${name}"`).join(', ') || 'none';
 

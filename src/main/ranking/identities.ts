@@ -118,8 +118,10 @@ export class Identities {
       if (individual === null) continue;
       for (const member of this.store.annotations.byIndividual(individual)) start.add(member.id);
     }
-    const members = componentAround(start, seedOf, (seed) => seeds.members(seed), evidence);
-    const regions = components(members, seedOf, evidence);
+    // Annotations marked deleted keep their answers on record but belong to no one any more.
+    const walked = componentAround(start, seedOf, (seed) => seeds.members(seed), evidence);
+    const live = this.store.annotations.facts(walked);
+    const regions = components(walked.filter((id) => live.has(id)), seedOf, evidence);
     return this.write(regions, evidence, seedOf, cause, false);
   }
 

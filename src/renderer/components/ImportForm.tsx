@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { fileName } from '../lib/format.ts';
 import { useJob } from '../lib/use-client.ts';
+import { DetectionsResult } from './DetectionsResult.tsx';
 import { ErrorNotice } from './ErrorNotice.tsx';
 import { ProgressBar } from './ProgressBar.tsx';
 
@@ -9,6 +10,7 @@ const FORMAT_NAMES: Record<string, string> = {
   'pairx-csv': 'annotations CSV',
   coco: 'COCO (Wildbook/WBIA)',
   'wildlife-datasets': 'wildlife-datasets metadata',
+  megadetector: 'MegaDetector batch output',
 };
 
 /**
@@ -19,6 +21,9 @@ export function ImportForm({ onImported }: { onImported: () => void }) {
   const importJob = useJob('catalog.import');
   const [importFolder, setImportFolder] = useState('');
   const [importCsv, setImportCsv] = useState('');
+  // A detector's output (MegaDetector batch output) and its confidence threshold (empty: the file's own).
+  const [detections, setDetections] = useState('');
+  const [threshold, setThreshold] = useState('');
   return (
     <form
       className="job"
@@ -27,6 +32,8 @@ export function ImportForm({ onImported }: { onImported: () => void }) {
         const result = await importJob.start({
           folder: importFolder.trim() || undefined,
           annotations: importCsv.trim() || undefined,
+          detections: detections.trim() || undefined,
+          threshold: threshold.trim() === '' ? undefined : Number(threshold),
         });
         if (result) onImported();
       }}
@@ -53,6 +60,29 @@ export function ImportForm({ onImported }: { onImported: () => void }) {
           spellCheck={false}
         />
       </label>
+      <label>
+        Detections{' '}
+        <input
+          type="text"
+          value={detections}
+          onChange={(e) => setDetections(e.target.value)}
+          placeholder="optional: MegaDetector .json"
+          spellCheck={false}
+        />
+      </label>
+      <label>
+        Threshold{' '}
+        <input
+          type="number"
+          min={0}
+          max={1}
+          step={0.05}
+          value={threshold}
+          onChange={(e) => setThreshold(e.target.value)}
+          placeholder="file's"
+          className="threshold"
+        />
+      </label>
       <button type="submit" disabled={importJob.running}>
         Import
       </button>
@@ -75,6 +105,7 @@ export function ImportForm({ onImported }: { onImported: () => void }) {
               .join('; ')}`}
         </p>
       )}
+      {importJob.result?.detections && <DetectionsResult detections={importJob.result.detections} />}
     </form>
   );
 }

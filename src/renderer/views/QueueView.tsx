@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { Annotation, CandidatePair } from '../../shared/api.ts';
+import { annotationVersion } from '../../shared/bridge.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { reasonLabel } from '../components/QuestionReason.tsx';
 import { VirtualGrid } from '../components/VirtualGrid.tsx';
@@ -79,7 +80,7 @@ export function QueueView({ review, onOpen, onStrip, onIndividual, reviewer }: P
   const thumb = (annotation: Annotation | undefined, id: number) =>
     annotation?.thumbnail ? (
       <img
-        src={client.mediaUrl({ kind: 'thumb', annotationId: id })}
+        src={client.mediaUrl({ kind: 'thumb', annotationId: id, version: annotationVersion(annotation) })}
         alt={annotationLabel(annotation)}
         loading="lazy"
       />

@@ -3,6 +3,7 @@ import { PROVIDER_CHOICES } from '../../shared/api.ts';
 import type { FrontMode } from '../../shared/app-api.ts';
 import { AddModelForm } from '../components/AddModelForm.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { EvaluatePanel } from '../components/EvaluatePanel.tsx';
 import { LayerList } from '../components/LayerList.tsx';
 import { ModelsTable } from '../components/ModelsTable.tsx';
 import { ReviewersTable } from '../components/ReviewersTable.tsx';
@@ -166,6 +167,9 @@ export function SettingsView({ mode, choice, onChoice, onReviewer, onModelChange
           })
         }
       />
+
+      <h2>How good is the model on these photos?</h2>
+      <EvaluatePanel />
 
       {layersOf && (
         <>

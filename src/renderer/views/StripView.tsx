@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { Annotation, ApiResult, MergeChoice } from '../../shared/api.ts';
+import { annotationVersion } from '../../shared/bridge.ts';
 import { AnnotationFacts } from '../components/AnnotationFacts.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { MergeDialog } from '../components/MergeDialog.tsx';
@@ -268,7 +269,7 @@ export function StripView({ review, focus, onFocus, choice, reviewer, onBack }: 
                   onClick={() => setSelected(position)}
                 >
                   <img
-                    src={client.mediaUrl({ kind: 'thumb', annotationId: pair.b })}
+                    src={client.mediaUrl({ kind: 'thumb', annotationId: pair.b, ...(annotation ? { version: annotationVersion(annotation) } : {}) })}
                     alt={`candidate ${position + 1}`}
                   />
                   <span>{pair.individualB?.name ?? annotation?.name ?? <em>unnamed</em>}</span>

@@ -51,6 +51,17 @@ const toImage = (row: ImageRow): ImageRecord => ({
   addedAt: row.added_at,
 });
 
+/** A photo with the animals marked on it (see ImagesStore.photos). */
+export interface PhotoRow {
+  id: number;
+  path: string;
+  width: number;
+  height: number;
+  annotations: number;
+  boxes: number;
+  capturedAt: string | null;
+}
+
 const FILE_COLUMNS = 'path, image_id, size, mtime_ms';
 interface FileRow {
   path: string;
@@ -142,6 +153,37 @@ export class ImagesStore {
 
   filesOf(imageId: number): ImageFile[] {
     return this.filesOfStatement.all(imageId).map(toFile);
+  }
+
+  /**
+   * Photos in path order with the animals marked on each: live annotations, and of them those with a
+   * box. `animals` 'none' keeps photos with no box (no annotation, or the whole photo only), 'several'
+   * those with two or more annotations.
+   */
+  photos(filter: { animals: 'any' | 'none' | 'several'; offset: number; limit: number }): { total: number; photos: PhotoRow[] } {
+    const counted = `SELECT i.id, i.path, i.width, i.height, i.captured_at,
+        (SELECT count(*) FROM annotations a WHERE a.image_id = i.id AND a.deleted_at IS NULL) AS annotations,
+        (SELECT count(*) FROM annotations a WHERE a.image_id = i.id AND a.deleted_at IS NULL AND a.x IS NOT NULL) AS boxes
+      FROM images i`;
+    const where = { any: '', none: 'WHERE boxes = 0', several: 'WHERE annotations >= 2' }[filter.animals];
+    const total = this.db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM (${counted}) ${where}`).get()!.n;
+    const rows = this.db
+      .prepare<[number, number], { id: number; path: string; width: number; height: number; captured_at: string | null; annotations: number; boxes: number }>(
+        `SELECT * FROM (${counted}) ${where} ORDER BY path LIMIT ? OFFSET ?`,
+      )
+      .all(filter.limit, filter.offset);
+    return {
+      total,
+      photos: rows.map((row) => ({
+        id: row.id,
+        path: row.path,
+        width: row.width,
+        height: row.height,
+        annotations: row.annotations,
+        boxes: row.boxes,
+        capturedAt: row.captured_at,
+      })),
+    };
   }
 
   counts(): { images: number; missing: number } {

@@ -72,12 +72,12 @@ export class IndividualsStore {
   withAnnotations(): IndividualRef[] {
     return this.db
       .prepare<[], IndividualRow>(
-        `SELECT ${INDIVIDUAL_COLUMNS} FROM individuals n WHERE EXISTS (SELECT 1 FROM annotations a WHERE a.individual_id = n.id) ORDER BY name`,
+        `SELECT ${INDIVIDUAL_COLUMNS} FROM individuals n WHERE EXISTS (SELECT 1 FROM annotations a WHERE a.individual_id = n.id AND a.deleted_at IS NULL) ORDER BY name`,
       )
       .all();
   }
 
   annotationCount(id: number): number {
-    return this.db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM annotations WHERE individual_id = ?').get(id)!.n;
+    return this.db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM annotations WHERE individual_id = ? AND deleted_at IS NULL').get(id)!.n;
   }
 }

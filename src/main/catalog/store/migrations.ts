@@ -211,7 +211,45 @@ const v2: Migration = (db) => {
 };
 
 /**
- * Schema version 3: answers as evidence (issue 16). Who is who is derived from the decisions in force,
+ * Annotation edits (issue 18: boxes drawn, moved, rotated and deleted in the photo view; detector boxes).
+ * - `annotations.deleted_at`: the deletion mark. The decision log references annotations and is
+ *   append-only, so a deleted annotation keeps its row (and its individual, for an undo); every listing,
+ *   count, embedding and the review queue leave marked rows out.
+ * - `annotations.detection_conf`: the detector's confidence, for annotations made from detector output.
+ * - `annotation_edits`: the edit history, append-only like the decision log. Each entry holds the
+ *   annotation's box, theta, side and deletion before and after (JSON); `origin` says whether a person
+ *   or an import made it (a box a person drew or changed is one with a person's entry); `session` names
+ *   the photo-view session whose Ctrl+Z may undo it; an undo is an entry of its own (`undoes`).
+ */
+const v3AnnotationEdits: Migration = (db) => {
+  db.exec(`
+    ALTER TABLE annotations ADD COLUMN deleted_at TEXT;
+    ALTER TABLE annotations ADD COLUMN detection_conf REAL;
+
+    CREATE TABLE annotation_edits (
+      id INTEGER PRIMARY KEY,
+      annotation_id INTEGER NOT NULL REFERENCES annotations(id),
+      kind TEXT NOT NULL CHECK (kind IN ('add', 'change', 'delete', 'undo')),
+      origin TEXT NOT NULL CHECK (origin IN ('person', 'import')),
+      before TEXT,                    -- JSON {box, theta, side, deleted}; NULL for 'add'
+      after TEXT NOT NULL,            -- JSON, the same shape
+      session TEXT,
+      reviewer TEXT,
+      undoes INTEGER UNIQUE REFERENCES annotation_edits(id),
+      created_at TEXT NOT NULL,
+      CHECK ((kind = 'undo') = (undoes IS NOT NULL))
+    ) STRICT;
+    CREATE INDEX annotation_edits_by_annotation ON annotation_edits(annotation_id);
+    CREATE INDEX annotation_edits_by_session ON annotation_edits(session);
+    CREATE TRIGGER annotation_edits_no_update BEFORE UPDATE ON annotation_edits
+      BEGIN SELECT RAISE(ABORT, 'the annotation edit history is append-only'); END;
+    CREATE TRIGGER annotation_edits_no_delete BEFORE DELETE ON annotation_edits
+      BEGIN SELECT RAISE(ABORT, 'the annotation edit history is append-only'); END;
+  `);
+};
+
+/**
+ * Schema version 4: answers as evidence (issue 16). Who is who is derived from the decisions in force,
  * the reviewers' accuracies, the names people gave and the model; `annotations.individual_id` stays the
  * derived assignment every reader uses, and each change of it is logged in `decision_effects`.
  * - `annotations.given_individual_id`: the individual a person gave this annotation (an imported name):
@@ -224,7 +262,7 @@ const v2: Migration = (db) => {
  *   names imported, decisions arriving from a sync) in `cause` and `detail`. Append-only, like the log;
  *   `decision_effects` keeps the changes recorded before.
  */
-const v3Evidence: Migration = (db) => {
+const v4Evidence: Migration = (db) => {
   db.exec(`
     ALTER TABLE annotations ADD COLUMN given_individual_id INTEGER REFERENCES individuals(id);
     UPDATE annotations SET given_individual_id = CASE
@@ -257,7 +295,7 @@ const v3Evidence: Migration = (db) => {
 };
 
 /** Migration i brings a database from user_version i to i + 1. Append only; never edit a shipped one. */
-export const MIGRATIONS: readonly Migration[] = [v1, v2, v3Evidence];
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3AnnotationEdits, v4Evidence];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export const schemaVersion = (db: Database.Database): number => db.pragma('user_version', { simple: true }) as number;

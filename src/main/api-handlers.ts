@@ -32,6 +32,7 @@ export function workbenchHandlers(workbench: Workbench): Handlers {
     'decisions.undo': (args) => workbench.undo(args),
     'decisions.split': (args) => workbench.split(args),
     'reviewers.list': () => workbench.reviewers(),
+    'disputes.list': (args) => workbench.disputes(args),
     'reviewers.set': (args) => workbench.setReviewerAccuracy(args),
     'decisions.list': () => workbench.decisions(),
     'individuals.list': () => workbench.listIndividuals(),

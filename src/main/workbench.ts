@@ -363,6 +363,14 @@ export class Workbench {
     return this.store.transaction(() => this.identities.resolveAll({ kind: 'sync', decisionId: this.store.decisions.newestId() ?? null }).changed);
   }
 
+  /** Disagreements the evidence has not settled, with the answers involved. */
+  async disputes(args: ApiParsedArgs<'disputes.list'>): Promise<ApiResult<'disputes.list'>> {
+    const model = resolveModel(this.store, args.model);
+    const options = CandidatesArgs.parse({ duplicateNames: args.duplicateNames });
+    await this.editor.settled();
+    return this.review.disputes(model, options);
+  }
+
   /** Each reviewer's answers, how many the evidence overturned, and the accuracy their answers weigh with. */
   reviewers(): ApiResult<'reviewers.list'> {
     return this.identities.accuracies.list();

@@ -631,6 +631,14 @@ export const api = {
     args: z.object({ annotationId: id, note: z.string().optional(), reviewer: z.string().optional() }),
     result: z.object({ decisions: z.array(Decision) }),
   },
+  /**
+   * Disagreements still open: questions whose answers disagree (two reviewers, or answers that together
+   * contradict) and that the evidence has not settled, most links at stake first, each with the answers.
+   */
+  'disputes.list': {
+    args: z.object({ model: z.string().optional(), duplicateNames: z.boolean().default(false) }),
+    result: z.array(z.object({ question: CandidatePair, answers: z.array(Decision) })),
+  },
   /** Each reviewer's answers, how many the evidence overturned, and the accuracy their answers weigh with. */
   'reviewers.list': { args: none, result: z.array(ReviewerAccuracy) },
   /** Sets a reviewer's accuracy (null: estimate it from the answers again); who is who is derived again. */

@@ -78,6 +78,30 @@ describe('the evidence through the API', () => {
     workbench.close();
   });
 
+  it('lists disagreements until the evidence settles them, with who answered what and when', async () => {
+    const { workbench, call } = catalog();
+    await call('decisions.decide', { a: 1, b: 2, verdict: 'same', reviewer: 'ana' });
+    await call('decisions.decide', { a: 1, b: 2, verdict: 'different', reviewer: 'bo' });
+    const open = await call('disputes.list', {});
+    expect(open).toHaveLength(1);
+    expect(open[0].answers.map((d) => [d.reviewer, d.verdict])).toEqual([
+      ['ana', 'same'],
+      ['bo', 'different'],
+    ]);
+    expect(open[0].question.reason?.kind).toBe('disagreement');
+    expect(open[0].answers.every((d) => /^\d{4}-/.test(d.createdAt))).toBe(true);
+    // A lead's answer joins them, weakly: still open, now as a join to confirm.
+    await call('decisions.decide', { a: 1, b: 2, verdict: 'same', reviewer: 'lead' });
+    const weak = await call('disputes.list', {});
+    expect(weak).toHaveLength(1);
+    expect(weak[0].question.kind).toBe('confirm');
+    expect(weak[0].answers).toHaveLength(3);
+    // Another answer the same way settles it.
+    await call('decisions.decide', { a: 1, b: 2, verdict: 'same', reviewer: 'lead' });
+    expect(await call('disputes.list', {})).toEqual([]);
+    workbench.close();
+  });
+
   it('exports each decision with its reviewer, accuracy, weight and time', async () => {
     const { workbench, call } = catalog();
     await call('reviewers.set', { reviewer: 'cy', accuracy: 0.9 });

@@ -14,7 +14,7 @@ import {
   type Sample,
 } from './calibration.ts';
 import { findCandidates, type CandidateOptions } from './candidates.ts';
-import { HumanEvidence } from './evidence.ts';
+import type { HumanEvidence } from './evidence.ts';
 import { buildIdentityQueue, QueueScratch, type QueueEntry } from './identity-queue.ts';
 import { questionReason, type ReasonContext } from './question-reasons.ts';
 import { Knowledge, pairNumber } from './knowledge.ts';
@@ -25,6 +25,9 @@ type StripResult = ApiResult<'review.strip'>;
 
 /** Where a model's calibration prior is kept in the catalog's settings (from its model card). */
 export const calibrationPriorKey = (identity: string): string => `calibrationPrior:${identity}`;
+
+/** A disagreement whose posterior is below this (or above its complement) is settled by the evidence. */
+const DISPUTE_SETTLED = 0.01;
 
 /** Samples the imported names give, at most: enough for five weights, few enough to fit in milliseconds. */
 const NAMED_SAMPLE_LIMIT = 4000;
@@ -197,8 +200,14 @@ export class ReviewQueue {
   /** What the reasons of the shown questions are told from: the answers, and each cluster's members and name. */
   private reasonContext(inputs: Inputs, names: Map<number, IndividualRef | null>): ReasonContext {
     let byCluster: Map<number, number[]> | null = null;
+    let evidence: HumanEvidence | null = null;
+    const identities = this.identities;
     return {
-      evidence: new HumanEvidence(this.identities.answers()),
+      // Read only when a shown question is not a first look.
+      get evidence() {
+        evidence ??= identities.evidence();
+        return evidence;
+      },
       membersOf: (cluster) => {
         if (!byCluster) {
           byCluster = new Map();
@@ -286,6 +295,28 @@ export class ReviewQueue {
       perAnnotation: [],
       progress,
     };
+  }
+
+  /**
+   * What is still disputed: the questions of the queue whose answers disagree (two reviewers, or answers
+   * that together contradict) and that the evidence has not settled (posterior between DISPUTE_SETTLED and
+   * its complement; a weak join is open by being in the queue at all), each with the answers involved.
+   */
+  async disputes(model: ModelRecord, options: CandidateOptions): Promise<ApiResult<'disputes.list'>> {
+    const { queue, inputs } = await this.build(model, { ...options, entries: undefined });
+    const names = new Map<number, IndividualRef | null>();
+    const reasons = this.reasonContext(inputs, names);
+    const disputes: ApiResult<'disputes.list'> = [];
+    for (const entry of queue.entries) {
+      if (entry.kind === 'new') continue;
+      if (entry.kind === 'again' && (entry.probability < DISPUTE_SETTLED || entry.probability > 1 - DISPUTE_SETTLED)) continue;
+      const reason = questionReason(entry, reasons);
+      if (reason?.kind !== 'disagreement') continue;
+      const pair = this.toPair(entry, names, reasons);
+      const answers = reason.decisions.map((id) => this.store.decisions.byId(id)!);
+      disputes.push({ question: pair, answers });
+    }
+    return disputes;
   }
 
   /**

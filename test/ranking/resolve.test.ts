@@ -99,6 +99,17 @@ describe('the resolver: who is who from answers and the model', () => {
     expect(cycle.cuts.every((cut) => cut.stats !== null)).toBe(true);
   });
 
+  it('finds the cut that two slips between two well-joined groups hang on', () => {
+    // 1–4 one animal, 5–8 another, each photo compared with every other of its animal; two slips join 1=5 and 3=7.
+    const within = (x: number[]) => x.flatMap((a, i) => x.slice(i + 1).map((b) => answer(a, b, 'same')));
+    const answers = [...within([1, 2, 3, 4]), ...within([5, 6, 7, 8]), answer(1, 5, 'same'), answer(3, 7, 'same')];
+    const [cluster] = resolveComponent({ members: [1, 2, 3, 4, 5, 6, 7, 8], seedOf: () => null, evidence: new HumanEvidence(answers), model: model() });
+    expect(cluster.members).toHaveLength(8);
+    const weakest = cluster.cuts[0];
+    expect([weakest.side, weakest.rest].map((side) => [...side].sort((x, y) => x - y))).toContainEqual([1, 2, 3, 4]);
+    expect(weakest.human).toBeCloseTo(2 * W, 9);
+  });
+
   it('ends at the true partition for a truthful reviewer who answered a spanning set of pairs', () => {
     const random = seededRandom(11);
     for (let trial = 0; trial < 20; trial++) {

@@ -381,6 +381,10 @@ function clusterCuts(
   };
   for (const i of group) add([i]);
   for (const side of treeCuts(group, matrix)) add(side);
+  // Two groups of photos joined by two or three slips are held by a cut that is neither one seed nor one
+  // link of the tree: the cuts of the phases of a minimum-cut search over the "same" answers find it,
+  // and each is weighed below with every answer across it, "different" included.
+  for (const side of phaseCuts(group, matrix)) add(side);
   const namedSide = (side: readonly number[]) => side.some((i) => seedIds[i] !== null);
 
   return candidates
@@ -399,6 +403,45 @@ function clusterCuts(
       };
     })
     .sort((x, y) => x.logOdds - y.logOdds || x.side[0] - y.side[0]);
+}
+
+/**
+ * The cuts of the phases of Stoer–Wagner's minimum-cut search over the positive net answers between
+ * seeds (the smallest of them is the minimum cut; the others are the tightest cuts around the groups it
+ * merged along the way): one side's seeds each. O(n³); groups are small.
+ */
+function phaseCuts(group: readonly number[], matrix: SeedMatrix): number[][] {
+  const k = group.length;
+  if (k < 3) return [];
+  const { n, human } = matrix;
+  const weight = Array.from({ length: k }, (_, i) => Float64Array.from(group, (seed, j) => (i === j ? 0 : Math.max(0, human[group[i] * n + seed]))));
+  // Each super-vertex's seeds; vertices merge as the phases go on.
+  const members: number[][] = group.map((seed) => [seed]);
+  const alive = group.map(() => true);
+  const cuts: number[][] = [];
+  for (let phase = k; phase > 1; phase--) {
+    const added = new Array<boolean>(k).fill(false);
+    const connection = new Float64Array(k);
+    let previous = -1;
+    let last = -1;
+    for (let step = 0; step < phase; step++) {
+      let next = -1;
+      for (let v = 0; v < k; v++) if (alive[v] && !added[v] && (next < 0 || connection[v] > connection[next])) next = v;
+      added[next] = true;
+      previous = last;
+      last = next;
+      for (let v = 0; v < k; v++) if (alive[v] && !added[v]) connection[v] += weight[next][v];
+    }
+    // The cut of the phase: the last vertex added against the rest.
+    if (members[last].length > 1 && members[last].length < k - 1) cuts.push([...members[last]]);
+    members[previous].push(...members[last]);
+    alive[last] = false;
+    for (let v = 0; v < k; v++) {
+      weight[previous][v] += weight[last][v];
+      weight[v][previous] = weight[previous][v];
+    }
+  }
+  return cuts;
 }
 
 /** For each link of a maximum spanning tree of net-"same" weights between seeds, the seeds on one side. */

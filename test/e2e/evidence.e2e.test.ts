@@ -55,14 +55,15 @@ describe.skipIf(!hasChromium)('answers as evidence in Chromium (browser mode)', 
     await callApi(handlers, 'catalog.embed', {});
     for (const annotation of workbench.list().annotations) ids.set(annotation.image.replace('_leftphoto.jpg', ''), annotation.id);
     const id = (key: string) => ids.get(key)!;
-    // ana joins nyala-106's two photos, and (twice) wrongly one of nyala-123's to them; bo says that one is
-    // different: a join the evidence holds weakly, answers that disagree.
+    // ana joins each animal's two photos, then (twice) wrongly joins the two animals; bo says they differ:
+    // a join the evidence holds weakly, with answers that disagree.
     const decide = (a: string, b: string, verdict: 'same' | 'different', reviewer: string) =>
       callApi(handlers, 'decisions.decide', { a: id(a), b: id(b), verdict, reviewer });
     await decide('106/132', '106/193', 'same', 'ana');
+    await decide('123/159', '123/274', 'same', 'ana');
     await decide('106/193', '123/159', 'same', 'ana');
     await decide('106/132', '123/159', 'same', 'ana');
-    await decide('106/193', '123/159', 'different', 'bo');
+    await decide('106/193', '123/274', 'different', 'bo');
     await decide('134/1000', '134/194', 'same', 'ana');
     workbench.close();
     served = await serveCatalog(folder, { rebuild: true });

@@ -21,15 +21,18 @@ describe('the knowledge of who is who', () => {
       [{ a: 2, b: 3, verdict: 'different' }],
       new Set(),
     );
-    // The answer weighs against every pair of the two individuals, which stay askable (through other photos first).
+    // The answer weighs against every pair of the two individuals, which stay askable through other photos;
+    // the pair itself is held back while the answer is among the newest.
     expect(known.humanBetween(10, 20)).toBeCloseTo(-W, 9);
     for (const [a, b] of [
       [1, 3],
       [1, 4],
       [2, 4],
-      [2, 3],
     ])
       expect(known.askable(a, b)).toBe(true);
+    expect(known.askable(2, 3)).toBe(false);
+    const later = new Knowledge(facts({ 1: 10, 2: 10, 3: 20, 4: 20 }), [{ a: 2, b: 3, verdict: 'different' }], new Set(), false, 0);
+    expect(later.askable(2, 3)).toBe(true);
     expect(known.answeredPair(2, 3)).toBe(Answered.Decided);
     expect(known.answeredPair(1, 4)).toBe(Answered.None);
     expect(known.humanBetween(10, -5)).toBe(0);

@@ -33,7 +33,7 @@ const nameOf = (store: CatalogStore, individualId: number): string => store.indi
  * "same" on annotations of two individuals a person named (an import or a rename) is recorded only when
  * the caller confirms which name to keep; otherwise nothing is written and the conflict is returned.
  */
-export function decide(store: CatalogStore, args: DecideArgs & { batch?: number | null }): { decision: Decision; warning?: string } | { conflict: { nameA: string; nameB: string } } {
+export function decide(store: CatalogStore, args: DecideArgs & { batch?: number | null; accuracies?: string | null }): { decision: Decision; warning?: string } | { conflict: { nameA: string; nameB: string } } {
   const { a, b, verdict } = args;
   if (a === b) throw new CatalogError('a decision needs two different annotations');
   return store.transaction(() => {
@@ -61,6 +61,7 @@ export function decide(store: CatalogStore, args: DecideArgs & { batch?: number 
       reviewer: args.reviewer ?? null,
       undoes: null,
       batch: args.batch ?? null,
+      accuracies: args.accuracies ?? null,
     });
     return warning === undefined ? { decision } : { decision, warning };
   });

@@ -2,7 +2,7 @@ import type { CatalogStore } from '../catalog/store/catalog-store.ts';
 import type { HumanEvidence } from './evidence.ts';
 import type { Identities } from './identities.ts';
 import type { Confirmation } from './identity-queue.ts';
-import { Answered, type AnnotationFacts, type Knowledge } from './knowledge.ts';
+import { Answered, pairNumber, type AnnotationFacts, type Knowledge } from './knowledge.ts';
 import type { Cut, ResolveModel } from './resolve.ts';
 
 /** Posterior log-odds below which a join is asked about again (about 99.6 %: two answers beyond the model's doubt). */
@@ -71,7 +71,12 @@ export class Confirmations {
     model: ResolveModel,
   ): { a: number; b: number; similarity: number; repeated: boolean } | null {
     const cached = this.identities.pairCache.get(key);
-    if (cached !== undefined && (cached === null || knowledge.answeredPair(cached.a, cached.b) === (cached.repeated ? Answered.Decided : Answered.None)))
+    if (
+      cached !== undefined &&
+      cached !== null &&
+      knowledge.answeredPair(cached.a, cached.b) === (cached.repeated ? Answered.Decided : Answered.None) &&
+      !knowledge.recent.has(pairNumber(cached.a, cached.b))
+    )
       return cached;
     const sides = weak.map((cut) => new Set(cut.side));
     let best: { a: number; b: number; similarity: number; repeated: boolean; crossed: number } | null = null;
@@ -84,6 +89,8 @@ export class Confirmations {
         if (filters.sameSide && fx.side !== null && fy.side !== null && fx.side !== fy.side) continue;
         const state = knowledge.answeredPair(x, y);
         if (state === Answered.UnsureOnly) continue;
+        // Answered a moment ago: not shown again through the same photos yet.
+        if (state === Answered.Decided && knowledge.recent.has(pairNumber(x, y))) continue;
         const repeated = state === Answered.Decided;
         const similarity = model.similarity(x, y) ?? 0;
         const crossed = sides.filter((side) => side.has(x) !== side.has(y)).length;

@@ -98,15 +98,15 @@ export class Identities {
    * components, then the reviewers' estimates; where an estimate moved, everything is derived again with
    * it (every answer of that reviewer weighs differently now).
    */
-  afterChange(annotationIds: readonly number[], cause: ChangeCause): Resolution {
-    const local = this.resolveAround(annotationIds, cause);
+  afterChange(annotationIds: readonly number[], cause: ChangeCause, fresh = false): Resolution {
+    const local = this.resolveAround(annotationIds, cause, fresh);
     if (!this.accuracies.refresh()) return local;
     const all = this.resolveAll({ kind: 'accuracy', decisionId: cause.decisionId, detail: 'reviewers’ accuracies estimated again' }, false);
     return { changed: local.changed + all.changed, clusters: local.clusters };
   }
 
   /** Re-derives the components around these annotations. */
-  resolveAround(annotationIds: readonly number[], cause: ChangeCause): Resolution {
+  resolveAround(annotationIds: readonly number[], cause: ChangeCause, fresh = false): Resolution {
     const evidence = this.evidence();
     const seeds = new SeedLookup(this.store);
     const seedOf = (id: number) => seeds.of(id);
@@ -122,7 +122,7 @@ export class Identities {
     const walked = componentAround(start, seedOf, (seed) => seeds.members(seed), evidence);
     const live = this.store.annotations.facts(walked);
     const regions = components(walked.filter((id) => live.has(id)), seedOf, evidence);
-    return this.write(regions, evidence, seedOf, cause, false);
+    return this.write(regions, evidence, seedOf, cause, fresh);
   }
 
   /**

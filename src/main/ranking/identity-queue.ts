@@ -128,7 +128,10 @@ export function buildIdentityQueue(
     if (checkAnswered && hasDecision[a] === 1 && hasDecision[b] === 1) {
       const state = answered.get(pairNumber(a, b));
       if (state === Answered.UnsureOnly) continue;
-      if (state === Answered.Decided) repeated = 1;
+      if (state === Answered.Decided) {
+        if (knowledge.recent.has(pairNumber(a, b))) continue;
+        repeated = 1;
+      }
     }
     const plausible = checkPlausibility ? plausibility.get(pairNumber(a, b)) : undefined;
     // The pair's own part of the logit: intercept and sizes are the same for every pair of two clusters.

@@ -17,6 +17,9 @@ export interface DecisionInForce {
   weight?: number;
 }
 
+/** Answers after which a pair may be shown again through the same photos. */
+export const RECENT_ANSWERS = 20;
+
 /** ln 19: one answer of a reviewer who is right 95 % of the time. */
 const DEFAULT_WEIGHT = Math.log(19);
 
@@ -53,6 +56,12 @@ export class Knowledge {
   /** Answered annotation pairs (pair numbers) and how. */
   readonly answered = new Map<number, Answered>();
   /**
+   * Pairs answered among the newest RECENT_ANSWERS answers: not shown again through the same photos yet
+   * (a reviewer who just answered would see the same pair come straight back, and a second look is worth
+   * more once the first has faded).
+   */
+  readonly recent = new Set<number>();
+  /**
    * Marks that let the queue's loop skip the maps (whose keys are doubles, boxed on every lookup) for the
    * many edges that touch no answer: clusters with an answer to another cluster, annotations with an answer.
    */
@@ -65,6 +74,8 @@ export class Knowledge {
     decisions: readonly DecisionInForce[],
     namedIndividuals: ReadonlySet<number>,
     readonly duplicateNames = false,
+    /** How many of the newest answers hold their pairs back (0: none, as for listing disputes). */
+    recentAnswers = RECENT_ANSWERS,
   ) {
     let maxId = 0;
     for (const annotation of annotations) maxId = Math.max(maxId, annotation.id);
@@ -89,6 +100,7 @@ export class Knowledge {
     });
     this.hasEvidence = new Uint8Array(this.clusterIds.length);
     this.hasDecision = new Uint8Array(maxId + 1);
+    if (recentAnswers > 0) decisions.slice(-recentAnswers).forEach((decision) => this.recent.add(pairNumber(decision.a, decision.b)));
     for (const decision of decisions) {
       const key = pairNumber(decision.a, decision.b);
       const before = this.answered.get(key) ?? Answered.None;
@@ -157,11 +169,13 @@ export class Knowledge {
     return this.answered.get(pairNumber(a, b)) ?? Answered.None;
   }
 
-  /** Whether the queue may still ask about these two annotations (as a first question or again). */
+  /** Whether the queue may ask about these two annotations now (as a first question or again). */
   askable(a: number, b: number): boolean {
     const da = this.dense(a);
     const db = this.dense(b);
     if (da < 0 || db < 0 || da === db) return false;
-    return this.answeredPair(a, b) !== Answered.UnsureOnly && !this.denseWalled(da, db);
+    const state = this.answeredPair(a, b);
+    if (state === Answered.UnsureOnly || (state === Answered.Decided && this.recent.has(pairNumber(a, b)))) return false;
+    return !this.denseWalled(da, db);
   }
 }

@@ -29,7 +29,7 @@ export class ReviewLog {
   decide(a: number, b: number, verdict: Verdict, options: DecideOptions = {}): DecideResult {
     return this.store.transaction(() => {
       const features = this.freshFeatures(a, b);
-      const result = appendDecision(this.store, { a, b, verdict, ...options });
+      const result = appendDecision(this.store, { a, b, verdict, ...options, accuracies: this.identities.accuracies.snapshot() });
       if (!('decision' in result)) return result;
       if (features) this.store.decisions.recordFeatures(result.decision.id, features);
       this.identities.afterChange([a, b], { kind: 'decision', decisionId: result.decision.id });
@@ -82,7 +82,12 @@ export class ReviewLog {
     return this.store.transaction(() => {
       const { entries, undone } = appendUndo(this.store, reviewer);
       const touched = [...new Set(undone.flatMap((decision) => [decision.a, decision.b]))];
-      this.identities.afterChange(touched, { kind: 'undo', decisionId: entries[entries.length - 1].id });
+      // Every answer weighs as it did before the batch, and the model as fitted to the log without it:
+      // the individuals come back as they were.
+      const oldest = undone.reduce((x, y) => (y.id < x.id ? y : x));
+      const before = this.store.decisions.accuraciesBefore(oldest.id);
+      if (before !== null) this.identities.accuracies.restore(before);
+      this.identities.afterChange(touched, { kind: 'undo', decisionId: entries[entries.length - 1].id }, true);
       const newest = undone.reduce((x, y) => (y.id > x.id ? y : x));
       const entry = entries[undone.indexOf(newest)];
       return {

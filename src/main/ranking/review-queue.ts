@@ -105,7 +105,7 @@ export class ReviewQueue {
     return edges;
   }
 
-  private inputs(duplicateNames: boolean, model: ModelRecord): Inputs {
+  private inputs(duplicateNames: boolean, model: ModelRecord, recentAnswers?: number): Inputs {
     return this.store.snapshot(() => {
       const facts = this.store.annotations.allFacts();
       const decisions = this.identities.answers();
@@ -114,6 +114,7 @@ export class ReviewQueue {
         decisions,
         this.store.individuals.namedIds(),
         duplicateNames,
+        recentAnswers,
       );
       return {
         facts,
@@ -232,11 +233,11 @@ export class ReviewQueue {
    * pair of annotations, the graph is searched wider (k doubled) until a question appears or every
    * annotation has been compared with every other.
    */
-  async build(model: ModelRecord, options: CandidateOptions & { focus?: number; entries?: number }) {
+  async build(model: ModelRecord, options: CandidateOptions & { focus?: number; entries?: number; recentAnswers?: number }) {
     let k = Math.max(GRAPH_K, this.store.neighbours.depth(model.id));
     for (;;) {
       const edges = await this.graph(model, k);
-      const inputs = this.inputs(options.duplicateNames, model);
+      const inputs = this.inputs(options.duplicateNames, model, options.recentAnswers);
       const weights = this.weights(model, inputs, edges);
       const queue = buildIdentityQueue(
         inputs.facts,
@@ -303,7 +304,8 @@ export class ReviewQueue {
    * its complement; a weak join is open by being in the queue at all), each with the answers involved.
    */
   async disputes(model: ModelRecord, options: CandidateOptions): Promise<ApiResult<'disputes.list'>> {
-    const { queue, inputs } = await this.build(model, { ...options, entries: undefined });
+    // Disputes answered a moment ago are disputes too, though the queue holds their pairs back a while.
+    const { queue, inputs } = await this.build(model, { ...options, entries: undefined, recentAnswers: 0 });
     const names = new Map<number, IndividualRef | null>();
     const reasons = this.reasonContext(inputs, names);
     const disputes: ApiResult<'disputes.list'> = [];

@@ -102,6 +102,16 @@ export class ReviewerAccuracies {
     this.store.settings.set(reviewerAccuracyKey(reviewer), accuracy);
   }
 
+  /** The estimates in use, as recorded with a decision. */
+  snapshot(): string {
+    return JSON.stringify(this.inUse());
+  }
+
+  /** Back to estimates recorded with a decision (an undo weighs every answer as before it). */
+  restore(snapshot: string): void {
+    this.store.settings.set(ACCURACIES_IN_USE, JSON.parse(snapshot));
+  }
+
   /** Back to the prior: every reviewer without a set accuracy weighs as DEFAULT_ACCURACY until estimated again. */
   reset(): void {
     this.store.settings.set(ACCURACIES_IN_USE, {});

@@ -11,6 +11,8 @@ export interface NewDecision {
   undoes: number | null;
   /** The first decision of the batch this one was committed with ("none of these", a split), if any. */
   batch?: number | null;
+  /** The reviewers' accuracies in use just before it (JSON), for an undo. */
+  accuracies?: string | null;
 }
 
 /** A decision in force, as the evidence model reads it. */
@@ -95,8 +97,8 @@ export class DecisionsStore {
 
   constructor(private readonly db: Database.Database) {
     this.insertStatement = db.prepare(
-      `INSERT INTO decisions (annotation_a, annotation_b, verdict, merge, note, reviewer, created_at, undoes, batch)
-       VALUES (@a, @b, @verdict, @merge, @note, @reviewer, @createdAt, @undoes, @batch)`,
+      `INSERT INTO decisions (annotation_a, annotation_b, verdict, merge, note, reviewer, created_at, undoes, batch, accuracies)
+       VALUES (@a, @b, @verdict, @merge, @note, @reviewer, @createdAt, @undoes, @batch, @accuracies)`,
     );
     this.byIdStatement = db.prepare<[number], DecisionRow>(`SELECT ${DECISION_COLUMNS} FROM decisions d WHERE d.id = ?`);
     this.insertEffectStatement = db.prepare(
@@ -105,7 +107,7 @@ export class DecisionsStore {
   }
 
   append(decision: NewDecision, effects: Effect[] = []): Decision {
-    const { lastInsertRowid } = this.insertStatement.run({ batch: null, ...decision, createdAt: new Date().toISOString() });
+    const { lastInsertRowid } = this.insertStatement.run({ batch: null, accuracies: null, ...decision, createdAt: new Date().toISOString() });
     const id = Number(lastInsertRowid);
     this.appendEffects(id, effects);
     return this.byId(id)!;
@@ -114,6 +116,11 @@ export class DecisionsStore {
   /** How annotations' individuals changed because of a decision (written once the evidence is re-derived). */
   appendEffects(decisionId: number, effects: readonly Effect[]): void {
     for (const effect of effects) this.insertEffectStatement.run(decisionId, effect.annotationId, effect.individualBefore, effect.individualAfter);
+  }
+
+  /** The reviewers' accuracies in use just before a decision (JSON), if it recorded them. */
+  accuraciesBefore(decisionId: number): string | null {
+    return this.db.prepare<[number], { accuracies: string | null }>('SELECT accuracies FROM decisions WHERE id = ?').get(decisionId)?.accuracies ?? null;
   }
 
   /** Every decision in force of a batch (its first decision's id), oldest first. */

@@ -257,6 +257,8 @@ const v3AnnotationEdits: Migration = (db) => {
  *   for existing annotations with the named individual they had before any decision moved them.
  * - `decisions.batch`: decisions committed together ("none of these", "split this photo off") carry the
  *   id of the batch's first decision, so that one undo takes the whole batch back.
+ * - `decisions.accuracies`: the reviewers' accuracies in use just before the decision (JSON), so that an
+ *   undo weighs every answer as it was weighed before.
  * - `assignment_changes`: every change of an annotation's individual from now on, with its cause: the
  *   decision or undo entry that caused it, or what else did (a reviewer's accuracy set or re-estimated,
  *   names imported, decisions arriving from a sync) in `cause` and `detail`. Append-only, like the log;
@@ -275,6 +277,7 @@ const v4Evidence: Migration = (db) => {
 
     ALTER TABLE decisions ADD COLUMN batch INTEGER REFERENCES decisions(id);
     CREATE INDEX decisions_by_batch ON decisions(batch);
+    ALTER TABLE decisions ADD COLUMN accuracies TEXT;
 
     CREATE TABLE assignment_changes (
       id INTEGER PRIMARY KEY,

@@ -136,7 +136,12 @@ export class Identities {
     if (fromPrior) this.accuracies.reset();
     const given = this.store.annotations.givenIndividuals();
     const seedOf = (id: number) => given.get(id) ?? null;
-    const ids = [...this.store.annotations.allFacts().keys()];
+    // Only annotations that some evidence or name touches, or that belong to an individual now, can
+    // change; the rest (most of a large catalog early on) stay alone.
+    const ids: number[] = [];
+    const evidenceNow = this.evidence();
+    for (const [id, fact] of this.store.annotations.allFacts())
+      if (fact.individualId !== null || given.has(id) || evidenceNow.partners.has(id)) ids.push(id);
     let changed = 0;
     for (let round = 0; ; round++) {
       const evidence = this.evidence();

@@ -8,6 +8,7 @@ import { rememberCatalog } from './lib/queue.ts';
 import { storage, useClient } from './lib/use-client.ts';
 import { useReview } from './lib/use-review.ts';
 import { CatalogView } from './views/CatalogView.tsx';
+import { IndividualView } from './views/IndividualView.tsx';
 import { PairView } from './views/PairView.tsx';
 import { PhotoView } from './views/PhotoView.tsx';
 import { QueueView } from './views/QueueView.tsx';
@@ -15,7 +16,7 @@ import { SettingsView } from './views/SettingsView.tsx';
 import { StripView } from './views/StripView.tsx';
 import { StartView } from './views/StartView.tsx';
 
-export type View = 'start' | 'catalog' | 'queue' | 'pair' | 'strip' | 'settings' | 'photo';
+export type View = 'start' | 'catalog' | 'queue' | 'pair' | 'strip' | 'individual' | 'settings' | 'photo';
 
 const TABS: { view: View; label: string; needsCatalog: boolean }[] = [
   { view: 'start', label: 'Catalogs', needsCatalog: false },
@@ -34,6 +35,15 @@ export function App() {
   const review = useReview(catalog);
   // The photo the strip view identifies (one photo against its candidates).
   const [stripFocus, setStripFocus] = useState<number | null>(null);
+  // The individual shown at a glance, and the view to go back to from it.
+  const [individual, setIndividual] = useState<{ name: string; from: View } | null>(null);
+  const openIndividual = useCallback(
+    (name: string) => {
+      setIndividual({ name, from: view });
+      setView('individual');
+    },
+    [view],
+  );
   const [choice, setChoice] = useExplainChoice(catalog);
   // The photo view's photos (the grid's, as filtered when it opened) and the one shown.
   const [photoNav, setPhotoNav] = useState<{ photos: Photo[]; index: number } | null>(null);
@@ -88,7 +98,7 @@ export function App() {
               type="button"
               className={
                 view === tab.view ||
-                (tab.view === 'queue' && (view === 'pair' || view === 'strip')) ||
+                (tab.view === 'queue' && (view === 'pair' || view === 'strip' || view === 'individual')) ||
                 (tab.view === 'catalog' && view === 'photo')
                   ? 'tab active'
                   : 'tab'
@@ -113,6 +123,7 @@ export function App() {
             <CatalogView
               catalog={catalog}
               onChanged={() => void review.reload()}
+              onIndividual={openIndividual}
               onOpenPhoto={(photos, index) => {
                 setPhotoNav({ photos, index });
                 setView('photo');
@@ -137,6 +148,7 @@ export function App() {
                 setStripFocus(annotationId);
                 setView('strip');
               }}
+              onIndividual={openIndividual}
               reviewer={reviewer}
             />
           )}
@@ -157,6 +169,17 @@ export function App() {
               choice={choice}
               reviewer={reviewer}
               onBack={() => setView('queue')}
+            />
+          )}
+          {view === 'individual' && catalog && individual && (
+            <IndividualView
+              name={individual.name}
+              model={review.model}
+              choice={choice}
+              reviewer={reviewer}
+              onChanged={() => void review.refresh((queue) => Math.min(review.index, Math.max(0, queue.length - 1)))}
+              onName={(name) => (name ? setIndividual({ ...individual, name }) : setView(individual.from))}
+              onBack={() => setView(individual.from)}
             />
           )}
           {view === 'settings' && catalog && (
@@ -181,6 +204,7 @@ function viewName(view: View): string {
     queue: 'The review queue',
     pair: 'The pair view',
     strip: 'The candidate strip',
+    individual: 'The individual view',
     settings: 'The settings view',
     photo: 'The photo view',
   }[view];

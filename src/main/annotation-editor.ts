@@ -9,6 +9,8 @@ export interface EditorHooks {
   embed: () => Promise<unknown>;
   /** Whether edits are embedded again in the background: in a window, where the workbench lives on. */
   background: () => boolean;
+  /** An annotation's pixels changed (deleted, brought back, a new box): who is who is derived again around it. */
+  membershipChanged: (annotationId: number) => void;
 }
 
 /**
@@ -57,6 +59,8 @@ export class AnnotationEditor {
   /** The annotation as the fronts see it after an edit, or null when it is deleted. */
   private after(outcome: EditOutcome): Annotation | null {
     if (outcome.pixelsChanged) {
+      // Deleted or brought back, the annotation leaves or rejoins who is who; a new box is the same animal.
+      this.hooks.membershipChanged(outcome.annotation.id);
       this.hooks.forget(outcome.annotation.id);
       this.reembed();
     }

@@ -30,7 +30,7 @@ import type { ProviderChoice } from './onnx/session.ts';
 import { ExplanationService, type AnnotationSource } from './pairx/explanation-service.ts';
 import { explainerFor } from './pairx/pair-explainer.ts';
 import { annotationThumbnail, imageThumbnail, uprightImage } from './catalog/annotation-media.ts';
-import { decide, listIndividuals, renameIndividual, undo } from './catalog/decisions.ts';
+import { listIndividuals, renameIndividual } from './catalog/decisions.ts';
 import { embedAnnotations } from './catalog/embed.ts';
 import type { Embedder, EmbedderFactory, EmbedderRequest } from './catalog/embedder.ts';
 import { CatalogError, NotFoundError } from './catalog/errors.ts';
@@ -40,6 +40,9 @@ import { catalogFile } from './catalog/media.ts';
 import { resolveModel } from './catalog/models.ts';
 import { CatalogStore } from './catalog/store/catalog-store.ts';
 import type { JobControls } from './jobs/tracked-job.ts';
+import type { Identities } from './ranking/identities.ts';
+import { IndividualDetails } from './ranking/individual-detail.ts';
+import { ReviewLog } from './ranking/review-log.ts';
 import { calibrationPriorKey, ReviewQueue } from './ranking/review-queue.ts';
 import { exportAs } from './formats/export.ts';
 import { readPublishing, updatePublishing } from './formats/publishing-settings.ts';
@@ -94,6 +97,9 @@ export class Workbench {
   readonly team: TeamService;
   private readonly explanations: ExplanationService;
   private readonly review: ReviewQueue;
+  private readonly identities: Identities;
+  private readonly log: ReviewLog;
+  private readonly details: IndividualDetails;
 
   private upcoming: { identity: string; pairs: { a: number; b: number }[] } | null = null;
   private scoring = false;
@@ -109,9 +115,15 @@ export class Workbench {
   ) {
     this.models = new ModelRegistry(store.settings);
     this.review = new ReviewQueue(store);
+    this.identities = this.review.identities;
+    this.log = new ReviewLog(store, this.review, this.identities);
+    this.details = new IndividualDetails(store, this.identities);
     this.team = new TeamService(store, {
-      decide: ({ a, b, verdict, ...options }) => this.decide(a, b, verdict, options),
+      resolveIdentities: () => this.resolveIdentities(),
+      disputes: () => this.disputes({ duplicateNames: false }),
     });
+    // A catalog that shares its log with a team breaks the evidence's ties the same way as every other.
+    this.identities.tieOrder = () => this.team.tieOrder();
     this.explanations = new ExplanationService(
       async () => explainerFor(await this.models.active()),
       (id) => this.annotationSource(id),
@@ -120,6 +132,9 @@ export class Workbench {
       forget: (id) => this.explanations.forget(id),
       embed: () => this.embedEdited(),
       background: () => this.backgroundScoring && !this.closed,
+      membershipChanged: (id) => {
+        if (!this.store.db.readonly) this.store.transaction(() => this.identities.resolveAround([id], { kind: 'resolve', decisionId: null, detail: `annotation ${id} edited` }));
+      },
     });
   }
 
@@ -209,8 +224,13 @@ export class Workbench {
     const annotations = readAnnotationFiles(this.store.root, base, files);
     if (detections !== undefined) annotations.unshift(readDetectionsFile(this.store.root, base, detections, threshold));
     const summary = await importFolder(this.store, folder, { ...controls, annotations });
-    // Team mode: others' decisions that waited for these photos join the log now.
-    if (!this.store.db.readonly) this.team.placeHeld();
+    // Team mode: others' decisions that waited for these photos join the log, and who is who is derived
+    // from the whole log again.
+    const placed = this.store.db.readonly ? 0 : this.team.placeHeld();
+    // Names a person's file gave are evidence too: where answers had joined photos it now names, who is
+    // who is derived again (nothing to do before the first answer).
+    if (placed === 0 && summary.annotationsAdded + summary.annotationsUpdated > 0 && this.store.decisions.counts().decidedPairs > 0)
+      this.store.transaction(() => this.identities.resolveAll({ kind: 'import', decisionId: null, detail: 'names imported' }, false));
     return summary;
   }
 
@@ -320,8 +340,8 @@ export class Workbench {
   }
 
   /**
-   * Records a verdict, committed before it returns, with what the queue knew of the pair (similarity,
-   * plausibility, sizes) in the same transaction: the calibration's samples.
+   * Records a verdict, committed before it returns, as evidence: with what the queue knew of the pair
+   * (its calibration sample) and who is who derived again around it, in the same transaction.
    */
   decide(
     a: number,
@@ -329,47 +349,64 @@ export class Workbench {
     verdict: Verdict,
     options: { note?: string; reviewer?: string; confirmMerge?: MergeChoice } = {},
   ): DecideResult {
-    return this.store.transaction(() => {
-      const features = this.pairFeatures(a, b);
-      const result = decide(this.store, { a, b, verdict, ...options });
-      if ('decision' in result && features) this.store.decisions.recordFeatures(result.decision.id, features);
-      return result;
-    });
+    return this.log.decide(a, b, verdict, options);
   }
 
-  /** "None of these": a "different" decision for each pair, all committed together or none. */
+  /** "None of these": a "different" decision for each pair, all committed together (one batch) or none. */
   decideNoneOf(args: ApiArgs<'decisions.noneOf'>): ApiResult<'decisions.noneOf'> {
-    return this.store.transaction(() => ({
-      decisions: args.pairs.map((pair) => {
-        const result = this.decide(pair.a, pair.b, 'different', { note: args.note, reviewer: args.reviewer });
-        if (!('decision' in result)) throw new CatalogError(`annotations ${pair.a} and ${pair.b}: no decision recorded`);
-        return result.decision;
-      }),
-    }));
+    return { decisions: this.log.differentFromEach(args.pairs, { note: args.note, reviewer: args.reviewer }) };
   }
 
-  private pairFeatures(a: number, b: number) {
-    let model;
-    try {
-      model = resolveModel(this.store);
-    } catch {
-      return null; // nothing embedded yet: no features to learn from
-    }
-    const features = this.review.features(model, a, b);
-    return features && { modelId: model.id, ...features };
+  /** Splits a photo off its individual: "different" against each other member, one batch. */
+  split(args: ApiArgs<'decisions.split'>): ApiResult<'decisions.split'> {
+    return { decisions: this.log.split(args.annotationId, { note: args.note, reviewer: args.reviewer }) };
   }
 
+  /** Takes back the newest decision in force (with its batch). */
   undo(options: { reviewer?: string } = {}): UndoResult {
-    return this.store.transaction(() => {
-      const result = undo(this.store, options.reviewer);
-      this.team.afterUndo();
-      return result;
-    });
+    return this.log.undo(options.reviewer);
+  }
+
+  /**
+   * Derives every annotation's individual again from the whole log (after decisions arrived from
+   * elsewhere); answers how many annotations changed individual.
+   */
+  resolveIdentities(): number {
+    return this.store.transaction(() => this.identities.resolveAll({ kind: 'sync', decisionId: this.store.decisions.newestId() ?? null }).changed);
+  }
+
+  /** Disagreements the evidence has not settled, with the answers involved. */
+  async disputes(args: ApiParsedArgs<'disputes.list'>): Promise<ApiResult<'disputes.list'>> {
+    const model = resolveModel(this.store, args.model);
+    const options = CandidatesArgs.parse({ duplicateNames: args.duplicateNames });
+    await this.editor.settled();
+    return this.review.disputes(model, options);
+  }
+
+  /** Each reviewer's answers, how many the evidence overturned, and the accuracy their answers weigh with. */
+  reviewers(): ApiResult<'reviewers.list'> {
+    return this.identities.accuracies.list();
+  }
+
+  /** Sets (or clears, with null) a reviewer's accuracy; who is who is derived again with it. */
+  setReviewerAccuracy(args: ApiParsedArgs<'reviewers.set'>): ApiResult<'reviewers.list'> {
+    this.store.transaction(() => this.identities.setAccuracy(args.reviewer ?? null, args.accuracy));
+    return this.identities.accuracies.list();
   }
 
   /** The whole decision log, oldest first. */
   decisions(): Decision[] {
     return this.store.decisions.list();
+  }
+
+  /** One individual's photos with how strongly the evidence holds each to the rest. */
+  individual(name: string): ApiResult<'individuals.get'> {
+    return this.details.get(name);
+  }
+
+  /** Why an annotation is in its individual, and the decisions that moved it. */
+  why(annotationId: number): ApiResult<'annotations.why'> {
+    return this.details.why(annotationId);
   }
 
   listIndividuals(): Individual[] {
@@ -410,7 +447,7 @@ export class Workbench {
 
   /** Writes the catalog in a format of the field (csv, camtrap-dp, wildbook); see formats/export.ts. */
   exportCatalog(args: ApiArgs<'catalog.export'> = {}): Promise<ExportResult> {
-    return exportAs(this.store, ExportArgs.parse(args));
+    return exportAs(this.store, ExportArgs.parse(args), (reviewer) => this.identities.accuracies.of(reviewer));
   }
 
   /** The models' settings and the catalog's publishing settings. */

@@ -8,6 +8,7 @@ import { rememberCatalog } from './lib/queue.ts';
 import { storage, useClient } from './lib/use-client.ts';
 import { useReview } from './lib/use-review.ts';
 import { CatalogView } from './views/CatalogView.tsx';
+import { IndividualView } from './views/IndividualView.tsx';
 import { PairView } from './views/PairView.tsx';
 import { PhotoView } from './views/PhotoView.tsx';
 import { QueueView } from './views/QueueView.tsx';
@@ -19,7 +20,7 @@ import { DisputesView } from './views/DisputesView.tsx';
 import { useDisputeReview } from './lib/use-dispute-review.ts';
 import { useTeam } from './lib/use-team.ts';
 
-export type View = 'start' | 'catalog' | 'queue' | 'pair' | 'strip' | 'settings' | 'photo' | 'disputes' | 'dispute-pair';
+export type View = 'start' | 'catalog' | 'queue' | 'pair' | 'strip' | 'individual' | 'settings' | 'photo' | 'disputes' | 'dispute-pair';
 
 const TABS: { view: View; label: string; needsCatalog: boolean }[] = [
   { view: 'start', label: 'Catalogs', needsCatalog: false },
@@ -39,6 +40,15 @@ export function App() {
   const review = useReview(catalog);
   // The photo the strip view identifies (one photo against its candidates).
   const [stripFocus, setStripFocus] = useState<number | null>(null);
+  // The individual shown at a glance, and the view to go back to from it.
+  const [individual, setIndividual] = useState<{ name: string; from: View } | null>(null);
+  const openIndividual = useCallback(
+    (name: string) => {
+      setIndividual({ name, from: view });
+      setView('individual');
+    },
+    [view],
+  );
   const [choice, setChoice] = useExplainChoice(catalog);
   // The photo view's photos (the grid's, as filtered when it opened) and the one shown.
   const [photoNav, setPhotoNav] = useState<{ photos: Photo[]; index: number } | null>(null);
@@ -109,7 +119,7 @@ export function App() {
               type="button"
               className={
                 view === tab.view ||
-                (tab.view === 'queue' && (view === 'pair' || view === 'strip')) ||
+                (tab.view === 'queue' && (view === 'pair' || view === 'strip' || view === 'individual')) ||
                 (tab.view === 'catalog' && view === 'photo') ||
                 (tab.view === 'disputes' && view === 'dispute-pair')
                   ? 'tab active'
@@ -140,6 +150,7 @@ export function App() {
               key={dataVersion}
               catalog={catalog}
               onChanged={() => void review.reload()}
+              onIndividual={openIndividual}
               onOpenPhoto={(photos, index) => {
                 setPhotoNav({ photos, index });
                 setView('photo');
@@ -164,6 +175,7 @@ export function App() {
                 setStripFocus(annotationId);
                 setView('strip');
               }}
+              onIndividual={openIndividual}
               reviewer={reviewer}
             />
           )}
@@ -184,6 +196,17 @@ export function App() {
               choice={choice}
               reviewer={reviewer}
               onBack={() => setView('queue')}
+            />
+          )}
+          {view === 'individual' && catalog && individual && (
+            <IndividualView
+              name={individual.name}
+              model={review.model}
+              choice={choice}
+              reviewer={reviewer}
+              onChanged={() => void review.refresh((queue) => Math.min(review.index, Math.max(0, queue.length - 1)))}
+              onName={(name) => (name ? setIndividual({ ...individual, name }) : setView(individual.from))}
+              onBack={() => setView(individual.from)}
             />
           )}
           {view === 'disputes' && catalog && (
@@ -232,6 +255,7 @@ function viewName(view: View): string {
     queue: 'The review queue',
     pair: 'The pair view',
     strip: 'The candidate strip',
+    individual: 'The individual view',
     settings: 'The settings view',
     photo: 'The photo view',
     disputes: 'The disputes view',

@@ -70,12 +70,28 @@ export const Decision = z.object({
   undoes: id.nullable(),
   /** The undo entry that undid this decision, if any. */
   undoneBy: id.nullable(),
+  /** The first decision of the batch this one was committed with ("none of these", a split); undo takes a batch back whole. */
+  batch: id.nullable(),
 });
 
 export const IndividualRef = z.object({ id, name: z.string() });
 export const Individual = IndividualRef.extend({ annotations: z.array(Annotation) });
 
 export const Candidate = z.object({ annotationId: id, similarity: z.number() });
+
+/** Why a question that is not a first look at two individuals is asked. */
+export const QuestionReason = z.object({
+  /**
+   * disagreement: answers about the two contradict each other; second-look: a "same" did not join them
+   * (the model doubts it); recheck: a "different" that the model doubts; confirm: a join the evidence holds
+   * weakly; outlier: a photo that matches the rest of its individual poorly.
+   */
+  kind: z.enum(['disagreement', 'second-look', 'recheck', 'confirm', 'outlier']),
+  message: z.string(),
+  /** The decisions involved, oldest first. */
+  decisions: z.array(id),
+});
+export type QuestionReason = z.infer<typeof QuestionReason>;
 export const CandidatePair = z.object({
   a: id,
   b: id,
@@ -93,6 +109,14 @@ export const CandidatePair = z.object({
   /** Annotations in each side's individual (1 for an annotation on its own). */
   sizeA: z.number().int().positive(),
   sizeB: z.number().int().positive(),
+  /**
+   * new: a first question about two individuals; again: two individuals asked about before (answers
+   * disagree, or the model doubts an answer); confirm: a join inside one individual that the evidence holds
+   * weakly (a and b are then in the same individual). Absent in the plain pair queue.
+   */
+  kind: z.enum(['new', 'again', 'confirm']).optional(),
+  /** Why the question is asked, when it is not a first look. */
+  reason: QuestionReason.nullable().optional(),
 });
 
 /**
@@ -236,7 +260,89 @@ export const DecideResult = z.union([
   z.object({ conflict: z.object({ nameA: z.string(), nameB: z.string() }) }),
 ]);
 
-export const UndoResult = z.object({ entry: Decision, undone: Decision });
+/** `undone` is the newest decision taken back; `batch` every decision taken back with it (one, unless it was a batch). */
+/** An answer about one annotation and another, as the evidence weighs it. */
+const AnswerRef = z.object({
+  decisionId: id,
+  /** The other annotation of the pair. */
+  other: id,
+  verdict: Verdict,
+  reviewer: z.string().nullable(),
+  /** Log-odds one answer of this reviewer carries. */
+  weight: z.number(),
+});
+
+/** One individual at a glance: how strongly the evidence holds each member to the rest. */
+export const IndividualDetail = z.object({
+  individual: IndividualRef,
+  /** A person gave this individual's name (an import or a rename). */
+  named: z.boolean(),
+  members: z.array(
+    z.object({
+      annotationId: id,
+      /** A person's file named this photo so: no answer moves it. */
+      givenByPerson: z.boolean(),
+      /** Posterior log-odds that this photo belongs with the rest (answers across plus the model), and as a probability; null alone or named. */
+      logOdds: z.number().nullable(),
+      support: z.number().nullable(),
+      /** The answers' and the model's parts of it. */
+      human: z.number(),
+      model: z.number().nullable(),
+      /** The most similar other member, to compare it with. */
+      closest: z.object({ annotationId: id, similarity: z.number() }).nullable(),
+      /** Answers between this photo and the rest of the individual. */
+      answers: z.array(AnswerRef),
+    }),
+  ),
+  /** The member the evidence supports least (null when none is held by answers). */
+  weakest: id.nullable(),
+});
+
+/** Why an annotation is where it is: the evidence now and the history of its individuals. */
+export const AnnotationWhy = z.object({
+  annotationId: id,
+  individual: IndividualRef.nullable(),
+  givenByPerson: z.boolean(),
+  membership: z.object({ logOdds: z.number().nullable(), support: z.number().nullable(), human: z.number(), model: z.number().nullable() }).nullable(),
+  /** Every answer about it in force, with the other photo's individual now. */
+  answers: z.array(AnswerRef.extend({ otherIndividual: z.string().nullable() })),
+  /**
+   * Each change of its individual, oldest first, with its cause: the decision or undo entry that caused
+   * it, or a reviewer's accuracy set or estimated again, names imported, a sync ('legacy': recorded before
+   * the evidence model, as a decision's effect).
+   */
+  history: z.array(
+    z.object({
+      decision: Decision.nullable(),
+      cause: z.enum(['decision', 'undo', 'accuracy', 'import', 'resolve', 'sync', 'legacy']),
+      detail: z.string().nullable(),
+      at: z.string().nullable(),
+      before: z.string().nullable(),
+      after: z.string().nullable(),
+    }),
+  ),
+});
+
+/** Accuracies a reviewer may be given: 1 would make one answer final, which the evidence model avoids. */
+export const ACCURACY_LIMITS = { min: 0.6, max: 0.999 } as const;
+
+export const ReviewerAccuracy = z.object({
+  /** null: decisions recorded without a reviewer's name. */
+  reviewer: z.string().nullable(),
+  /** "same" and "different" answers in force. */
+  answers: z.number().int(),
+  /** Of those, answers the evidence as a whole now contradicts. */
+  overturned: z.number().int(),
+  /** Estimated from those counts (a prior of 50 answers at 95 %). */
+  estimate: z.number(),
+  /** Set by a person, if so. */
+  set: z.number().nullable(),
+  /** What each of the reviewer's answers weighs with: the set accuracy, else the estimate. */
+  inUse: z.number(),
+});
+export type ReviewerAccuracy = z.infer<typeof ReviewerAccuracy>;
+
+export const UndoResult = z.object({ entry: Decision, undone: Decision, batch: z.array(Decision) });
 
 /** csv: annotations.csv and decisions.csv; camtrap-dp: a Camtrap DP 1.0 package; wildbook: the bulk-import sheet. */
 export const EXPORT_FORMATS = ['csv', 'camtrap-dp', 'wildbook'] as const;
@@ -587,9 +693,36 @@ export const api = {
     result: z.object({ decisions: z.array(Decision) }),
   },
   'decisions.decide': { args: DecideArgs, result: DecideResult },
+  /** Splits a photo off its individual: a "different" between it and each other member, one batch (one undo). */
+  'decisions.split': {
+    args: z.object({ annotationId: id, note: z.string().optional(), reviewer: z.string().optional() }),
+    result: z.object({ decisions: z.array(Decision) }),
+  },
+  /**
+   * Disagreements still open: questions whose answers disagree (two reviewers, or answers that together
+   * contradict) and that the evidence has not settled, most links at stake first, each with the answers.
+   */
+  'disputes.list': {
+    args: z.object({ model: z.string().optional(), duplicateNames: z.boolean().default(false) }),
+    result: z.array(z.object({ question: CandidatePair, answers: z.array(Decision) })),
+  },
+  /** Each reviewer's answers, how many the evidence overturned, and the accuracy their answers weigh with. */
+  'reviewers.list': { args: none, result: z.array(ReviewerAccuracy) },
+  /** Sets a reviewer's accuracy (null: estimate it from the answers again); who is who is derived again. */
+  'reviewers.set': {
+    args: z.object({
+      reviewer: z.string().nullable(),
+      accuracy: z.number().min(ACCURACY_LIMITS.min).max(ACCURACY_LIMITS.max).nullable(),
+    }),
+    result: z.array(ReviewerAccuracy),
+  },
   'decisions.undo': { args: z.object({ reviewer: z.string().optional() }), result: UndoResult },
   'decisions.list': { args: none, result: z.array(Decision) },
   'individuals.list': { args: none, result: z.array(Individual) },
+  /** One individual's photos with how strongly the evidence holds each to the rest, the weakest marked. */
+  'individuals.get': { args: z.object({ name: z.string().min(1) }), result: IndividualDetail },
+  /** Why an annotation is in its individual: the answers and the model now, and each change with its decision. */
+  'annotations.why': { args: z.object({ annotationId: id }), result: AnnotationWhy },
   'individuals.rename': {
     args: z.object({ from: z.string().min(1), to: z.string().min(1), reviewer: z.string().optional() }),
     result: IndividualRef,
@@ -664,6 +797,8 @@ export type Individual = z.infer<typeof Individual>;
 export type Candidate = z.infer<typeof Candidate>;
 export type CandidatePair = z.infer<typeof CandidatePair>;
 export type ReviewProgress = z.infer<typeof ReviewProgress>;
+export type IndividualDetail = z.infer<typeof IndividualDetail>;
+export type AnnotationWhy = z.infer<typeof AnnotationWhy>;
 export type ModelCount = z.infer<typeof ModelCount>;
 export type JobInfo = z.infer<typeof JobInfo>;
 export type CatalogStatus = z.infer<typeof CatalogStatus>;

@@ -126,7 +126,7 @@ export function applyAnnotationRows(store: CatalogStore, file: AnnotationRows, o
     if (row.name !== null) {
       const current = existing.individualId === null ? null : store.individuals.byId(existing.individualId)!;
       if (current === null) {
-        store.annotations.setIndividual(existing.id, store.individuals.findOrCreate(row.name).id);
+        store.annotations.giveName(existing.id, store.individuals.findOrCreate(row.name).id);
         changed = true;
       } else if (current.name !== row.name) {
         problem(row, `annotation ${existing.id} is already named "${current.name}"; kept (${says} "${row.name}")`);

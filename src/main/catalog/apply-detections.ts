@@ -123,7 +123,7 @@ export function applyDetections(
     if (row.name !== null) {
       const current = annotation.individualId === null ? null : store.individuals.byId(annotation.individualId)!;
       if (current === null) {
-        store.annotations.setIndividual(annotation.id, store.individuals.findOrCreate(row.name).id);
+        store.annotations.giveName(annotation.id, store.individuals.findOrCreate(row.name).id);
         changed = true;
       } else if (current.name !== row.name)
         namingProblem(named, `annotation ${annotation.id} is already named "${current.name}"; kept (the file says "${row.name}")`);

@@ -1,114 +1,32 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
-import { EXPORT_FORMATS, SAMPLING_DESIGNS, type ApiArgs, type ApiMethod, type ApiResult, type ExportFormat, type Progress, type Verdict } from '../../shared/api.ts';
+import { EXPORT_FORMATS, SAMPLING_DESIGNS, type ExportFormat, type Verdict } from '../../shared/api.ts';
 import type { MediaRequest } from '../../shared/bridge.ts';
-import { callApi, workbenchHandlers } from '../api-handlers.ts';
 import { Workbench } from '../workbench.ts';
-import { boxText, decisionText, issueLine, progressLine, queueTable, statusText, table } from './format.ts';
+import { boxText, decisionText, progressLine, queueTable, statusText, table } from './format.ts';
+import {
+  action,
+  asJob,
+  catalogFolder,
+  defaultReviewer,
+  out,
+  fraction,
+  positiveInteger,
+  printIssues,
+  printJson,
+  withWorkbench,
+  type CommonOptions,
+} from './command-kit.ts';
+import { registerIdentityCommands } from './identity-commands.ts';
 import { PairxError } from '../errors.ts';
-import { CommandExit, EXIT_CANCELLED, cliFailure, verboseRequested } from './exit.ts';
-import { progressView } from './progress.ts';
+import { CommandExit, EXIT_CANCELLED } from './exit.ts';
 import { EXPLAIN_LIMITS } from '../../shared/explanation.ts';
-
-export interface CommonOptions {
-  catalog?: string;
-  json?: boolean;
-}
 
 /** A picture from the workbench's one media route (the same the windows get), as bytes to write. */
 async function pictureBytes(workbench: Workbench, request: MediaRequest): Promise<Uint8Array> {
   const media = await workbench.media(request);
   return 'bytes' in media ? media.bytes : readFileSync(media.file);
-}
-
-export const out = (text: string) => process.stdout.write(`${text}\n`);
-export const printJson = (value: unknown) => out(JSON.stringify(value, null, 2));
-
-/**
- * Wraps a command's action: a failure becomes one line on stderr and a non-zero exit code, never a
- * stack trace (unless --verbose or PAIRX_DEBUG asks for one, for what is a bug rather than the user's
- * input). It goes through commander's `error()`, so that under `exitOverride()` (src/main/cli.ts) the
- * exit code travels in the CommanderError that main() turns into the process's exit code.
- */
-export function action<Args extends unknown[]>(run: (...args: Args) => Promise<void> | void) {
-  return async (...args: Args): Promise<void> => {
-    try {
-      await run(...args);
-    } catch (error) {
-      const command = args[args.length - 1] as Command;
-      const { line, exitCode } = cliFailure(error, verboseRequested());
-      // Help after an error is for usage mistakes, which commander reports before any action runs.
-      command.showHelpAfterError(false);
-      command.error(line, { exitCode });
-    }
-  };
-}
-
-/** The catalog a command works on: --catalog, else the nearest catalog at or above `near`, else `near` itself. */
-export function catalogFolder(options: CommonOptions, near: string = process.cwd()): string {
-  return options.catalog !== undefined ? resolve(options.catalog) : (Workbench.locate(near) ?? resolve(near));
-}
-
-export async function withWorkbench<T>(folder: string, run: (workbench: Workbench, call: <M extends ApiMethod>(method: M, args: ApiArgs<M>, controls?: { onProgress?: (p: Progress) => void; signal?: AbortSignal }) => Promise<ApiResult<M>>) => Promise<T>): Promise<T> {
-  const workbench = Workbench.open(folder);
-  const handlers = workbenchHandlers(workbench);
-  try {
-    return await run(workbench, (method, args, controls) => callApi(handlers, method, args, controls));
-  } finally {
-    workbench.close();
-  }
-}
-
-/**
- * Runs a long job with a progress view and Ctrl+C: the first one cancels cleanly (the job stops after
- * the photo or batch in hand, everything done so far stays), a second one quits at once.
- */
-export async function asJob<T extends { cancelled: boolean }>(run: (controls: { onProgress: (p: Progress) => void; signal: AbortSignal }) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const view = progressView();
-  const onSigint = () => {
-    if (controller.signal.aborted) process.exit(EXIT_CANCELLED);
-    process.stderr.write('\ncancelling… (Ctrl+C again to quit at once)\n');
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
-  try {
-    return await run({ onProgress: (progress) => view.update(progress), signal: controller.signal });
-  } finally {
-    view.stop();
-    process.off('SIGINT', onSigint);
-  }
-}
-
-function positiveInteger(what: string) {
-  return (value: string): number => {
-    const number = Number(value);
-    if (!Number.isInteger(number) || number <= 0) throw new InvalidArgumentError(`${what} must be a positive whole number`);
-    return number;
-  };
-}
-
-function fraction(what: string) {
-  return (value: string): number => {
-    const number = Number(value);
-    if (value.trim() === '' || !Number.isFinite(number) || number < 0 || number > 1) throw new InvalidArgumentError(`${what} must be a number from 0 to 1`);
-    return number;
-  };
-}
-
-export const defaultReviewer = (): string | undefined => {
-  if (process.env.PAIRX_REVIEWER) return process.env.PAIRX_REVIEWER;
-  try {
-    return userInfo().username;
-  } catch {
-    return undefined;
-  }
-};
-
-function printIssues(issues: { file: string; row?: number; message: string }[]): void {
-  for (const issue of issues) process.stderr.write(`  ${issueLine(issue)}\n`);
 }
 
 /** Adds `pairx catalog …`: everything the workbench does with a catalog, scriptable with --json. */
@@ -461,6 +379,8 @@ export function registerCatalogCommands(program: Command): void {
         },
       ),
     );
+
+  registerIdentityCommands(command);
 
   command('individuals', 'list individuals with their annotations').action(
     action(async (options: CommonOptions) => {

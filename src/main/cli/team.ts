@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Dispute, SyncSummary, Verdict } from '../../shared/api.ts';
 import { initTeamStore } from '../team/admin.ts';
 import { CommandExit, EXIT_CANCELLED } from './exit.ts';
-import { action, asJob, catalogFolder, defaultReviewer, out, printJson, withWorkbench, type CommonOptions } from './catalog.ts';
+import { action, asJob, catalogFolder, defaultReviewer, out, printJson, withWorkbench, type CommonOptions } from './command-kit.ts';
 
 /**
  * Team mode on the command line: `pairx team init <url>` (the store's owner, once per store and after an

@@ -10,11 +10,16 @@ import { exportWildbook } from './wildbook.ts';
  * again), a Camtrap DP package for GBIF, Wildbook's bulk-import sheet. Each stops with one line, having
  * written nothing, where the catalog lacks a value the format requires.
  */
-export async function exportAs(store: CatalogStore, args: ApiParsedArgs<'catalog.export'>): Promise<ExportResult> {
+export async function exportAs(
+  store: CatalogStore,
+  args: ApiParsedArgs<'catalog.export'>,
+  /** The accuracy each reviewer's answers weigh with (the decision log carries it). */
+  accuracyOf?: (reviewer: string | null) => number,
+): Promise<ExportResult> {
   const outDir = resolve(args.outDir ?? (args.format === 'csv' ? join(store.root, DEFAULT_EXPORT_DIR) : join(store.root, DEFAULT_EXPORT_DIR, args.format)));
   switch (args.format) {
     case 'csv':
-      return exportCatalog(store, outDir);
+      return exportCatalog(store, outDir, accuracyOf);
     case 'camtrap-dp':
       return exportCamtrapDp(store, { outDir, deployments: args.deployments, utcOffset: args.utcOffset, mediaUrl: args.mediaUrl });
     case 'wildbook':

@@ -20,6 +20,8 @@ interface Props {
   catalog: string;
   /** Called after a job changed the catalog (the review queue reloads). */
   onChanged: () => void;
+  /** One individual at a glance. */
+  onIndividual: (name: string) => void;
   /** Opens the photo view on photos[index], stepping through `photos`. */
   onOpenPhoto: (photos: Photo[], index: number) => void;
 }
@@ -27,7 +29,7 @@ interface Props {
 type GridMode = 'annotations' | 'photos';
 
 /** The open catalog: its summary, the import and embedding jobs, the filtered thumbnail grid, individuals. */
-export function CatalogView({ catalog, onChanged, onOpenPhoto }: Props) {
+export function CatalogView({ catalog, onChanged, onIndividual, onOpenPhoto }: Props) {
   const client = useClient();
   const [generation, setGeneration] = useState(0);
   const [mode, setMode] = useState<GridMode>('annotations');
@@ -144,6 +146,7 @@ export function CatalogView({ catalog, onChanged, onOpenPhoto }: Props) {
           error={individuals.error}
           onRetry={individuals.reload}
           onPick={(name) => changeFilter({ text: name })}
+          onOpen={onIndividual}
         />
       </aside>
     </section>

@@ -8,6 +8,7 @@ import { MergeDialog } from '../components/MergeDialog.tsx';
 import { OverlayToggles } from '../components/OverlayToggles.tsx';
 import { PairCanvas } from '../components/PairCanvas.tsx';
 import { PairToolbar } from '../components/PairToolbar.tsx';
+import { QuestionReasonBanner } from '../components/QuestionReason.tsx';
 import { WholePhotos } from '../components/WholePhotos.tsx';
 import type { ExplainChoice } from '../lib/explain-settings.ts';
 import { CLEAN_OFF, cleanKeyDown, cleanKeyUp, type Overlay } from '../lib/keyboard.ts';
@@ -220,6 +221,7 @@ export function PairView({ review, choice, onChoice, reviewer, onBack, decideMet
         }
       />
 
+      <QuestionReasonBanner reason={pair.reason} />
       <div className="pair-body">
         <div className="pair-stage">
           <div className="pair-facts">

@@ -5,6 +5,7 @@ import { AnnotationFacts } from '../components/AnnotationFacts.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { MergeDialog } from '../components/MergeDialog.tsx';
 import { PairCanvas } from '../components/PairCanvas.tsx';
+import { QuestionReasonBanner } from '../components/QuestionReason.tsx';
 import type { ExplainChoice } from '../lib/explain-settings.ts';
 import { formatNumber } from '../lib/format.ts';
 import { isEditableTarget } from '../lib/keyboard.ts';
@@ -226,6 +227,7 @@ export function StripView({ review, focus, onFocus, choice, reviewer, onBack }: 
       {strip && strip.candidates.length === 0 && (
         <p className="muted">No open candidates for this photo’s individual.</p>
       )}
+      {candidate && <QuestionReasonBanner reason={candidate.reason} />}
       {candidate && (
         <div className="pair-body">
           <div className="pair-stage">

@@ -8,16 +8,18 @@ export interface AnnotationRecord {
   theta: number;
   side: string | null;
   individualId: number | null;
+  /** The individual a person gave this annotation (an import), which answers do not change. */
+  givenIndividualId: number | null;
   source: string;
   /** Marked deleted (the row stays: the decision log may name it). */
   deleted: boolean;
 }
-export type NewAnnotation = Omit<AnnotationRecord, 'id' | 'deleted'> & {
+export type NewAnnotation = Omit<AnnotationRecord, 'id' | 'deleted' | 'givenIndividualId'> & {
   /** The detector's confidence, for an annotation made from detector output. */
   detectionConf?: number;
 };
 
-const ANNOTATION_COLUMNS = 'id, image_id, x, y, w, h, theta, side, individual_id, source, deleted_at';
+const ANNOTATION_COLUMNS = 'id, image_id, x, y, w, h, theta, side, individual_id, given_individual_id, source, deleted_at';
 /** Annotations that are not marked deleted: what every listing, count and the review queue see. */
 const LIVE = 'deleted_at IS NULL';
 interface AnnotationRow {
@@ -30,6 +32,7 @@ interface AnnotationRow {
   theta: number;
   side: string | null;
   individual_id: number | null;
+  given_individual_id: number | null;
   source: string;
   deleted_at?: string | null;
 }
@@ -42,6 +45,7 @@ const toAnnotation = (row: AnnotationRow): AnnotationRecord => ({
   theta: row.theta,
   side: row.side,
   individualId: row.individual_id,
+  givenIndividualId: row.given_individual_id,
   source: row.source,
   deleted: row.deleted_at !== null && row.deleted_at !== undefined,
 });
@@ -102,8 +106,9 @@ export class AnnotationsStore {
 
   constructor(private readonly db: Database.Database) {
     this.insertStatement = db.prepare(
-      `INSERT INTO annotations (image_id, x, y, w, h, theta, side, individual_id, source, detection_conf, created_at)
-       VALUES (@imageId, @x, @y, @w, @h, @theta, @side, @individualId, @source, @detectionConf, @createdAt)`,
+      // An individual given on insert is a person's (an import's) statement: it is the given one too.
+      `INSERT INTO annotations (image_id, x, y, w, h, theta, side, individual_id, given_individual_id, source, detection_conf, created_at)
+       VALUES (@imageId, @x, @y, @w, @h, @theta, @side, @individualId, @individualId, @source, @detectionConf, @createdAt)`,
     );
     this.byIdStatement = db.prepare<[number], AnnotationRow>(`SELECT ${ANNOTATION_COLUMNS} FROM annotations WHERE id = ? AND ${LIVE}`);
     this.recordStatement = db.prepare<[number], AnnotationRow>(`SELECT ${ANNOTATION_COLUMNS} FROM annotations WHERE id = ?`);
@@ -138,7 +143,7 @@ export class AnnotationsStore {
       createdAt: new Date().toISOString(),
     });
     const { detectionConf: _conf, ...record } = annotation;
-    return { ...record, id: Number(lastInsertRowid), deleted: false };
+    return { ...record, givenIndividualId: annotation.individualId, id: Number(lastInsertRowid), deleted: false };
   }
 
   /** A live annotation (not marked deleted). */
@@ -177,8 +182,39 @@ export class AnnotationsStore {
     return this.byIndividualStatement.all(individualId).map(toAnnotation);
   }
 
+  /** The derived assignment (the resolver's, or an undo's). */
   setIndividual(annotationId: number, individualId: number | null): void {
     this.setIndividualStatement.run(individualId, annotationId);
+  }
+
+  /** A person names this annotation (an import): the given individual and, until the evidence is re-derived, the assignment. */
+  giveName(annotationId: number, individualId: number): void {
+    this.db.prepare('UPDATE annotations SET individual_id = ?, given_individual_id = ? WHERE id = ?').run(individualId, individualId, annotationId);
+  }
+
+  /** Annotations a person gave a name, by given individual (the resolver's seeds). */
+  givenIndividuals(): Map<number, number> {
+    const rows = this.db
+      .prepare<[], [number, number]>(`SELECT id, given_individual_id FROM annotations WHERE given_individual_id IS NOT NULL AND ${LIVE}`)
+      .raw()
+      .all();
+    return new Map(rows);
+  }
+
+  /** The individual a person gave one annotation, or null. */
+  givenIndividualOf(annotationId: number): number | null {
+    return (
+      this.db.prepare<[number], { given: number | null }>('SELECT given_individual_id AS given FROM annotations WHERE id = ?').get(annotationId)?.given ??
+      null
+    );
+  }
+
+  /** Annotations a person gave this individual. */
+  givenTo(individualId: number): number[] {
+    return this.db
+      .prepare<[number], { id: number }>(`SELECT id FROM annotations WHERE given_individual_id = ? AND ${LIVE} ORDER BY id`)
+      .all(individualId)
+      .map((row) => row.id);
   }
 
   setSide(annotationId: number, side: string | null): void {

@@ -47,6 +47,11 @@ export class IndividualsStore {
     );
   }
 
+  /** Whether a person gave this individual its name. */
+  isNamed(id: number): boolean {
+    return this.db.prepare<[number], { named: number }>('SELECT named FROM individuals WHERE id = ?').get(id)?.named === 1;
+  }
+
   /** Renames and logs the change (the log is append-only, so every earlier name stays on record). */
   rename(id: number, oldName: string, newName: string, reviewer: string | null): void {
     // A name a person gives makes the individual a catalogued animal, like an imported name.

@@ -250,18 +250,66 @@ const v3AnnotationEdits: Migration = (db) => {
 };
 
 /**
+ * Schema version 4: answers as evidence (issue 16). Who is who is derived from the decisions in force,
+ * the reviewers' accuracies, the names people gave and the model; `annotations.individual_id` stays the
+ * derived assignment every reader uses, and each change of it is logged in `decision_effects`.
+ * - `annotations.given_individual_id`: the individual a person gave this annotation (an imported name):
+ *   a statement the derivation keeps whatever the answers, unlike assignments that answers made. Filled
+ *   for existing annotations with the named individual they had before any decision moved them.
+ * - `decisions.batch`: decisions committed together ("none of these", "split this photo off") carry the
+ *   id of the batch's first decision, so that one undo takes the whole batch back.
+ * - `decisions.accuracies`: the reviewers' accuracies in use just before the decision (JSON), so that an
+ *   undo weighs every answer as it was weighed before.
+ * - `assignment_changes`: every change of an annotation's individual from now on, with its cause: the
+ *   decision or undo entry that caused it, or what else did (a reviewer's accuracy set or re-estimated,
+ *   names imported, decisions arriving from a sync) in `cause` and `detail`. Append-only, like the log;
+ *   `decision_effects` keeps the changes recorded before.
+ */
+const v4Evidence: Migration = (db) => {
+  db.exec(`
+    ALTER TABLE annotations ADD COLUMN given_individual_id INTEGER REFERENCES individuals(id);
+    UPDATE annotations SET given_individual_id = CASE
+      WHEN EXISTS (SELECT 1 FROM decision_effects e WHERE e.annotation_id = annotations.id)
+        THEN (SELECT e.individual_before FROM decision_effects e WHERE e.annotation_id = annotations.id ORDER BY e.decision_id LIMIT 1)
+      ELSE individual_id END;
+    UPDATE annotations SET given_individual_id = NULL
+      WHERE given_individual_id IS NOT NULL AND given_individual_id NOT IN (SELECT id FROM individuals WHERE named = 1);
+    CREATE INDEX annotations_by_given_individual ON annotations(given_individual_id);
+
+    ALTER TABLE decisions ADD COLUMN batch INTEGER REFERENCES decisions(id);
+    CREATE INDEX decisions_by_batch ON decisions(batch);
+    ALTER TABLE decisions ADD COLUMN accuracies TEXT;
+
+    CREATE TABLE assignment_changes (
+      id INTEGER PRIMARY KEY,
+      annotation_id INTEGER NOT NULL REFERENCES annotations(id),
+      individual_before INTEGER REFERENCES individuals(id),
+      individual_after INTEGER REFERENCES individuals(id),
+      decision_id INTEGER REFERENCES decisions(id),
+      cause TEXT NOT NULL CHECK (cause IN ('decision', 'undo', 'accuracy', 'import', 'resolve', 'sync')),
+      detail TEXT,
+      created_at TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX assignment_changes_by_annotation ON assignment_changes(annotation_id);
+    CREATE TRIGGER assignment_changes_no_update BEFORE UPDATE ON assignment_changes
+      BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
+    CREATE TRIGGER assignment_changes_no_delete BEFORE DELETE ON assignment_changes
+      BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
+  `);
+};
+
+/**
  * Team sync (src/main/team): a catalog exchanges its decision log with a team store on PostgreSQL.
  * - `decisions.uid`, `name_changes.uid`: an id made where the decision or rename was made (a UUID), so
  *   that a sync repeated or cut short adds nothing twice; filled here for what was logged before (the
  *   append-only triggers are lifted for this one fill), required from now on.
  * - `team_events`: every event this catalog has exchanged with its store, with the store's receipt
- *   order (`seq`, the order every catalog replays the log in), the event as the store holds it, and
- *   where it stands here: its entry in the log, or why it is held (a photo this catalog does not have).
- * - `team_effects`: the changes of an annotation's individual that re-deriving the individuals from the
- *   merged log made (append-only, like `decision_effects`), so that every change can be traced and the
- *   individual a person gave an annotation can still be told from the ones the log made.
+ *   order (`seq`), the event as the store holds it, and where it stands here: its entry in the log, or
+ *   why it is held (a photo this catalog does not have).
+ * Changes of assignment a sync causes are recorded by the identity service in `assignment_changes`
+ * (cause 'sync'), like every other change.
  */
-const v4TeamSync: Migration = (db) => {
+const v5TeamSync: Migration = (db) => {
   db.exec(`
     ALTER TABLE decisions ADD COLUMN uid TEXT;
     ALTER TABLE name_changes ADD COLUMN uid TEXT;
@@ -294,25 +342,11 @@ const v4TeamSync: Migration = (db) => {
       held TEXT                        -- why a decision is not in the log (yet); NULL once it is
     ) STRICT;
     CREATE INDEX team_events_held ON team_events(held) WHERE held IS NOT NULL;
-
-    CREATE TABLE team_effects (
-      id INTEGER PRIMARY KEY,
-      annotation_id INTEGER NOT NULL REFERENCES annotations(id),
-      individual_before INTEGER REFERENCES individuals(id),
-      individual_after INTEGER REFERENCES individuals(id),
-      after_decision INTEGER NOT NULL, -- the newest decision id when it was made: orders it among decision_effects
-      created_at TEXT NOT NULL
-    ) STRICT;
-    CREATE INDEX team_effects_by_annotation ON team_effects(annotation_id);
-    CREATE TRIGGER team_effects_no_update BEFORE UPDATE ON team_effects
-      BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
-    CREATE TRIGGER team_effects_no_delete BEFORE DELETE ON team_effects
-      BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
   `);
 };
 
 /** Migration i brings a database from user_version i to i + 1. Append only; never edit a shipped one. */
-export const MIGRATIONS: readonly Migration[] = [v1, v2, v3AnnotationEdits, v4TeamSync];
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3AnnotationEdits, v4Evidence, v5TeamSync];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export const schemaVersion = (db: Database.Database): number => db.pragma('user_version', { simple: true }) as number;

@@ -21,11 +21,13 @@ function model(pairs: Record<string, number> = {}, otherwise = 0): ResolveModel 
 }
 
 /** The partition of `members` as sorted lists, for comparing. */
-function resolve(members: number[], answers: Answer[], resolveModel = model(), seeds: Record<number, number> = {}) {
+function resolve(members: number[], answers: Answer[], resolveModel = model(), seeds: Record<number, number> = {}, rankOf?: (id: number) => number) {
   const evidence = new HumanEvidence(answers);
   const seedOf = (id: number) => seeds[id] ?? null;
   return components(members, seedOf, evidence)
-    .flatMap((component) => (component.length === 1 ? [{ members: component, seeds: [], cuts: [] }] : resolveComponent({ members: component, seedOf, evidence, model: resolveModel })))
+    .flatMap((component) =>
+      component.length === 1 ? [{ members: component, seeds: [], cuts: [] }] : resolveComponent({ members: component, seedOf, evidence, model: resolveModel, rankOf }),
+    )
     .map((cluster) => cluster.members)
     .sort((x, y) => x[0] - y[0]);
 }
@@ -43,6 +45,21 @@ describe('the resolver: who is who from answers and the model', () => {
     // The "different" weighs more than one of the joins: the photo it concerns goes apart.
     const heavier = [answer(1, 2, 'same', 3), answer(2, 3, 'same', 3), answer(1, 3, 'different', 4)];
     expect(resolve([1, 2, 3], heavier)).toHaveLength(2);
+  });
+
+  it('where nothing else decides, breaks a tie by the annotations’ rank (the id unless one is given)', () => {
+    // A=B, B=C, A≠C, all equal, no model: joining A and B and joining B and C weigh the same.
+    const answers = [answer(1, 2, 'same'), answer(2, 3, 'same'), answer(1, 3, 'different')];
+    expect(resolve([1, 2, 3], answers)).toEqual([[1, 2], [3]]);
+    // Another catalog numbers the same photos the other way round; ranked by what they share, it agrees.
+    const shared = (id: number) => 10 - id;
+    expect(resolve([1, 2, 3], answers, model(), {}, shared)).toEqual([[1], [2, 3]]);
+    // Of two equal cuts, the one on the side of the first-ranked photo is listed as the weakest.
+    const evidence = new HumanEvidence(answers);
+    const joined = (rankOf?: (id: number) => number) =>
+      resolveComponent({ members: [1, 2, 3], seedOf: () => null, evidence, model: model(), rankOf }).find((cluster) => cluster.members.length === 2)!;
+    expect(joined().cuts[0].side).toEqual([1]);
+    expect(joined(shared).cuts[0].side).toEqual([3]);
   });
 
   it('breaks a tie of equal answers by the model, whatever order they came in', () => {

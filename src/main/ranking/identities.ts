@@ -1,11 +1,12 @@
 import { createGeneratedIndividual } from '../catalog/decisions.ts';
 import type { CatalogStore } from '../catalog/store/catalog-store.ts';
-import type { ChangeCause, Effect } from '../catalog/store/decisions.ts';
+import type { ChangeCause, DecisionInForceRow, Effect } from '../catalog/store/decisions.ts';
 import type { ModelRecord } from '../catalog/store/embeddings.ts';
 import { logit, type CalibrationWeights } from './calibration.ts';
 import type { Answer, HumanEvidence } from './evidence.ts';
 import { ReviewerAccuracies } from './reviewer-accuracy.ts';
 import { componentAround, components, resolveComponent, type Cut, type GroupStats, type ResolveModel, type ResolvedCluster } from './resolve.ts';
+import { rankFunction, type TieOrder } from './tie-order.ts';
 
 /**
  * The identity service: keeps the catalog's assignment of annotations to individuals equal to what the
@@ -70,6 +71,9 @@ export class Identities {
 
   readonly accuracies: ReviewerAccuracies;
 
+  /** How the evidence's ties are broken (tie-order.ts); by local ids unless a team's order is set. */
+  tieOrder: () => TieOrder | null = () => null;
+
   constructor(
     private readonly store: CatalogStore,
     private readonly modelEvidence: (fresh: boolean) => ModelEvidence | null,
@@ -122,7 +126,7 @@ export class Identities {
     const walked = componentAround(start, seedOf, (seed) => seeds.members(seed), evidence);
     const live = this.store.annotations.facts(walked);
     const regions = components(walked.filter((id) => live.has(id)), seedOf, evidence);
-    return this.write(regions, evidence, seedOf, cause, fresh);
+    return this.write(regions, evidence, seedOf, cause, fresh, rankFunction(this.tieOrder(), walked));
   }
 
   /**
@@ -142,10 +146,11 @@ export class Identities {
     const evidenceNow = this.evidence();
     for (const [id, fact] of this.store.annotations.allFacts())
       if (fact.individualId !== null || given.has(id) || evidenceNow.partners.has(id)) ids.push(id);
+    const rankOf = rankFunction(this.tieOrder(), ids);
     let changed = 0;
     for (let round = 0; ; round++) {
       const evidence = this.evidence();
-      const resolution = this.write(components(ids, seedOf, evidence), evidence, seedOf, cause, true);
+      const resolution = this.write(components(ids, seedOf, evidence), evidence, seedOf, cause, true, rankOf);
       changed += resolution.changed;
       if (round >= ESTIMATE_ROUNDS || !this.accuracies.refresh()) return { changed, clusters: resolution.clusters };
     }
@@ -188,7 +193,14 @@ export class Identities {
   }
 
   /** Resolves the regions and writes the assignment they give, with the effects, against `cause`. */
-  private write(regions: number[][], evidence: HumanEvidence, seedOf: (id: number) => number | null, cause: ChangeCause, fresh: boolean): Resolution {
+  private write(
+    regions: number[][],
+    evidence: HumanEvidence,
+    seedOf: (id: number) => number | null,
+    cause: ChangeCause,
+    fresh: boolean,
+    rankOf?: (annotation: number) => number,
+  ): Resolution {
     const model = this.modelView(fresh);
     const clusters: ResolvedCluster[] = [];
     for (const region of regions) {
@@ -196,7 +208,7 @@ export class Identities {
         clusters.push({ members: region, seeds: seedOf(region[0]) === null ? [] : [seedOf(region[0])!], cuts: [] });
         continue;
       }
-      clusters.push(...resolveComponent({ members: region, seedOf, evidence, model }));
+      clusters.push(...resolveComponent({ members: region, seedOf, evidence, model, rankOf }));
     }
     if (this.cutCache.size > CUT_CACHE_LIMIT) this.cutCache.clear();
     for (const cluster of clusters) {
@@ -281,7 +293,9 @@ export class Identities {
     const given = new Map(cluster.members.map((id) => [id, seedOf(id)] as const).filter((entry): entry is [number, number] => entry[1] !== null));
     const seeds = new Set(cluster.seeds);
     const rows = this.store.decisions.inForce().filter((row) => row.merge !== null && members.has(row.a) && members.has(row.b));
-    rows.sort((x, y) => (x.createdAt < y.createdAt ? 1 : x.createdAt > y.createdAt ? -1 : y.id - x.id));
+    const order = this.tieOrder();
+    const tie = order === null ? (x: DecisionInForceRow, y: DecisionInForceRow) => y.id - x.id : (x: DecisionInForceRow, y: DecisionInForceRow) => (order.decisionKey(x) < order.decisionKey(y) ? 1 : -1);
+    rows.sort((x, y) => (x.createdAt < y.createdAt ? 1 : x.createdAt > y.createdAt ? -1 : tie(x, y)));
     for (const row of rows) {
       const kept = given.get(row.merge === 'keep-a' ? row.a : row.b);
       if (kept !== undefined && seeds.has(kept)) return kept;
@@ -292,7 +306,10 @@ export class Identities {
       const seed = given.get(id);
       if (seed !== undefined) sizes.set(seed, (sizes.get(seed) ?? 0) + 1);
     }
-    return [...sizes.entries()].sort((x, y) => y[1] - x[1] || x[0] - y[0])[0][0];
+    // Equal sizes: the first individual made here, or, where the order is shared, the first name.
+    const nameOf = (individual: number) => this.store.individuals.byId(individual)?.name ?? '';
+    const tieSeed = order === null ? (x: number, y: number) => x - y : (x: number, y: number) => (nameOf(x) < nameOf(y) ? -1 : nameOf(x) > nameOf(y) ? 1 : x - y);
+    return [...sizes.entries()].sort((x, y) => y[1] - x[1] || tieSeed(x[0], y[0]))[0][0];
   }
 
   /** The cuts last computed for a cluster (its members' ids, sorted and joined by commas), if any. */
@@ -309,7 +326,8 @@ export class Identities {
     const given = context?.given ?? this.store.annotations.givenIndividuals();
     const seedOf = (id: number) => given.get(id) ?? null;
     // Resolving the members alone with no threshold keeps them together and measures their cuts.
-    const [cluster] = resolveComponent({ members, seedOf, evidence, model: context?.model ?? this.modelView(), threshold: -Infinity });
+    const rankOf = rankFunction(this.tieOrder(), members);
+    const [cluster] = resolveComponent({ members, seedOf, evidence, model: context?.model ?? this.modelView(), threshold: -Infinity, rankOf });
     const cuts = cluster && cluster.members.length === members.length ? cluster.cuts : [];
     this.cutCache.set(key, cuts);
     return cuts;

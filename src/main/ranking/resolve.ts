@@ -73,7 +73,15 @@ export interface ComponentInput {
   evidence: HumanEvidence;
   model: ResolveModel;
   threshold?: number;
+  /**
+   * Where the evidence ties, the annotation ranked first decides (which of two equal merges is made,
+   * which of two equal cuts is the weakest). Default: the local id. Catalogs that share their log (team
+   * mode) rank by something they all share, so that they all break ties alike.
+   */
+  rankOf?: (annotation: number) => number;
 }
+
+const byId = (annotation: number): number => annotation;
 
 /** Union–find over annotation ids. */
 class DisjointSets {
@@ -160,12 +168,12 @@ export function componentAround(
   return [...seen].sort((x, y) => x - y);
 }
 
-/** Seeds of a component: one per person-given individual, one per other annotation, in id order. */
-function seedGroups(members: readonly number[], seedOf: (annotation: number) => number | null) {
+/** Seeds of a component: one per person-given individual, one per other annotation, in rank order. */
+function seedGroups(members: readonly number[], seedOf: (annotation: number) => number | null, rankOf: (annotation: number) => number) {
   const bySeed = new Map<number, number[]>();
   const seeds: number[][] = [];
   const seedIds: (number | null)[] = [];
-  for (const id of [...members].sort((x, y) => x - y)) {
+  for (const id of [...members].sort((x, y) => rankOf(x) - rankOf(y) || x - y)) {
     const seed = seedOf(id);
     if (seed === null) {
       seeds.push([id]);
@@ -265,13 +273,14 @@ class SeedMatrix {
 
 /**
  * Resolves one component: seeds (person-given names, else single annotations) merged best-first by
- * posterior log-odds while that is above the threshold. Ties go to the pair with the smallest ids, so the
- * result depends on nothing but the evidence. Group-level sums are kept and updated on each merge, and a
+ * posterior log-odds while that is above the threshold. Ties go to the pair ranked first (`rankOf`), so
+ * the result depends on nothing but the evidence and that order. Group-level sums are kept and updated on each merge, and a
  * pair's log-odds is computed again only when one of its groups changed.
  */
 export function resolveComponent(input: ComponentInput): ResolvedCluster[] {
   const threshold = input.threshold ?? MERGE_THRESHOLD;
-  const { seeds, seedIds } = seedGroups(input.members, input.seedOf);
+  const rankOf = input.rankOf ?? byId;
+  const { seeds, seedIds } = seedGroups(input.members, input.seedOf, rankOf);
   const matrix = new SeedMatrix(seeds, input.evidence, input.model);
   const n = seeds.length;
   // Group state: row g holds group g's sums with every other group (groups start as seeds; a merged
@@ -282,7 +291,8 @@ export function resolveComponent(input: ComponentInput): ResolvedCluster[] {
   const known = Uint8Array.from(matrix.known);
   const size = [...matrix.sizes];
   const named = seedIds.map((id) => id !== null);
-  const firstId = seeds.map((members) => members[0]);
+  // Seeds are in rank order, and a merged group keeps the smaller index: index order is rank order.
+  const firstRank = seeds.map((members) => rankOf(members[0]));
   const members: number[][] = seeds.map((_, i) => [i]);
   const active = new Uint8Array(n).fill(1);
   const logOdds = new Float64Array(n * n).fill(-Infinity);
@@ -314,7 +324,7 @@ export function resolveComponent(input: ComponentInput): ResolvedCluster[] {
         if (!active[h]) continue;
         const value = logOdds[g * n + h];
         if (value <= threshold) continue;
-        const order = Math.min(firstId[g], firstId[h]);
+        const order = Math.min(firstRank[g], firstRank[h]);
         if (value > bestValue + 1e-12 || (Math.abs(value - bestValue) <= 1e-12 && order < bestOrder)) {
           best = g * n + h;
           bestValue = value;
@@ -329,7 +339,7 @@ export function resolveComponent(input: ComponentInput): ResolvedCluster[] {
     members[g].push(...members[h]);
     size[g] += size[h];
     named[g] = named[g] || named[h];
-    firstId[g] = Math.min(firstId[g], firstId[h]);
+    firstRank[g] = Math.min(firstRank[g], firstRank[h]);
     for (let x = 0; x < n; x++) {
       if (!active[x] || x === g) continue;
       human[g * n + x] = human[x * n + g] = human[g * n + x] + human[h * n + x];
@@ -393,7 +403,7 @@ function clusterCuts(
       const between = matrix.between(side, rest);
       const stats = namedSide(side) && namedSide(rest) ? null : between.stats;
       const modelLogOdds = stats === null ? 0 : model.logOdds(stats);
-      return {
+      const cut: Cut = {
         side: side.flatMap((i) => seeds[i]).sort((x, y) => x - y),
         rest: rest.flatMap((i) => seeds[i]).sort((x, y) => x - y),
         human: between.human,
@@ -401,8 +411,11 @@ function clusterCuts(
         logOdds: between.human + modelLogOdds,
         stats,
       };
+      // Seeds are numbered in rank order: equal cuts go by the side's first-ranked seed.
+      return { cut, first: Math.min(...side) };
     })
-    .sort((x, y) => x.logOdds - y.logOdds || x.side[0] - y.side[0]);
+    .sort((x, y) => x.cut.logOdds - y.cut.logOdds || x.first - y.first)
+    .map(({ cut }) => cut);
 }
 
 /**

@@ -14,6 +14,8 @@ export interface NewDecision {
   uid?: string;
   /** When it was decided, where it was decided; now otherwise. */
   createdAt?: string;
+  /** The team catalog a pulled decision was made in; none for a decision made here. */
+  origin?: string | null;
   /** The first decision of the batch this one was committed with ("none of these", a split), if any. */
   batch?: number | null;
   /** The reviewers' accuracies in use just before it (JSON), for an undo. */
@@ -23,6 +25,8 @@ export interface NewDecision {
 /** A decision in force, as the evidence model reads it. */
 export interface DecisionInForceRow {
   id: number;
+  /** Made where the decision was made (team mode). */
+  uid: string;
   a: number;
   b: number;
   verdict: 'same' | 'different' | 'unsure';
@@ -104,8 +108,8 @@ export class DecisionsStore {
 
   constructor(private readonly db: Database.Database) {
     this.insertStatement = db.prepare(
-      `INSERT INTO decisions (uid, annotation_a, annotation_b, verdict, merge, note, reviewer, created_at, undoes, batch, accuracies)
-       VALUES (@uid, @a, @b, @verdict, @merge, @note, @reviewer, @createdAt, @undoes, @batch, @accuracies)`,
+      `INSERT INTO decisions (uid, annotation_a, annotation_b, verdict, merge, note, reviewer, created_at, undoes, batch, accuracies, origin)
+       VALUES (@uid, @a, @b, @verdict, @merge, @note, @reviewer, @createdAt, @undoes, @batch, @accuracies, @origin)`,
     );
     this.byIdStatement = db.prepare<[number], DecisionRow>(`SELECT ${DECISION_COLUMNS} FROM decisions d WHERE d.id = ?`);
     this.insertEffectStatement = db.prepare(
@@ -117,6 +121,7 @@ export class DecisionsStore {
     const { lastInsertRowid } = this.insertStatement.run({
       batch: null,
       accuracies: null,
+      origin: null,
       ...decision,
       uid: decision.uid ?? randomUUID(),
       createdAt: decision.createdAt ?? new Date().toISOString(),
@@ -194,9 +199,16 @@ export class DecisionsStore {
       .all(decisionId);
   }
 
-  /** The newest decision still in force: what an undo takes back. */
-  lastInForce(): Decision | undefined {
-    const row = this.db.prepare<[], DecisionRow>(`SELECT ${DECISION_COLUMNS} FROM decisions d WHERE ${IN_FORCE} ORDER BY d.id DESC LIMIT 1`).get();
+  /**
+   * The newest decision still in force that an undo may take back: one made in this catalog, or with a
+   * reviewer, that reviewer's (wherever it was made) or one made here without a name. Decisions that a team
+   * sync brought from other catalogs are not this catalog's to take back.
+   */
+  lastInForce(reviewer?: string): Decision | undefined {
+    const whose = reviewer === undefined ? 'd.origin IS NULL' : '(d.reviewer = @reviewer OR (d.reviewer IS NULL AND d.origin IS NULL))';
+    const row = this.db
+      .prepare<[{ reviewer: string | null }], DecisionRow>(`SELECT ${DECISION_COLUMNS} FROM decisions d WHERE ${IN_FORCE} AND ${whose} ORDER BY d.id DESC LIMIT 1`)
+      .get({ reviewer: reviewer ?? null });
     return row && toDecision(row);
   }
 
@@ -249,7 +261,7 @@ export class DecisionsStore {
   inForce(): DecisionInForceRow[] {
     return this.db
       .prepare<[], DecisionInForceRow>(
-        `SELECT d.id, d.annotation_a AS a, d.annotation_b AS b, d.verdict, d.merge, d.reviewer, d.created_at AS createdAt
+        `SELECT d.id, d.uid, d.annotation_a AS a, d.annotation_b AS b, d.verdict, d.merge, d.reviewer, d.created_at AS createdAt
          FROM decisions d WHERE ${IN_FORCE} ORDER BY d.id`,
       )
       .all();

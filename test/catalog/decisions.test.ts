@@ -78,6 +78,28 @@ describe('decisions', () => {
     workbench.close();
   });
 
+  it('undo with a reviewer takes back that reviewer’s newest decision in force (a batch whole), never one from another catalog', () => {
+    const workbench = catalog();
+    workbench.decide(4, 5, 'same', { reviewer: 'ana' }); // 1
+    workbench.decideNoneOf({ pairs: [{ a: 6, b: 1 }, { a: 6, b: 3 }], reviewer: 'ben' }); // 2, 3: one batch
+    workbench.decide(4, 6, 'different', { reviewer: 'ana' }); // 4
+    // A decision a team sync brought from a teammate's catalog, by someone else and by ana on her laptop.
+    const pulled = (a: number, b: number, reviewer: string) =>
+      workbench.store.decisions.append({ a, b, verdict: 'unsure', merge: null, note: null, reviewer, undoes: null, origin: 'f0a9b1c2-0000-4000-8000-000000000000' });
+    pulled(5, 6, 'cid'); // 5
+    pulled(1, 5, 'ana'); // 6
+
+    expect(workbench.undo({ reviewer: 'ben' }).batch.map((d) => d.id)).toEqual([3, 2]);
+    expect(workbench.undo({ reviewer: 'ana' }).undone.id).toBe(6); // hers, made on her other laptop
+    // Without a name: the newest made in this catalog, never cid's.
+    expect(workbench.undo().undone.id).toBe(4);
+    expect(workbench.undo().undone.id).toBe(1);
+    expect(() => workbench.undo()).toThrow('there is no decision to undo');
+    expect(() => workbench.undo({ reviewer: 'ben' })).toThrow("there is no decision of ben's to undo (an undo takes back only the reviewer's own decisions)");
+    expect(workbench.decisions().find((d) => d.id === 5)).toMatchObject({ reviewer: 'cid', undoneBy: null });
+    workbench.close();
+  });
+
   it('warns when "different" contradicts the names, and refuses nonsense', () => {
     const workbench = catalog();
     expect(workbench.decide(1, 2, 'different')).toMatchObject({

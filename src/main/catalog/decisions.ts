@@ -70,11 +70,18 @@ export function decide(store: CatalogStore, args: DecideArgs & { batch?: number 
 /**
  * Takes back the newest decision still in force, and the rest of its batch, by appending undo entries;
  * nothing is deleted. Who is who is then derived again from the log without them (the caller's part).
+ * With a reviewer, the decision is that reviewer's own (or one made here without a name); without, the
+ * newest made in this catalog: an undo never takes back an answer that came from a teammate's catalog.
  */
 export function undo(store: CatalogStore, reviewer?: string): { entries: Decision[]; undone: Decision[] } {
   return store.transaction(() => {
-    const last = store.decisions.lastInForce();
-    if (!last) throw new CatalogError('there is no decision to undo');
+    const last = store.decisions.lastInForce(reviewer);
+    if (!last)
+      throw new CatalogError(
+        reviewer === undefined || store.decisions.counts().decidedPairs === 0
+          ? 'there is no decision to undo'
+          : `there is no decision of ${reviewer}'s to undo (an undo takes back only the reviewer's own decisions)`,
+      );
     const batch = last.batch ?? (store.decisions.batchInForce(last.id).length > 1 ? last.id : null);
     const undone = batch === null ? [last] : store.decisions.batchInForce(batch).reverse();
     const entries = undone.map((decision) =>

@@ -303,6 +303,10 @@ const v4Evidence: Migration = (db) => {
  * - `decisions.uid`, `name_changes.uid`: an id made where the decision or rename was made (a UUID), so
  *   that a sync repeated or cut short adds nothing twice; filled here for what was logged before (the
  *   append-only triggers are lifted for this one fill), required from now on.
+ * - `decisions.origin`: the team catalog a decision was pulled from (its id there); NULL for decisions
+ *   made in this catalog, which are the ones an undo without a reviewer's name may take back.
+ * - `name_changes.origin`: the team event (its uid) whose rename a sync applied here; NULL for a rename
+ *   made here, which is what a sync pushes.
  * - `team_events`: every event this catalog has exchanged with its store, with the store's receipt
  *   order (`seq`), the event as the store holds it, and where it stands here: its entry in the log, or
  *   why it is held (a photo this catalog does not have).
@@ -313,6 +317,8 @@ const v5TeamSync: Migration = (db) => {
   db.exec(`
     ALTER TABLE decisions ADD COLUMN uid TEXT;
     ALTER TABLE name_changes ADD COLUMN uid TEXT;
+    ALTER TABLE decisions ADD COLUMN origin TEXT;
+    ALTER TABLE name_changes ADD COLUMN origin TEXT;
     DROP TRIGGER decisions_no_update;
     DROP TRIGGER name_changes_no_update;
   `);
@@ -335,7 +341,7 @@ const v5TeamSync: Migration = (db) => {
     CREATE TABLE team_events (
       uid TEXT PRIMARY KEY,
       seq INTEGER NOT NULL UNIQUE,     -- the team store's receipt order
-      kind TEXT NOT NULL CHECK (kind IN ('decision', 'rename', 'name')),
+      kind TEXT NOT NULL CHECK (kind IN ('decision', 'rename', 'name', 'accuracy')),
       catalog TEXT NOT NULL,           -- the catalog where it was made (its settings' team.catalogId)
       event TEXT NOT NULL,             -- the event as the store holds it (JSON)
       decision_id INTEGER UNIQUE REFERENCES decisions(id),

@@ -117,7 +117,7 @@ async function fiveReviewers(cluster: PgCluster, root: string): Promise<void> {
   }
   const total = seconds(start);
   const signatures = new Set(catalogs.map(signature));
-  const disputes = catalogs[0].team.disputes().length;
+  const disputes = (await catalogs[0].team.disputes()).length;
   emit({
     bench: 'team-sync',
     reviewers: REVIEWERS,
@@ -166,7 +166,7 @@ async function largeCatalog(cluster: PgCluster, root: string): Promise<void> {
   const first = await big.candidates({ limit: 20 });
   const firstQuestionMs = +(performance.now() - start).toFixed(0);
   start = performance.now();
-  const disputes = big.team.disputes().length;
+  const disputes = (await big.team.disputes()).length;
   const disputesMs = +(performance.now() - start).toFixed(0);
   emit({
     bench: 'team-large-catalog',

@@ -50,7 +50,6 @@ export function workbenchHandlers(workbench: Workbench): Handlers {
     'team.status': () => workbench.team.status(),
     'team.sync': (args, controls) => workbench.team.sync({ ...args, ...controls }),
     'team.disputes': () => workbench.team.disputes(),
-    'team.settle': (args) => workbench.team.settle(args),
     'settings.get': () => workbench.settings(),
     'settings.set': (args) => workbench.updateSettings(args),
   };

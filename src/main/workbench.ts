@@ -120,7 +120,8 @@ export class Workbench {
     this.details = new IndividualDetails(store, this.identities);
     this.team = new TeamService(store, {
       resolveIdentities: () => this.resolveIdentities(),
-      disputes: () => this.disputes({ duplicateNames: false }),
+      disputes: async () => (this.embedded() ? this.disputes({ duplicateNames: false }) : null),
+      accuracies: { read: () => this.identities.accuracies.settings(), write: (reviewer, accuracy) => this.identities.accuracies.set(reviewer, accuracy) },
     });
     // A catalog that shares its log with a team breaks the evidence's ties the same way as every other.
     this.identities.tieOrder = () => this.team.tieOrder();
@@ -381,6 +382,16 @@ export class Workbench {
     const options = CandidatesArgs.parse({ duplicateNames: args.duplicateNames });
     await this.editor.settled();
     return this.review.disputes(model, options);
+  }
+
+  /** Whether the catalog has vectors from some model (the review queue, and so its disputes, need them). */
+  private embedded(): boolean {
+    try {
+      resolveModel(this.store);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Each reviewer's answers, how many the evidence overturned, and the accuracy their answers weigh with. */

@@ -226,7 +226,6 @@ export function App() {
               choice={choice}
               onChoice={setChoice}
               reviewer={reviewer}
-              decideMethod="team.settle"
               onBack={() => {
                 team.refresh();
                 setView('disputes');

@@ -453,6 +453,9 @@ export const WorkbenchSettings = z.object({
 });
 export type WorkbenchSettings = z.infer<typeof WorkbenchSettings>;
 
+/** A disagreement the evidence has not settled: the question that best settles it, and the answers involved. */
+export const EvidenceDispute = z.object({ question: CandidatePair, answers: z.array(Decision) });
+
 /** One answer in a dispute: who answered what on which pair, and when. */
 export const DisputeAnswer = z.object({
   decisionId: id,
@@ -468,15 +471,16 @@ export const DisputeAnswer = z.object({
 });
 
 /**
- * A disagreement still open in the log (src/main/team/disputes.ts): answers both ways on one pair
- * (`pair`), answers that together contradict (`contradiction`: A=B, B=C, A≠C), a "same" between two
- * individuals nobody confirmed as one (`merge`), two names given to one photo (`name`), a rename to a name
- * another individual holds (`rename`). `pairs` are the pairs a lead may settle it on.
+ * A dispute still open in a team's log (src/main/team/disputes.ts): a disagreement the evidence has not
+ * settled (`disputes.list`): answers both ways on one pair (`pair`) or answers that together contradict
+ * (`contradiction`: A=B, B=C, A≠C); or what only a team has: two names given to one photo (`name`), a
+ * rename to a name another individual holds (`rename`). `pairs` are the pairs a lead may answer it on,
+ * the one the review queue would ask first.
  */
 export const Dispute = z.object({
   /** The same in every catalog with the same log. */
   id: z.string(),
-  kind: z.enum(['pair', 'contradiction', 'merge', 'name', 'rename']),
+  kind: z.enum(['pair', 'contradiction', 'name', 'rename']),
   summary: z.string(),
   pairs: z.array(z.object({ a: id, b: id })),
   answers: z.array(DisputeAnswer),
@@ -516,6 +520,8 @@ export const TeamStatus = z.object({
   /** Others' decisions waiting for a photo this catalog does not have. */
   held: z.number().int(),
   disputes: z.number().int(),
+  /** Whether disagreements between answers are looked for: the review queue finds them, and needs an embedded model. */
+  answersChecked: z.boolean(),
 });
 
 // ------------------------------------------------------------------------------------------ arguments
@@ -704,7 +710,7 @@ export const api = {
    */
   'disputes.list': {
     args: z.object({ model: z.string().optional(), duplicateNames: z.boolean().default(false) }),
-    result: z.array(z.object({ question: CandidatePair, answers: z.array(Decision) })),
+    result: z.array(EvidenceDispute),
   },
   /** Each reviewer's answers, how many the evidence overturned, and the accuracy their answers weigh with. */
   'reviewers.list': { args: none, result: z.array(ReviewerAccuracy) },
@@ -755,12 +761,8 @@ export const api = {
     result: SyncSummary,
     job: true,
   },
+  /** Open disputes; a lead answers one with `decisions.decide` under the lead's name (weighed by the lead's accuracy). */
   'team.disputes': { args: none, result: z.array(Dispute) },
-  /**
-   * A lead settles a disputed pair: the answer is recorded as a decision with the lead's name, and the
-   * answers on that pair it overrules are taken back (undo entries, also with the lead's name).
-   */
-  'team.settle': { args: DecideArgs, result: DecideResult },
   'settings.get': { args: none, result: WorkbenchSettings },
   'settings.set': {
     args: z.object({
@@ -816,5 +818,6 @@ export type CandidatesOptions = z.input<typeof CandidatesArgs>;
 export type DecideArgs = z.infer<typeof DecideArgs>;
 export type DisputeAnswer = z.infer<typeof DisputeAnswer>;
 export type Dispute = z.infer<typeof Dispute>;
+export type EvidenceDispute = z.infer<typeof EvidenceDispute>;
 export type SyncSummary = z.infer<typeof SyncSummary>;
 export type TeamStatus = z.infer<typeof TeamStatus>;

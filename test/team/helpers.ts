@@ -1,26 +1,42 @@
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Workbench } from '../../src/main/workbench.ts';
 import { TeamLocalStore } from '../../src/main/team/local-log.ts';
-import { copyDemoPhotos, csvText, tempFolder } from '../catalog/helpers.ts';
+import { copyDemoPhotos, csvText, demoPhotos, tempFolder, type DemoPhoto } from '../catalog/helpers.ts';
 import { startCluster, type PgCluster } from '../fixtures/pg-cluster.ts';
 import { initTeamStore } from '../../src/main/team/admin.ts';
 
 /**
  * A catalog of the first `count` demo photos (real nyala photos, resources/demo), imported with a CSV
  * that names the photos of the individuals listed in `named` (by default none): what a field laptop holds
- * before its reviewer starts.
+ * before its reviewer starts. `reversed`: the photos are imported folder by folder, last folder first, so
+ * that the same photo has another id here than in a catalog imported in order (ids are each catalog's own).
  */
-export async function teamCatalog(count = 12, named: string[] = []): Promise<Workbench> {
+export async function teamCatalog(count = 12, named: string[] = [], options: { reversed?: boolean } = {}): Promise<Workbench> {
   const root = tempFolder('pairx-team-');
   const photos = copyDemoPhotos(root, count);
-  writeFileSync(
-    join(root, 'names.csv'),
-    csvText([['image', 'name', 'side'], ...photos.map((p) => [p.image, named.includes(p.name) ? p.name : '', p.side])]),
-  );
   const workbench = Workbench.init(root);
-  await workbench.importFolder(root, { annotationFiles: [join(root, 'names.csv')] });
+  const row = (p: DemoPhoto, image: string) => [image, named.includes(p.name) ? p.name : '', p.side];
+  if (!options.reversed) {
+    writeFileSync(join(root, 'names.csv'), csvText([['image', 'name', 'side'], ...photos.map((p) => row(p, p.image))]));
+    await workbench.importFolder(root, { annotationFiles: [join(root, 'names.csv')] });
+    return workbench;
+  }
+  const folders = [...new Set(photos.map((p) => dirname(p.image)))].reverse();
+  for (const folder of folders) {
+    const file = join(root, `names-${basename(folder)}.csv`);
+    writeFileSync(file, csvText([['image', 'name', 'side'], ...photos.filter((p) => dirname(p.image) === folder).map((p) => row(p, basename(p.image)))]));
+    await workbench.importFolder(join(root, folder), { annotationFiles: [file] });
+  }
   return workbench;
+}
+
+/** The id the i-th demo photo (1-based, in resources/demo/annotations.csv's order) has in this catalog. */
+export function photo(workbench: Workbench, i: number): number {
+  const image = demoPhotos()[i - 1].image;
+  const found = workbench.list({ limit: 10_000 }).annotations.find((a) => a.image === image);
+  if (!found) throw new Error(`no annotation on ${image}`);
+  return found.id;
 }
 
 /** An annotation's key (photo hash and box) by id, the same in every catalog of the team. */
@@ -34,13 +50,19 @@ export function idOf(workbench: Workbench, key: string): number {
   throw new Error(`no annotation ${key}`);
 }
 
-/** Who is who, by keys: each individual's name with its annotations' keys, sorted. */
-export function individualsByKey(workbench: Workbench): [string, string[]][] {
+/**
+ * Who is who, by keys: each group of annotations (by key, sorted) with the name a person gave it (an import
+ * or a rename), or null for a group only answers made (its generated name, ind-0001…, is each catalog's own).
+ */
+export function partitionByKey(workbench: Workbench): [string | null, string[]][] {
   const keys = keysOf(workbench);
   return workbench
     .listIndividuals()
-    .map((individual): [string, string[]] => [individual.name, individual.annotations.map((a) => keys.get(a.id)!).sort()])
-    .sort((x, y) => (x[0] < y[0] ? -1 : 1));
+    .map((individual): [string | null, string[]] => [
+      workbench.store.individuals.isNamed(individual.id) ? individual.name : null,
+      individual.annotations.map((a) => keys.get(a.id)!).sort(),
+    ])
+    .sort((x, y) => (x[1][0] < y[1][0] ? -1 : 1));
 }
 
 /** The team log as this catalog holds it: every decision by uid with what it says (ids as keys), plus held ones. */
@@ -61,11 +83,8 @@ export function logByUid(workbench: Workbench): string[] {
 }
 
 /** The open disputes, by what identifies them in every catalog: id, kind, the answers' uids. */
-export function disputesById(workbench: Workbench): string[] {
-  return workbench.team
-    .disputes()
-    .map((d) => `${d.id}|${d.kind}|${d.answers.map((a) => a.uid).sort().join(',')}|${d.names.join(',')}`)
-    .sort();
+export async function disputesById(workbench: Workbench): Promise<string[]> {
+  return (await workbench.team.disputes()).map((d) => `${d.id}|${d.kind}|${d.answers.map((a) => a.uid).sort().join(',')}|${d.names.join(',')}`).sort();
 }
 
 export interface TeamServer {

@@ -89,7 +89,7 @@ describe.skipIf(!hasPostgres)('team store on PostgreSQL', () => {
     workbench.decide(1, 2, 'same', { reviewer: 'ana' });
     expect(await workbench.team.sync({ server: secure })).toMatchObject({ pushed: 1 });
     // The catalog keeps the URL with its sslmode, so the next sync is encrypted too (and never its password).
-    expect(workbench.team.status().url).toBe(secure);
+    expect((await workbench.team.status()).url).toBe(secure);
     // A certificate the URL's authority did not sign is refused, in one line.
     const other = join(tempFolder('pairx-ca-'), 'other.crt');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${other}.key`, '-out', other, '-days', '1', '-subj', '/CN=another CA'], { stdio: 'pipe' });

@@ -1,20 +1,18 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
-import type { Dispute, SyncSummary, Verdict } from '../../shared/api.ts';
+import type { Command } from 'commander';
+import type { Dispute, SyncSummary } from '../../shared/api.ts';
 import { initTeamStore } from '../team/admin.ts';
 import { CommandExit, EXIT_CANCELLED } from './exit.ts';
 import { action, asJob, catalogFolder, defaultReviewer, out, printJson, withWorkbench, type CommonOptions } from './command-kit.ts';
 
 /**
  * Team mode on the command line: `pairx team init <url>` (the store's owner, once per store and after an
- * upgrade), and on a catalog `sync`, `disputes`, `settle` (a lead's answer) and `team` (where the sync
- * stands). Passwords never go on the command line: the URL, PGPASSWORD or ~/.pgpass.
+ * upgrade), and on a catalog `sync`, `disputes` and `team` (where the sync stands). A lead answers a
+ * dispute with `pairx catalog decide` under the lead's name. Passwords never go on the command line: the
+ * URL, PGPASSWORD or ~/.pgpass.
  */
 
-const positiveId = (value: string): number => {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number <= 0) throw new InvalidArgumentError('an annotation id is a positive whole number');
-  return number;
-};
+/** Said where answers' disagreements could not be looked for. */
+const UNCHECKED = 'answers that disagree are found by the review queue, which needs the photos embedded: pairx catalog embed';
 
 export function syncLine(summary: SyncSummary): string {
   const held = summary.held > 0 ? `, ${summary.held} held for photos this catalog lacks` : '';
@@ -33,7 +31,7 @@ function disputeText(dispute: Dispute): string {
         `#${answer.a} ${answer.fileA} – #${answer.b} ${answer.fileB}`,
     );
   if (dispute.pairs.length > 0)
-    lines.push(`  settle with: ${dispute.pairs.map((pair) => `pairx catalog settle ${pair.a} ${pair.b} same|different`).join('  or  ')}`);
+    lines.push(`  answer with: ${dispute.pairs.map((pair) => `pairx catalog decide ${pair.a} ${pair.b} same|different`).join('  or  ')}`);
   return lines.join('\n');
 }
 
@@ -81,39 +79,16 @@ export function registerTeamCommands(program: Command): void {
       }),
     );
 
-  command('disputes', 'disagreements still open: answers both ways, answers that contradict, merges nobody confirmed').action(
+  command('disputes', "what the team's log leaves open: answers the evidence has not settled, names given twice, renames refused").action(
     action(async (options: CommonOptions) => {
       await withWorkbench(catalogFolder(options), async (_, call) => {
         const disputes = await call('team.disputes', {});
         if (options.json) return printJson(disputes);
-        if (disputes.length === 0) return out('no disputes open');
-        out(disputes.map(disputeText).join('\n\n'));
+        out(disputes.length === 0 ? 'no disputes open' : disputes.map(disputeText).join('\n\n'));
+        if (!(await call('team.status', {})).answersChecked) out(UNCHECKED);
       });
     }),
   );
-
-  command('settle <a> <b> <verdict>', "a lead's answer on a disputed pair: recorded with the lead's name; the answers it overrules are taken back")
-    .option('--reviewer <name>', 'the lead (default: $PAIRX_REVIEWER or the user name)')
-    .option('--note <text>', 'why')
-    .addOption(new Option('--confirm-merge <keep>', 'when both are named differently: merge, keeping a’s or b’s name').choices(['keep-a', 'keep-b']))
-    .action(
-      action(async (a: string, b: string, verdict: string, options: CommonOptions & { reviewer?: string; note?: string; confirmMerge?: 'keep-a' | 'keep-b' }) => {
-        await withWorkbench(catalogFolder(options), async (_, call) => {
-          const result = await call('team.settle', {
-            a: positiveId(a),
-            b: positiveId(b),
-            verdict: verdict as Verdict, // checked by the schema in callApi
-            reviewer: options.reviewer ?? defaultReviewer(),
-            note: options.note,
-            confirmMerge: options.confirmMerge,
-          });
-          if (options.json) return printJson(result);
-          if ('conflict' in result)
-            throw new CommandExit(2, `${a} is "${result.conflict.nameA}" and ${b} is "${result.conflict.nameB}"; nothing recorded. To merge them, run again with --confirm-merge keep-a or keep-b`);
-          out(`settled: #${result.decision.id} ${a} ${result.decision.verdict} ${b} by ${result.decision.reviewer ?? 'no reviewer'}`);
-        });
-      }),
-    );
 
   command('team', 'where this catalog stands with its team store: server, last sync, not pushed yet, held, disputes').action(
     action(async (options: CommonOptions) => {
@@ -126,7 +101,7 @@ export function registerTeamCommands(program: Command): void {
             `last sync  ${status.lastSync ? syncLine(status.lastSync) : 'never'}`,
             `to push    ${status.unpushed}`,
             `held       ${status.held}`,
-            `disputes   ${status.disputes}`,
+            `disputes   ${status.disputes}${status.answersChecked ? '' : ` (${UNCHECKED})`}`,
           ].join('\n'),
         );
       });

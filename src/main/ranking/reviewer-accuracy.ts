@@ -48,6 +48,19 @@ export class ReviewerAccuracies {
     return JSON.stringify([this.inUse(), settings]);
   }
 
+  /** Every accuracy a person set, by reviewer (null: decisions recorded without a name). */
+  settings(): Map<string | null, number> {
+    const prefix = reviewerAccuracyKey('');
+    const set = new Map<string | null, number>();
+    for (const { key, value } of this.store.db
+      .prepare<[], { key: string; value: string }>("SELECT key, value FROM settings WHERE key LIKE 'reviewerAccuracy:%'")
+      .all()) {
+      const accuracy: unknown = JSON.parse(value);
+      if (typeof accuracy === 'number') set.set(key === prefix ? null : key.slice(prefix.length), accuracy);
+    }
+    return set;
+  }
+
   /** The decisions in force as weighted answers. */
   answers(rows: readonly DecisionInForceRow[] = this.store.decisions.inForce()): Answer[] {
     const inUse = this.inUse();

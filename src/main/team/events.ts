@@ -38,13 +38,16 @@ export const DecisionEvent = z.object({
   fileB: z.string().nullable(),
   /** For an undo entry: the uid of the decision it takes back. */
   undoes: uid.nullable(),
+  /** The uid of the first decision of the batch it was committed with ("none of these", a split): undone together. */
+  batch: uid.nullable(),
   features: Features.nullable(),
-  /** The name its catalog generated for the individual a "same" of two unnamed annotations made. */
-  createdIndividual: z.string().nullable(),
 });
 export type DecisionEvent = z.infer<typeof DecisionEvent>;
 
-/** A person named an individual: the one that holds the first of `members` (annotation keys) a catalog has. */
+/**
+ * A person named an individual: the one that holds most of `members` (annotation keys, the first listed
+ * deciding between equals) in each catalog, after who is who is derived there.
+ */
 export const RenameEvent = z.object({
   kind: z.literal('rename'),
   ...common,
@@ -63,7 +66,21 @@ export const NameEvent = z.object({
 });
 export type NameEvent = z.infer<typeof NameEvent>;
 
-export const TeamEvent = z.discriminatedUnion('kind', [DecisionEvent, RenameEvent, NameEvent]);
+/**
+ * A person set how much a reviewer's answers weigh (Settings → Reviewers, `pairx catalog reviewers --set`):
+ * part of what every catalog derives who is who from, so it travels; the newest the store received counts.
+ */
+export const AccuracyEvent = z.object({
+  kind: z.literal('accuracy'),
+  ...common,
+  /** The reviewer whose answers it weighs (null: decisions recorded without a name). */
+  subject: z.string().nullable(),
+  /** null: estimated from the answers again. */
+  accuracy: z.number().min(0).max(1).nullable(),
+});
+export type AccuracyEvent = z.infer<typeof AccuracyEvent>;
+
+export const TeamEvent = z.discriminatedUnion('kind', [DecisionEvent, RenameEvent, NameEvent, AccuracyEvent]);
 export type TeamEvent = z.infer<typeof TeamEvent>;
 
 /** An event with its place in the store's receipt order. */

@@ -5,9 +5,9 @@ import { annotationKey, fileNameOf } from './keys.ts';
 
 /**
  * All of the team service's SQL against the catalog's SQLite: its copy of the team log (team_events), what
- * it has not pushed yet, the facts replaying the log needs, and what re-deriving writes (team_effects). The
- * catalog's own tables are read here as they are; the decision log is only appended to through
- * DecisionsStore.append.
+ * it has not pushed yet, annotations by key, and the names people gave. The catalog's own tables are read
+ * here as they are; the decision log is only appended to through DecisionsStore.append, and who is who is
+ * the identity service's (ranking/identities.ts) to write.
  */
 
 /** A decision of this catalog's log with what the team needs of it. */
@@ -23,8 +23,8 @@ export interface LogDecision {
   createdAt: string;
   /** The uid of the decision an undo entry takes back. */
   undoesUid: string | null;
-  /** The team store's receipt number, once the store has it. */
-  seq: number | null;
+  /** The uid of the first decision of its batch, if it was committed with others. */
+  batchUid: string | null;
 }
 
 export interface LogRename {
@@ -35,7 +35,6 @@ export interface LogRename {
   newName: string;
   reviewer: string | null;
   createdAt: string;
-  seq: number | null;
 }
 
 export interface AnnotationFacts {
@@ -60,9 +59,10 @@ export interface HeldEvent {
 }
 
 const DECISION_SELECT = `SELECT d.id, d.uid, d.annotation_a AS a, d.annotation_b AS b, d.verdict, d.merge, d.note, d.reviewer,
-  d.created_at AS createdAt, u.uid AS undoesUid, t.seq
-  FROM decisions d LEFT JOIN decisions u ON u.id = d.undoes LEFT JOIN team_events t ON t.uid = d.uid`;
-const IN_FORCE = "d.verdict <> 'undo' AND NOT EXISTS (SELECT 1 FROM decisions x WHERE x.undoes = d.id)";
+  d.created_at AS createdAt, u.uid AS undoesUid, s.uid AS batchUid
+  FROM decisions d LEFT JOIN decisions u ON u.id = d.undoes LEFT JOIN decisions s ON s.id = d.batch LEFT JOIN team_events t ON t.uid = d.uid`;
+/** Renames made here (not applied by a sync) of individuals that hold a photo: the ones to push. */
+const OWN_RENAME = 'c.origin IS NULL AND EXISTS (SELECT 1 FROM annotations a WHERE a.individual_id = c.individual_id AND a.deleted_at IS NULL)';
 
 export class TeamLocalStore {
   private readonly recordStatement;
@@ -119,14 +119,16 @@ export class TeamLocalStore {
     return this.db.prepare<[], LogDecision>(`${DECISION_SELECT} WHERE t.uid IS NULL ORDER BY d.id`).all();
   }
 
-  /** Decisions in force (not undo entries, not undone), with their receipt numbers where known. */
-  decisionsInForce(): LogDecision[] {
-    return this.db.prepare<[], LogDecision>(`${DECISION_SELECT} WHERE ${IN_FORCE} ORDER BY d.id`).all();
-  }
-
-  /** The whole log with receipt numbers, oldest first. */
-  allDecisions(): LogDecision[] {
-    return this.db.prepare<[], LogDecision>(`${DECISION_SELECT} ORDER BY d.id`).all();
+  /**
+   * Ranks of annotations by key (photo hash and box): the order every catalog of the team shares, for the
+   * ties the evidence leaves (ranking/tie-order.ts). Equal keys (two boxes drawn alike on one photo) go by id.
+   */
+  keyRanks(ids: readonly number[]): Map<number, number> {
+    const wanted = new Set(ids);
+    const keyed = this.annotations()
+      .filter((a) => wanted.has(a.id))
+      .sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : x.id - y.id));
+    return new Map(keyed.map((a, rank) => [a.id, rank]));
   }
 
   /** Calibration features of decisions, by decision id, with the model's identity (not its local id). */
@@ -144,13 +146,13 @@ export class TeamLocalStore {
     return this.db.prepare<[string], { id: number }>('SELECT id FROM models WHERE identity = ?').get(identity)?.id;
   }
 
-  renames(onlyUnpushed: boolean): LogRename[] {
+  /** Renames made here that the store has not acknowledged yet, oldest first. */
+  unpushedRenames(): LogRename[] {
     return this.db
       .prepare<[], LogRename>(
         `SELECT c.id, c.uid, c.individual_id AS individualId, c.old_name AS oldName, c.new_name AS newName, c.reviewer,
-                c.created_at AS createdAt, t.seq
-         FROM name_changes c LEFT JOIN team_events t ON t.uid = c.uid
-         ${onlyUnpushed ? 'WHERE t.uid IS NULL' : ''} ORDER BY c.id`,
+                c.created_at AS createdAt
+         FROM name_changes c WHERE ${OWN_RENAME} AND NOT EXISTS (SELECT 1 FROM team_events t WHERE t.uid = c.uid) ORDER BY c.id`,
       )
       .all();
   }
@@ -172,45 +174,22 @@ export class TeamLocalStore {
     return new Map(rows.map(([id, name, named]) => [id, { name, named: named === 1 }]));
   }
 
-  /** "same" decisions that made a new individual of two unnamed annotations, with that individual's id. */
-  createdIndividuals(): Map<number, number> {
+  /**
+   * The name a person gave each annotation here (an import; the name its individual had before any
+   * rename), by annotation: what this catalog tells the team as name events.
+   */
+  givenNames(): Map<number, string> {
+    const originals = this.originalNames();
     const rows = this.db
-      .prepare<[], [number, number]>(
-        `SELECT decision_id, min(individual_after) FROM decision_effects GROUP BY decision_id
-         HAVING count(*) = 2 AND sum(individual_before IS NULL) = 2 AND min(individual_after) = max(individual_after)`,
-      )
+      .prepare<[], [number, number]>('SELECT id, given_individual_id FROM annotations WHERE given_individual_id IS NOT NULL AND deleted_at IS NULL')
       .raw()
       .all();
-    return new Map(rows);
+    return new Map(rows.map(([id, individual]) => [id, originals.get(individual)!]));
   }
 
-  /**
-   * The individual a person gave each annotation (an import), told from what the log made: the individual
-   * before the first change any decision or re-derivation made, else the current one. Annotations without
-   * one are left out.
-   */
-  givenIndividuals(current: ReadonlyMap<number, number | null>): Map<number, number> {
-    const firstDecision = new Map<number, { order: number; before: number | null }>();
-    for (const [annotation, decision, before] of this.db
-      .prepare<[], [number, number, number | null]>('SELECT annotation_id, decision_id, individual_before FROM decision_effects ORDER BY decision_id DESC')
-      .raw()
-      .all())
-      firstDecision.set(annotation, { order: decision, before });
-    const firstDerived = new Map<number, { order: number; before: number | null }>();
-    for (const [annotation, after, before] of this.db
-      .prepare<[], [number, number, number | null]>('SELECT annotation_id, after_decision, individual_before FROM team_effects ORDER BY id DESC')
-      .raw()
-      .all())
-      firstDerived.set(annotation, { order: after, before });
-    const given = new Map<number, number>();
-    for (const [annotation, individual] of current) {
-      const d = firstDecision.get(annotation);
-      const t = firstDerived.get(annotation);
-      const first = d && t ? (d.order <= t.order ? d : t) : (d ?? t);
-      const value = first ? first.before : individual;
-      if (value !== null) given.set(annotation, value);
-    }
-    return given;
+  /** Gives an annotation a person's name (the individual a team's name event settled on); deriving does the rest. */
+  giveName(annotationId: number, individualId: number): void {
+    this.db.prepare('UPDATE annotations SET given_individual_id = ? WHERE id = ?').run(individualId, annotationId);
   }
 
   /** The store's events this catalog holds a copy of, of one kind, in receipt order. */
@@ -269,25 +248,9 @@ export class TeamLocalStore {
         `SELECT (SELECT count(*) FROM team_events) AS events,
                 (SELECT count(*) FROM team_events WHERE held IS NOT NULL) AS held,
                 (SELECT count(*) FROM decisions d WHERE NOT EXISTS (SELECT 1 FROM team_events t WHERE t.uid = d.uid)) AS unpushedDecisions,
-                (SELECT count(*) FROM name_changes c WHERE NOT EXISTS (SELECT 1 FROM team_events t WHERE t.uid = c.uid)) AS unpushedRenames`,
+                (SELECT count(*) FROM name_changes c WHERE ${OWN_RENAME} AND NOT EXISTS (SELECT 1 FROM team_events t WHERE t.uid = c.uid)) AS unpushedRenames`,
       )
       .get()!;
-  }
-
-  newestDecisionId(): number {
-    return this.db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM decisions').get()!.id ?? 0;
-  }
-
-  /** Writes one change of an annotation's individual that re-deriving made, and logs it. */
-  moveAnnotation(annotationId: number, before: number | null, after: number | null, afterDecision: number, at: string): void {
-    this.db.prepare('UPDATE annotations SET individual_id = ? WHERE id = ?').run(after, annotationId);
-    this.db
-      .prepare('INSERT INTO team_effects (annotation_id, individual_before, individual_after, after_decision, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(annotationId, before, after, afterDecision, at);
-  }
-
-  setNamed(individualId: number, named: boolean): void {
-    this.db.prepare('UPDATE individuals SET named = ? WHERE id = ?').run(named ? 1 : 0, individualId);
   }
 
   /** Photo rows for the store (content hash, size, file name), by annotation. */

@@ -32,13 +32,15 @@ function eventColumns(event: TeamEvent) {
         annotation_a: event.a,
         annotation_b: event.b,
         undoes: event.undoes,
+        batch: event.batch,
         features: event.features,
-        created_individual: event.createdIndividual,
       };
     case 'rename':
       return { ...base, members: event.members, old_name: event.oldName, name: event.name };
     case 'name':
       return { ...base, annotation_a: event.annotation, name: event.name };
+    case 'accuracy':
+      return { ...base, subject: event.subject, accuracy: event.accuracy };
   }
 }
 
@@ -80,13 +82,13 @@ export async function pushToStore(client: pg.Client, batch: PushBatch): Promise<
     for (const rows of chunks(batch.events, PUSH_CHUNK)) {
       const result = await client.query(
         `INSERT INTO pairx.events (uid, kind, catalog, reviewer, created_at, verdict, merge, note, annotation_a, annotation_b,
-                                   undoes, features, created_individual, members, old_name, name)
+                                   undoes, batch, features, members, old_name, name, subject, accuracy)
          SELECT r.uid, r.kind, r.catalog, r.reviewer, r.created_at, r.verdict, r.merge, r.note, r.annotation_a, r.annotation_b,
-                r.undoes, NULLIF(r.features, 'null'::jsonb), r.created_individual, r.members, r.old_name, r.name
+                r.undoes, r.batch, NULLIF(r.features, 'null'::jsonb), r.members, r.old_name, r.name, r.subject, r.accuracy
          FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, ord),
               LATERAL jsonb_to_record(t.e) AS r(uid uuid, kind text, catalog uuid, reviewer text, created_at timestamptz,
-                verdict text, merge text, note text, annotation_a text, annotation_b text, undoes uuid, features jsonb,
-                created_individual text, members text[], old_name text, name text)
+                verdict text, merge text, note text, annotation_a text, annotation_b text, undoes uuid, batch uuid, features jsonb,
+                members text[], old_name text, name text, subject text, accuracy double precision)
          ORDER BY t.ord
          ON CONFLICT (uid) DO NOTHING
          RETURNING kind`,
@@ -115,11 +117,13 @@ interface EventRow {
   annotation_a: string | null;
   annotation_b: string | null;
   undoes: string | null;
+  batch: string | null;
   features: unknown;
-  created_individual: string | null;
   members: string[] | null;
   old_name: string | null;
   name: string | null;
+  subject: string | null;
+  accuracy: number | null;
   file_a: string | null;
   file_b: string | null;
 }
@@ -139,13 +143,15 @@ function toEvent(row: EventRow): TeamEvent {
         fileA: row.file_a,
         fileB: row.file_b,
         undoes: row.undoes,
+        batch: row.batch,
         features: row.features === null ? null : Features.parse(row.features),
-        createdIndividual: row.created_individual,
       });
     case 'rename':
       return TeamEvent.parse({ kind: 'rename', ...base, members: row.members, oldName: row.old_name, name: row.name });
     case 'name':
       return TeamEvent.parse({ kind: 'name', ...base, annotation: row.annotation_a, name: row.name });
+    case 'accuracy':
+      return TeamEvent.parse({ kind: 'accuracy', ...base, subject: row.subject, accuracy: row.accuracy });
   }
 }
 
@@ -153,7 +159,7 @@ function toEvent(row: EventRow): TeamEvent {
 export async function pullFromStore(client: pg.Client, after: number, limit = PULL_PAGE): Promise<ReceivedEvent[]> {
   const result = await client.query<EventRow>(
     `SELECT e.seq, e.uid, e.kind, e.catalog, e.reviewer, e.created_at, e.verdict, e.merge, e.note, e.annotation_a, e.annotation_b,
-            e.undoes, e.features, e.created_individual, e.members, e.old_name, e.name,
+            e.undoes, e.batch, e.features, e.members, e.old_name, e.name, e.subject, e.accuracy,
             pa.file_name AS file_a, pb.file_name AS file_b
      FROM pairx.events e
      LEFT JOIN pairx.annotations aa ON aa.key = e.annotation_a LEFT JOIN pairx.photos pa ON pa.sha256 = aa.sha256

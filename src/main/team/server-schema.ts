@@ -49,13 +49,14 @@ const v1: ServerMigration = async (client) => {
       CHECK ((x IS NULL) = (w IS NULL) AND (y IS NULL) = (h IS NULL) AND (x IS NULL) = (y IS NULL))
     );
 
-    -- The team log: every reviewer's decisions, undo entries, renames and the names people's files gave,
-    -- in the order the store received them (seq). Pushes hold an advisory lock while they insert, so seq
-    -- values are committed in order and a reader that has seen seq n has seen every seq below it.
+    -- The team log: every reviewer's decisions, undo entries, renames, the names people's files gave and
+    -- the reviewers' accuracies people set, in the order the store received them (seq). Pushes hold an
+    -- advisory lock while they insert, so seq values are committed in order and a reader that has seen
+    -- seq n has seen every seq below it.
     CREATE TABLE pairx.events (
       seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
       uid uuid NOT NULL UNIQUE,
-      kind text NOT NULL CHECK (kind IN ('decision', 'rename', 'name')),
+      kind text NOT NULL CHECK (kind IN ('decision', 'rename', 'name', 'accuracy')),
       catalog uuid NOT NULL,
       reviewer text,
       created_at timestamptz NOT NULL,
@@ -67,11 +68,13 @@ const v1: ServerMigration = async (client) => {
       annotation_a text REFERENCES pairx.annotations (key),
       annotation_b text REFERENCES pairx.annotations (key),
       undoes uuid REFERENCES pairx.events (uid),
+      batch uuid REFERENCES pairx.events (uid),
       features jsonb,
-      created_individual text,
       members text[],
       old_name text,
       name text,
+      subject text,
+      accuracy double precision CHECK (accuracy BETWEEN 0 AND 1),
       CHECK (kind <> 'decision' OR (verdict IS NOT NULL AND reviewer IS NOT NULL AND annotation_a IS NOT NULL
         AND annotation_b IS NOT NULL AND annotation_a <> annotation_b AND (verdict = 'undo') = (undoes IS NOT NULL))),
       CHECK (kind <> 'rename' OR (reviewer IS NOT NULL AND name IS NOT NULL AND old_name IS NOT NULL AND cardinality(members) > 0)),

@@ -6,16 +6,16 @@ import { connect, parseServerUrl, storeError, type ServerAddress } from './conne
 import type { DecisionEvent, NameEvent, ReceivedEvent, RenameEvent, TeamEvent } from './events.ts';
 import { givenNameUid } from './keys.ts';
 import { TeamLocalStore, type AnnotationFacts } from './local-log.ts';
-import { madeHereOrder, RENAME_MEMBERS } from './rederive.ts';
 import { pullFromStore, pushToStore, type PushBatch } from './server-log.ts';
 import { checkServerSchema } from './server-schema.ts';
-import { readTeamSettings, writeTeamSettings } from './settings.ts';
+import { accuracyEvents } from './accuracies.ts';
+import { readTeamSettings, writeTeamSettings, type PendingAccuracy } from './settings.ts';
 
 /**
- * One sync: push what this catalog made that the store has not got, pull what others made, place their
- * decisions in this catalog's log (or hold them while a photo is missing), and derive the individuals
- * again. Every step can be cut short and run again: the store ignores what it has (uids, keys), a pulled
- * page is appended together with the receipt number it reached, and deriving is a pure replay.
+ * One sync's exchange: push what this catalog made that the store has not got, pull what others made, and
+ * place their decisions in this catalog's log (or hold them while a photo is missing); deriving who is who
+ * is the service's. Every step can be cut short and run again: the store ignores what it has (uids, keys),
+ * and a pulled page is appended together with the receipt number it reached.
  */
 
 export interface SyncOptions {
@@ -34,8 +34,29 @@ export const HELD = {
   redundant: 'redundant',
 } as const;
 
+/** How many members a rename names, so that a catalog lacking some photos still finds the individual. */
+export const RENAME_MEMBERS = 20;
+
+/**
+ * This catalog's own events in the order they were made: decisions by log id (an undo always after what
+ * it undoes), renames by id, the two merged by time. The store numbers them in this order.
+ */
+export function madeHereOrder<D extends { createdAt: string }, R extends { createdAt: string }>(
+  decisions: readonly D[],
+  renames: readonly R[],
+): ({ kind: 'decision'; item: D } | { kind: 'rename'; item: R })[] {
+  const out: ({ kind: 'decision'; item: D } | { kind: 'rename'; item: R })[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < decisions.length || j < renames.length) {
+    if (j >= renames.length || (i < decisions.length && decisions[i].createdAt <= renames[j].createdAt)) out.push({ kind: 'decision', item: decisions[i++] });
+    else out.push({ kind: 'rename', item: renames[j++] });
+  }
+  return out;
+}
+
 /** What pushing needs to know about this catalog, read in one snapshot. */
-function pushBatch(store: CatalogStore, local: TeamLocalStore, catalogId: string, reviewer: string | undefined): PushBatch {
+function pushBatch(store: CatalogStore, local: TeamLocalStore, catalogId: string, reviewer: string | undefined, accuracies: readonly PendingAccuracy[]): PushBatch {
   return store.snapshot(() => {
     const annotations = local.annotations();
     const byId = new Map(annotations.map((a) => [a.id, a]));
@@ -48,11 +69,7 @@ function pushBatch(store: CatalogStore, local: TeamLocalStore, catalogId: string
     };
 
     const names: NameEvent[] = [];
-    const originals = local.originalNames();
-    const current = new Map(annotations.map((a) => [a.id, a.individualId]));
-    for (const [annotation, individual] of local.givenIndividuals(current)) {
-      const name = originals.get(individual);
-      if (name === undefined) continue;
+    for (const [annotation, name] of local.givenNames()) {
       const key = byId.get(annotation)!.key;
       const uid = givenNameUid(key, name);
       if (known.has(uid)) continue;
@@ -68,8 +85,7 @@ function pushBatch(store: CatalogStore, local: TeamLocalStore, catalogId: string
         `${withoutReviewer} decision(s) here were recorded without a reviewer's name; give the name to record on them (--reviewer NAME, or Settings → reviewer)`,
       );
     const features = local.features(decisions.map((d) => d.id));
-    const created = local.createdIndividuals();
-    const renames = local.renames(true);
+    const renames = local.unpushedRenames();
     const members = new Map<number, number[]>();
     for (const a of annotations) {
       if (a.individualId === null) continue;
@@ -78,7 +94,7 @@ function pushBatch(store: CatalogStore, local: TeamLocalStore, catalogId: string
       else members.set(a.individualId, [a.id]);
     }
 
-    const events: TeamEvent[] = [...names];
+    const events: TeamEvent[] = [...names, ...accuracyEvents(accuracies, catalogId, reviewer ?? null)];
     for (const entry of madeHereOrder(decisions, renames)) {
       if (entry.kind === 'decision') {
         const d = entry.item;
@@ -96,15 +112,13 @@ function pushBatch(store: CatalogStore, local: TeamLocalStore, catalogId: string
           fileA: null,
           fileB: null,
           undoes: d.undoesUid,
+          batch: d.batchUid,
           features: features.get(d.id) ?? null,
-          createdIndividual: created.has(d.id) ? (originals.get(created.get(d.id)!) ?? null) : null,
         };
         events.push(event);
       } else {
         const r = entry.item;
-        const ids = (members.get(r.individualId) ?? []).sort((x, y) => x - y).slice(0, RENAME_MEMBERS);
-        // A rename of an individual that no longer holds any photo changes nothing anywhere.
-        if (ids.length === 0) continue;
+        const ids = (members.get(r.individualId) ?? []).sort((x, y) => (byId.get(x)!.key < byId.get(y)!.key ? -1 : 1)).slice(0, RENAME_MEMBERS);
         const event: RenameEvent = {
           kind: 'rename',
           uid: r.uid,
@@ -139,6 +153,8 @@ export function placeDecision(store: CatalogStore, local: TeamLocalStore, event:
     if (local.isUndone(target)) return { held: HELD.redundant };
     undoes = target;
   }
+  // A batch's decisions arrive in the order they were made, its first one before the others.
+  const batch = event.batch === null ? null : (local.decisionIdByUid(event.batch) ?? null);
   const decision = store.decisions.append({
     uid: event.uid,
     createdAt: event.createdAt,
@@ -149,6 +165,8 @@ export function placeDecision(store: CatalogStore, local: TeamLocalStore, event:
     note: event.note,
     reviewer: event.reviewer,
     undoes,
+    batch,
+    origin: event.catalog,
   });
   if (event.features) {
     const modelId = local.modelIdByIdentity(event.features.model);
@@ -212,7 +230,7 @@ export interface SyncOutcome {
 }
 
 /** Push and pull (the network part); deriving and the summary are the service's. */
-export async function exchange(store: CatalogStore, local: TeamLocalStore, options: SyncOptions): Promise<SyncOutcome> {
+export async function exchange(store: CatalogStore, local: TeamLocalStore, options: SyncOptions, accuracies: readonly PendingAccuracy[]): Promise<SyncOutcome> {
   const settings = readTeamSettings(store);
   const urlText = options.server ?? settings.url;
   if (!urlText) throw new PairxError('invalid-arguments', 'this catalog has no team store yet: sync once with --server postgres://user@host:5432/database');
@@ -229,7 +247,7 @@ export async function exchange(store: CatalogStore, local: TeamLocalStore, optio
     const catalogId = settings.catalogId ?? randomUUID();
     writeTeamSettings(store, { ...settings, url: address.stored, storeId, catalogId });
 
-    const batch = pushBatch(store, local, catalogId, options.reviewer);
+    const batch = pushBatch(store, local, catalogId, options.reviewer, accuracies);
     report('push', 0, batch.events.length);
     const pushed = await pushToStore(client, batch);
     report('push', batch.events.length, batch.events.length);

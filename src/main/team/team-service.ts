@@ -1,24 +1,35 @@
-import type { DecideArgs, DecideResult, Dispute, SyncSummary, TeamStatus } from '../../shared/api.ts';
+import type { Dispute, EvidenceDispute, SyncSummary, TeamStatus } from '../../shared/api.ts';
 import type { CatalogStore } from '../catalog/store/catalog-store.ts';
+import type { DecisionInForceRow } from '../catalog/store/decisions.ts';
 import { parseServerUrl } from './connection.ts';
 import { findDisputes } from './disputes.ts';
 import { fileNameOf } from './keys.ts';
 import { TeamLocalStore } from './local-log.ts';
-import { derive, rederive } from './rederive.ts';
+import { notePendingAccuracies, settleAccuracies, type AccuracySettings } from './accuracies.ts';
+import { applyGivenNames, applyTeamNames, teamGivenNames, teamNames } from './names.ts';
 import { readTeamSettings, writeTeamSettings } from './settings.ts';
 import { exchange, placeHeld, type SyncOptions } from './sync.ts';
 
 /**
- * Team mode for one catalog: sync with the team store, the disputes in its log, a lead's settling answer.
- * The Workbench composes it; it knows the catalog's store and, through `hooks`, the two things the
- * workbench owns: recording a decision (with its calibration features) and deriving who is who from the
- * log (issue 16's resolver once it lands; until then this service's replay).
+ * Team mode for one catalog: sync with the team store, and the disputes in the team's log. The Workbench
+ * composes it; through `hooks` it uses what the evidence model owns: deriving who is who from the whole
+ * log (the same partition in every catalog with the same log) and the disagreements the evidence has not
+ * settled. What the resolver does not derive travels on top of it here: names people gave (before
+ * deriving, as its seeds) and renames (after it).
  */
 export interface TeamHooks {
-  /** Records a decision as `decisions.decide` does. */
-  decide: (args: DecideArgs) => DecideResult;
-  /** Derives the individuals from the log; answers how many annotations changed. */
-  resolveIdentities?: () => number;
+  /** Derives every annotation's individual from the whole log; answers how many changed. */
+  resolveIdentities: () => number;
+  /** The evidence's open disagreements, or null where nothing is embedded to find them with. */
+  disputes: () => Promise<EvidenceDispute[] | null>;
+  /** The reviewers' accuracies people set, which the team shares. */
+  accuracies: AccuracySettings;
+}
+
+/** The order a team's catalogs share for the evidence's ties (ranking/tie-order.ts): photo keys, decision uids. */
+export interface TeamTieOrder {
+  annotationRanks(ids: readonly number[]): Map<number, number>;
+  decisionKey(row: DecisionInForceRow): string;
 }
 
 export class TeamService {
@@ -31,17 +42,31 @@ export class TeamService {
     this.local = new TeamLocalStore(store.db);
   }
 
-  /** Derives the individuals from the log and notes that this catalog's are derived from now on. */
-  private resolve(): number {
-    const changed = this.hooks.resolveIdentities ? this.hooks.resolveIdentities() : rederive(this.store, this.local);
-    const settings = readTeamSettings(this.store);
-    writeTeamSettings(this.store, { ...settings, needsDerive: false, derived: true });
-    return changed;
+  /** In a catalog that syncs with a team store, ties go by what every catalog of the team shares. */
+  tieOrder(): TeamTieOrder | null {
+    if (readTeamSettings(this.store).storeId === null) return null;
+    return { annotationRanks: (ids) => this.local.keyRanks(ids), decisionKey: (row) => row.uid };
   }
 
-  status(): TeamStatus {
+  /**
+   * Who is who from the team's log: the reviewers' accuracies and the names people gave as the team settled
+   * them, the evidence model's derivation of the whole log, then the team's renames; answers how many
+   * annotations changed individual.
+   */
+  private resolve(): number {
+    return this.store.transaction(() => {
+      settleAccuracies(this.store, this.local, this.hooks.accuracies);
+      applyGivenNames(this.store, this.local);
+      const changed = this.hooks.resolveIdentities() + applyTeamNames(this.store, this.local);
+      writeTeamSettings(this.store, { ...readTeamSettings(this.store), needsDerive: false });
+      return changed;
+    });
+  }
+
+  async status(): Promise<TeamStatus> {
     const settings = readTeamSettings(this.store);
     const counts = this.local.counts();
+    const evidence = await this.hooks.disputes();
     return {
       server: settings.url ? parseServerUrl(settings.url).label : null,
       url: settings.url,
@@ -49,17 +74,19 @@ export class TeamService {
       lastSync: settings.lastSync,
       unpushed: counts.unpushedDecisions + counts.unpushedRenames,
       held: this.local.held().filter((entry) => entry.held !== 'redundant').length,
-      disputes: this.disputes().length,
+      disputes: this.listDisputes(evidence).length,
+      answersChecked: evidence !== null,
     };
   }
 
   async sync(options: SyncOptions = {}): Promise<SyncSummary> {
     const started = performance.now();
     if (readTeamSettings(this.store).needsDerive) this.resolve(); // a sync cut short before it derived
-    const outcome = await exchange(this.store, this.local, options);
+    const outcome = await exchange(this.store, this.local, options, notePendingAccuracies(this.store, this.hooks.accuracies));
     const placed = placeHeld(this.store, this.local);
     options.onProgress?.({ phase: 'derive', done: 0, total: null });
-    const changed = readTeamSettings(this.store).needsDerive ? this.resolve() : 0;
+    // Whatever came in or went out, this catalog ends where every catalog with the same log ends.
+    const changed = outcome.pushed + outcome.pulled + placed > 0 || readTeamSettings(this.store).needsDerive ? this.resolve() : 0;
     const summary: SyncSummary = {
       server: outcome.address.label,
       at: new Date().toISOString(),
@@ -68,7 +95,7 @@ export class TeamService {
       applied: outcome.applied + placed,
       held: this.local.held().filter((entry) => entry.held !== 'redundant').length,
       changed,
-      disputes: this.disputes().length,
+      disputes: (await this.disputes()).length,
       seconds: (performance.now() - started) / 1000,
       cancelled: outcome.cancelled,
     };
@@ -76,70 +103,30 @@ export class TeamService {
     return summary;
   }
 
-  /** After an import: others' decisions waiting for these photos join the log. No network. */
+  /** After an import: others' decisions waiting for these photos join the log, and who is who is derived again. No network. */
   placeHeld(): number {
     const placed = placeHeld(this.store, this.local);
     if (placed > 0) this.resolve();
     return placed;
   }
 
-  /**
-   * After an undo: in a catalog whose individuals are derived from a merged log, the decision taken back
-   * may sit anywhere in it, so the individuals are derived again rather than restored from its effects.
-   */
-  afterUndo(): void {
-    if (readTeamSettings(this.store).derived) this.resolve();
+  /** Open disputes: the evidence's disagreements, names given twice, renames refused. */
+  async disputes(): Promise<Dispute[]> {
+    return this.listDisputes(await this.hooks.disputes());
   }
 
-  /**
-   * Open disputes, from the raw detection over the merged log (disputes.ts). Once issue 16 lands, its
-   * evidence-settled disagreements (`disputes.list` on that branch) are to replace the `pair` and
-   * `contradiction` kinds here; the team-only kinds (unconfirmed merges, names, renames) stay.
-   */
-  disputes(): Dispute[] {
+  private listDisputes(evidence: EvidenceDispute[] | null): Dispute[] {
     return this.store.snapshot(() => {
-      const { facts, result } = derive(this.store, this.local);
-      const byId = new Map(facts.annotations.map((a) => [a.id, a]));
+      const annotations = this.local.annotations();
+      const byKey = this.local.keyIndex(annotations);
+      const byId = new Map(annotations.map((a) => [a.id, a]));
       return findDisputes({
-        decisions: facts.decisions,
-        nameOf: result.nameOf,
-        given: facts.given,
-        unconfirmedMerges: result.unconfirmedMerges,
-        refusedRenames: result.refusedRenames,
-        nameConflicts: facts.nameConflicts,
+        evidence,
+        nameConflicts: teamGivenNames(this.local, byKey).conflicts,
+        refusedRenames: teamNames(this.store, this.local).refused,
         fileOf: (id) => fileNameOf(byId.get(id)?.path ?? `#${id}`),
         keyOf: (id) => byId.get(id)?.key ?? `#${id}`,
       });
-    });
-  }
-
-  /**
-   * A lead's answer on a disputed pair: recorded as a decision with the lead's name, and the answers in
-   * force on the same pair that it overrules are taken back by undo entries (also the lead's), all in one
-   * transaction; then the individuals are derived from the log. With issue 16's evidence model the lead's
-   * answer will weigh by the lead's accuracy instead, and taking the others back will not be needed.
-   */
-  settle(args: DecideArgs): DecideResult {
-    return this.store.transaction(() => {
-      const result = this.hooks.decide(args);
-      if ('conflict' in result || args.verdict === 'unsure') return result;
-      const overruled = args.verdict === 'same' ? 'different' : 'same';
-      const lead = args.reviewer ?? null;
-      for (const decision of this.local.decisionsInForce()) {
-        const samePair = (decision.a === args.a && decision.b === args.b) || (decision.a === args.b && decision.b === args.a);
-        if (!samePair || decision.verdict !== overruled) continue;
-        this.store.decisions.append({
-          a: decision.a,
-          b: decision.b,
-          verdict: 'undo',
-          merge: null,
-          note: `overruled by ${lead ?? 'a lead'}'s "${args.verdict}"`,
-          reviewer: lead,
-          undoes: decision.id,
-        });
-      }
-      this.resolve();
-      return { ...result, decision: this.store.decisions.byId(result.decision.id)! };
     });
   }
 }

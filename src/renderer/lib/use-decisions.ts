@@ -28,12 +28,6 @@ function firstOpen(
   return -1;
 }
 
-/**
- * How an answer is recorded: an ordinary decision, or a lead's settling answer on a disputed pair (which
- * also takes back the answers on that pair it overrules).
- */
-export type DecideMethod = 'decisions.decide' | 'team.settle';
-
 export interface MergeConflict {
   verdict: Verdict;
   nameA: string;
@@ -62,11 +56,11 @@ export interface Decisions {
 export function useDecisions(
   review: Review,
   pair: CandidatePair | null,
-  options: { note: string; reviewer: string | null; method?: DecideMethod },
+  options: { note: string; reviewer: string | null },
 ): Decisions {
   const client = useClient();
   const { queue, index, statuses, setIndex, setStatus, refresh } = review;
-  const { note, reviewer, method = 'decisions.decide' } = options;
+  const { note, reviewer } = options;
   const [busy, setBusy] = useState(false);
   const [conflict, setConflict] = useState<MergeConflict | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -87,7 +81,7 @@ export function useDecisions(
       setBusy(true);
       setActionError(null);
       try {
-        const result = await client.call(method, {
+        const result = await client.call('decisions.decide', {
           a: pair.a,
           b: pair.b,
           verdict,
@@ -117,7 +111,7 @@ export function useDecisions(
         setBusy(false);
       }
     },
-    [client, method, pair, queue, busy, note, reviewer, statuses, index, setStatus, goTo, refresh],
+    [client, pair, queue, busy, note, reviewer, statuses, index, setStatus, goTo, refresh],
   );
 
   const skip = useCallback(() => {

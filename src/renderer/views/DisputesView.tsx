@@ -20,7 +20,6 @@ interface Props {
 const KIND_LABEL: Record<Dispute['kind'], string> = {
   pair: 'answers differ',
   contradiction: 'answers contradict',
-  merge: 'merge not confirmed',
   name: 'two names',
   rename: 'rename refused',
 };
@@ -28,7 +27,8 @@ const KIND_LABEL: Record<Dispute['kind'], string> = {
 /**
  * What the team disagrees on: each open dispute with who answered what and when, on which photos. ↑/↓
  * choose a dispute, ←/→ one of its pairs, Enter shows the pair with its PAIR-X explanation, S or D is the
- * lead's answer on the pair (recorded with the lead's name; the answers it overrules are taken back).
+ * lead's answer on the pair: a decision with the lead's name, weighed by the lead's accuracy (Settings →
+ * Reviewers) like every answer.
  */
 export function DisputesView({ review, reviewer, onOpen, onSettled }: Props) {
   const client = useClient();
@@ -45,7 +45,7 @@ export function DisputesView({ review, reviewer, onOpen, onSettled }: Props) {
     setBusy(true);
     setActionError(null);
     try {
-      const result = await client.call('team.settle', { a: selected.a, b: selected.b, verdict, reviewer: reviewer ?? undefined, confirmMerge });
+      const result = await client.call('decisions.decide', { a: selected.a, b: selected.b, verdict, reviewer: reviewer ?? undefined, confirmMerge });
       if ('conflict' in result) {
         setConflict({ verdict, ...result.conflict });
         return;
@@ -99,7 +99,7 @@ export function DisputesView({ review, reviewer, onOpen, onSettled }: Props) {
       </div>
       <p className="hint">
         ↑/↓ dispute · ←/→ pair · Enter the pair with its PAIR-X explanation · S / D your answer as lead
-        {reviewer ? ` (recorded as ${reviewer})` : ' (set your name in Settings)'}: the answers it overrules on that pair are taken back
+        {reviewer ? ` (recorded as ${reviewer})` : ' (set your name in Settings)'}: it weighs as your accuracy in Settings → Reviewers says
       </p>
       <ErrorNotice error={error} action="Listing disputes" onRetry={() => void reload()} />
       <ErrorNotice error={actionError} action="Settling" />

@@ -14,7 +14,7 @@ import type { ExplainChoice } from '../lib/explain-settings.ts';
 import { CLEAN_OFF, cleanKeyDown, cleanKeyUp, type Overlay } from '../lib/keyboard.ts';
 import { moveIndex, nextOpen, pairKey } from '../lib/queue.ts';
 import { useClient } from '../lib/use-client.ts';
-import { useDecisions, type DecideMethod } from '../lib/use-decisions.ts';
+import { useDecisions } from '../lib/use-decisions.ts';
 import { MARK_DRAWN, useExplanation, type ExplanationRequest } from '../lib/use-explanation.ts';
 import { preloadImage, useImage } from '../lib/use-image.ts';
 import { useLayers } from '../lib/use-layers.ts';
@@ -29,8 +29,6 @@ interface Props {
   onChoice: (change: Partial<ExplainChoice>) => void;
   reviewer: string | null;
   onBack: () => void;
-  /** How S, D, U record the answer (the Disputes view's pairs: a lead's settling answer). */
-  decideMethod?: DecideMethod;
 }
 
 /**
@@ -38,7 +36,7 @@ interface Props {
  * keyboard: S, D, U decide, N skips, Ctrl+Z undoes, J/K or ←/→ move between pairs, ↑/↓ walk the
  * matches, H shows the clean photos (tap toggles, hold shows while held), R/L/P switch the overlays.
  */
-export function PairView({ review, choice, onChoice, reviewer, onBack, decideMethod }: Props) {
+export function PairView({ review, choice, onChoice, reviewer, onBack }: Props) {
   const client = useClient();
   const { queue, index, annotations, statuses, setIndex } = review;
   const pair = queue?.[index] ?? null;
@@ -98,7 +96,7 @@ export function PairView({ review, choice, onChoice, reviewer, onBack, decideMet
   const [transform, setTransform] = useState<ViewTransform>(IDENTITY);
   const [note, setNote] = useState('');
   const noteField = useRef<HTMLInputElement>(null);
-  const decisions = useDecisions(review, pair, { note, reviewer, method: decideMethod });
+  const decisions = useDecisions(review, pair, { note, reviewer });
   const { setNotice, setActionError } = decisions;
 
   // A new pair starts unzoomed, with no match selected.

@@ -52,13 +52,16 @@ export class IndividualsStore {
     return this.db.prepare<[number], { named: number }>('SELECT named FROM individuals WHERE id = ?').get(id)?.named === 1;
   }
 
-  /** Renames and logs the change (the log is append-only, so every earlier name stays on record). */
-  rename(id: number, oldName: string, newName: string, reviewer: string | null): void {
+  /**
+   * Renames and logs the change (the log is append-only, so every earlier name stays on record).
+   * `origin`: the team event whose rename a sync applies (src/main/team); none for a rename made here.
+   */
+  rename(id: number, oldName: string, newName: string, reviewer: string | null, origin: string | null = null): void {
     // A name a person gives makes the individual a catalogued animal, like an imported name.
     this.db.prepare('UPDATE individuals SET name = ?, named = 1 WHERE id = ?').run(newName, id);
     this.db
-      .prepare('INSERT INTO name_changes (uid, individual_id, old_name, new_name, reviewer, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(randomUUID(), id, oldName, newName, reviewer, new Date().toISOString());
+      .prepare('INSERT INTO name_changes (uid, individual_id, old_name, new_name, reviewer, created_at, origin) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(randomUUID(), id, oldName, newName, reviewer, new Date().toISOString(), origin);
   }
 
   /** Names of the form `<prefix><digits>`, for generating the next free one. */

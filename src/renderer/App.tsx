@@ -131,7 +131,7 @@ export function App() {
             >
               {tab.label}
               {tab.view === 'disputes' && team.status && team.status.disputes > 0 && (
-                <span className="badge">{team.status.disputes}</span>
+                <span className="tab-count">{team.status.disputes}</span>
               )}
             </button>
           ))}

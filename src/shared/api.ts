@@ -515,7 +515,7 @@ export const TeamStatus = z.object({
   url: z.string().nullable(),
   storeId: z.string().nullable(),
   lastSync: SyncSummary.nullable(),
-  /** Decisions and renames made here that the store has not acknowledged yet. */
+  /** Decisions, renames and reviewers' accuracies set here that the store has not acknowledged yet. */
   unpushed: z.number().int(),
   /** Others' decisions waiting for a photo this catalog does not have. */
   held: z.number().int(),

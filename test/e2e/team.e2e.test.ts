@@ -10,9 +10,10 @@ import { makeReviewCatalog } from './review-catalog.ts';
 
 /**
  * Team mode in the browser mode, in Chromium: the Sync button (set up once, then one click; a wrong
- * password and a stopped server each one line), the Disputes view with who answered what, the disputed
- * pair with its PAIR-X explanation one key away, and the lead's answer. Screenshots go to
- * test-artifacts/e2e-team/.
+ * password and a stopped server each one line), the Disputes view with who answered what (ana's "same"
+ * and ben's "different" weigh alike, so the evidence leaves it open), the disputed pair with its PAIR-X
+ * explanation one key away, and the lead's answer: a decision under the lead's name that weighs by the
+ * accuracy the team set for the lead. Screenshots go to test-artifacts/e2e-team/.
  */
 const ARTIFACTS = resolve('test-artifacts/e2e-team');
 const ready = hasChromium && hasPostgres;
@@ -53,7 +54,9 @@ describe.skipIf(!ready)('team mode in Chromium (browser mode)', () => {
     served = await serveCatalog(ana, { rebuild: true });
     browser = await launchBrowser();
     page = browser.page;
-    await apiCall(served, 'settings.set', { reviewer: 'ana' });
+    // lea, the lead, works on ana's laptop; the team trusts her answers more.
+    await apiCall(served, 'settings.set', { reviewer: 'lea' });
+    await apiCall(served, 'reviewers.set', { reviewer: 'lea', accuracy: 0.999 });
   }, 300_000);
 
   afterAll(async () => {
@@ -73,11 +76,12 @@ describe.skipIf(!ready)('team mode in Chromium (browser mode)', () => {
     await page.getByRole('button', { name: 'Sync', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Sync with the team store' });
     await dialog.getByLabel('Server').fill(url);
-    await expect.poll(() => dialog.getByLabel('Reviewer').inputValue()).toBe('ana');
+    await expect.poll(() => dialog.getByLabel('Reviewer').inputValue()).toBe('lea');
     await shot('01-sync-form');
     await dialog.getByRole('button', { name: 'Sync', exact: true }).click();
     await dialog.waitFor({ state: 'detached', timeout: 30_000 });
-    await expect.poll(() => syncState().textContent(), { timeout: 30_000 }).toMatch(/^synced \d\d:\d\d \(↑1 ↓1\) · 1 dispute$/);
+    // ana's answer and lea's accuracy go up, ben's answer comes down.
+    await expect.poll(() => syncState().textContent(), { timeout: 30_000 }).toMatch(/^synced \d\d:\d\d \(↑2 ↓1\) · 1 dispute$/);
     expect(await page.getByRole('button', { name: /Disputes/ }).textContent()).toBe('Disputes1');
     await shot('02-synced');
     // The catalog remembers the server (never the password): the next sync is one click.
@@ -92,8 +96,8 @@ describe.skipIf(!ready)('team mode in Chromium (browser mode)', () => {
     await expect.poll(() => disputes.count(), { timeout: 30_000 }).toBe(1);
     const text = await disputes.first().textContent();
     expect(text).toContain('answers differ');
-    expect(text).toMatch(/ana: same, ben: different on \S+\.jpg – \S+\.jpg/);
-    expect(text).toMatch(/ana.*same.*ben.*different/s);
+    expect(text).toMatch(/ben: different, ana: same on \S+\.jpg – \S+\.jpg; the evidence: \d+ % one animal/);
+    expect(text).toMatch(/ben.*different.*ana.*same/s);
     await page.waitForFunction(() => [...document.querySelectorAll('.dispute-thumb')].every((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0));
     await shot('03-disputes');
 
@@ -107,19 +111,21 @@ describe.skipIf(!ready)('team mode in Chromium (browser mode)', () => {
     await page.keyboard.press('Escape');
     await page.getByRole('listbox', { name: 'Disputes' }).waitFor();
 
-    // The lead (ana, here) says "different": recorded as her decision, ben's answer stands, hers is taken back.
-    await page.keyboard.press('d');
-    await page.getByRole('status').filter({ hasText: /Settled: different/ }).waitFor({ timeout: 30_000 });
+    // The lead says "same": one decision under her name, nothing taken back; it weighs as her accuracy says,
+    // which settles the pair.
+    await page.keyboard.press('s');
+    await page.getByRole('status').filter({ hasText: /Settled: same/ }).waitFor({ timeout: 30_000 });
     await expect.poll(() => disputes.count()).toBe(0);
     await page.getByText('No disputes: the team’s answers agree.').waitFor();
     await shot('05-settled');
     const log = (await apiCall<{ verdict: string; reviewer: string }[]>(served, 'decisions.list')).body.value!;
-    expect(log.slice(-2).map((d) => [d.verdict, d.reviewer])).toEqual([
-      ['different', 'ana'],
-      ['undo', 'ana'],
+    expect(log.map((d) => [d.verdict, d.reviewer])).toEqual([
+      ['same', 'ana'],
+      ['different', 'ben'],
+      ['same', 'lea'],
     ]);
     await page.getByRole('button', { name: 'Sync', exact: true }).click();
-    await expect.poll(() => syncState().textContent(), { timeout: 30_000 }).toMatch(/^synced \d\d:\d\d \(↑2 ↓0\)$/);
+    await expect.poll(() => syncState().textContent(), { timeout: 30_000 }).toMatch(/^synced \d\d:\d\d \(↑1 ↓0\)$/);
   });
 
   it('says in one line when the password is refused or the server is down; reviewing goes on', async () => {

@@ -21,23 +21,34 @@ export interface AccuracySettings {
 
 const key = (subject: string | null) => subject ?? '\u0000';
 
+/** The settings made here since the team's last word on them (and not noted as pending yet). */
+function changedHere(store: CatalogStore, settings: AccuracySettings): { subject: string | null; accuracy: number | null }[] {
+  const team = readTeamSettings(store);
+  const synced = new Map(team.accuracies.synced.map(([subject, accuracy]) => [key(subject), accuracy]));
+  const current = settings.read();
+  const subjects = new Map<string, string | null>([...current.keys(), ...team.accuracies.synced.map(([subject]) => subject)].map((s) => [key(s), s]));
+  const changed: { subject: string | null; accuracy: number | null }[] = [];
+  for (const [k, subject] of subjects) {
+    const now = current.get(subject) ?? null;
+    const waiting = team.accuracies.pending.filter((entry) => key(entry.subject) === k).at(-1);
+    if (now !== (waiting ? waiting.accuracy : (synced.get(k) ?? null))) changed.push({ subject, accuracy: now });
+  }
+  return changed;
+}
+
+/** Settings made here that the store has not received yet (for the status). */
+export function unpushedAccuracies(store: CatalogStore, settings: AccuracySettings): number {
+  return readTeamSettings(store).accuracies.pending.length + changedHere(store, settings).length;
+}
+
 /** Settings changed here since the team's last word on them become pending events (no network). */
 export function notePendingAccuracies(store: CatalogStore, settings: AccuracySettings): PendingAccuracy[] {
   const team = readTeamSettings(store);
-  const synced = new Map(team.accuracies.synced.map(([subject, accuracy]) => [key(subject), accuracy]));
-  const pending = [...team.accuracies.pending];
-  const current = settings.read();
-  const subjects = new Map<string, string | null>([...current.keys(), ...team.accuracies.synced.map(([subject]) => subject)].map((s) => [key(s), s]));
-  let added = false;
-  for (const [k, subject] of subjects) {
-    const now = current.get(subject) ?? null;
-    const waiting = pending.filter((entry) => key(entry.subject) === k).at(-1);
-    const last = waiting ? waiting.accuracy : (synced.get(k) ?? null);
-    if (now === last) continue;
-    pending.push({ uid: randomUUID(), subject, accuracy: now, createdAt: new Date().toISOString() });
-    added = true;
-  }
-  if (added) writeTeamSettings(store, { ...team, accuracies: { ...team.accuracies, pending } });
+  const changed = changedHere(store, settings);
+  if (changed.length === 0) return team.accuracies.pending;
+  const createdAt = new Date().toISOString();
+  const pending = [...team.accuracies.pending, ...changed.map((change) => ({ uid: randomUUID(), ...change, createdAt }))];
+  writeTeamSettings(store, { ...team, accuracies: { ...team.accuracies, pending } });
   return pending;
 }
 

@@ -5,7 +5,7 @@ import { parseServerUrl } from './connection.ts';
 import { findDisputes } from './disputes.ts';
 import { fileNameOf } from './keys.ts';
 import { TeamLocalStore } from './local-log.ts';
-import { notePendingAccuracies, settleAccuracies, type AccuracySettings } from './accuracies.ts';
+import { notePendingAccuracies, settleAccuracies, unpushedAccuracies, type AccuracySettings } from './accuracies.ts';
 import { applyGivenNames, applyTeamNames, teamGivenNames, teamNames } from './names.ts';
 import { readTeamSettings, writeTeamSettings } from './settings.ts';
 import { exchange, placeHeld, type SyncOptions } from './sync.ts';
@@ -72,7 +72,7 @@ export class TeamService {
       url: settings.url,
       storeId: settings.storeId,
       lastSync: settings.lastSync,
-      unpushed: counts.unpushedDecisions + counts.unpushedRenames,
+      unpushed: counts.unpushedDecisions + counts.unpushedRenames + unpushedAccuracies(this.store, this.hooks.accuracies),
       held: this.local.held().filter((entry) => entry.held !== 'redundant').length,
       disputes: this.listDisputes(evidence).length,
       answersChecked: evidence !== null,

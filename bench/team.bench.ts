@@ -86,13 +86,14 @@ function review(workbench: Workbench, reviewer: string, seed: number, count: num
   }
 }
 
+/** The partition by photo keys with the names people gave (generated names are each catalog's own). */
 function signature(workbench: Workbench): string {
   const keys = new Map(new TeamLocalStore(workbench.store.db).annotations().map((a) => [a.id, a.key]));
   return JSON.stringify(
     workbench
       .listIndividuals()
-      .map((individual) => [individual.name, individual.annotations.map((a) => keys.get(a.id)).sort()])
-      .sort((x, y) => (String(x[0]) < String(y[0]) ? -1 : 1)),
+      .map((individual) => [workbench.store.individuals.isNamed(individual.id) ? individual.name : null, individual.annotations.map((a) => keys.get(a.id)!).sort()] as const)
+      .sort((x, y) => (x[1][0] < y[1][0] ? -1 : 1)),
   );
 }
 

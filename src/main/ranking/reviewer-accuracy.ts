@@ -71,7 +71,6 @@ export class ReviewerAccuracies {
   list(): ReviewerAccuracy[] {
     const rows = this.store.decisions.inForce();
     const facts = this.store.annotations.facts([...new Set(rows.flatMap((row) => [row.a, row.b]))]);
-    const inUse = this.inUse();
     const counts = new Map<string, { reviewer: string | null; answers: number; overturned: number }>();
     for (const row of rows) {
       if (row.verdict === 'unsure') continue;

@@ -160,8 +160,13 @@ describe.skipIf(!hasChromium)('drawing boxes in Chromium (browser mode)', () => 
     // Ctrl+Z takes back this visit's last edit (the side), and Tab + L sets it again.
     await page.keyboard.press('Control+z');
     await expect.poll(async () => (await frameAnnotations())[1].side).toBe(null);
+    // The window selects what the undo touched once its answer is shown; keys before that would race it.
+    await page.getByRole('status').filter({ hasText: /^Undid the / }).waitFor();
+    await expect.poll(() => listed2.nth(1).getAttribute('aria-pressed')).toBe('true');
     await page.keyboard.press('Tab');
+    await expect.poll(() => listed2.nth(0).getAttribute('aria-pressed')).toBe('true');
     await page.keyboard.press('Tab');
+    await expect.poll(() => listed2.nth(1).getAttribute('aria-pressed')).toBe('true');
     await page.keyboard.press('l');
     await expect.poll(async () => (await frameAnnotations()).map((a) => a.side)).toEqual(['left', 'left']);
   });

@@ -230,7 +230,11 @@ describe.skipIf(!hasChromium)('drawing boxes in Chromium (browser mode)', () => 
     await page.keyboard.press('Escape');
     await page.getByLabel('Show').selectOption('annotations');
     await page.getByLabel(/Name or file/).fill('frame-0001');
-    await page.waitForFunction(() => [...document.querySelectorAll('.thumb img')].every((img) => (img as HTMLImageElement).naturalWidth > 0));
+    // The filter answers after a moment: wait for the frame's two crops, both loaded.
+    await page.waitForFunction(() => {
+      const imgs = [...document.querySelectorAll('.thumb img')] as HTMLImageElement[];
+      return imgs.length === 2 && imgs.every((img) => img.complete && img.naturalWidth > 0);
+    });
     const ratios = await page.$$eval('.thumb img', (imgs) => imgs.map((img) => (img as HTMLImageElement).naturalWidth / (img as HTMLImageElement).naturalHeight));
     expect(ratios[1]).toBeCloseTo(after.box!.w / after.box!.h, 1);
     await shot('08-grid-changed-thumbnail');

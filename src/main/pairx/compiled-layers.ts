@@ -22,9 +22,13 @@ export interface CompiledLayer {
    * than the first (or fold it with windows), batch 1 keeps every statistic one image's own.
    */
   perImageForward: boolean;
+  /** Pixel seeds per relevance run (models/reid-model.ts `Batching`). */
+  seedsPerRun: number;
   forward: Session;
   toLayer: { session: Session; stats: string[] };
   toPixels: { session: Session; stats: string[] };
+  /** Where compiling the layer spent its time: canonising (once per model), the rules, onnxruntime's sessions, warming them. */
+  timings: { canonizeMs: number; compileMs: number; sessionsMs: number; warmUpMs: number };
 }
 
 const product = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
@@ -74,11 +78,14 @@ export class CompiledLayers {
         `layer ${key}: its output [${layerDims}] is no feature map (NCHW, NHWC or tokens); choose another layer`,
       );
     }
+    const started = performance.now();
+    let canonized = started;
     const compiled = this.compile(() => {
       this.canonical ??= canonize(this.model.model, { shapeValues: this.model.shapeValues });
+      canonized = performance.now();
       const lrp = this.canonical.relevanceName;
       return compileRelevance(this.canonical, shapes, {
-        batchAxes: this.model.batchAxes,
+        batchLayouts: this.model.batching.layouts,
         inputName: card.input.name,
         outputs: [...new Set([card.embedding.name, tensor, lrp(tensor)])],
         passes: [
@@ -87,17 +94,19 @@ export class CompiledLayers {
         ],
       });
     });
+    const rulesCompiled = performance.now();
     const [forward, toLayer, toPixels] = await Promise.all([
       createSession(writeModel(compiled.forward), provider),
       createSession(writeModel(compiled.passes[0].model), provider),
       createSession(writeModel(compiled.passes[1].model), provider),
     ]);
+    const sessionsCreated = performance.now();
     await this.warmUp(
       forward,
       compiled.forward.graph.outputs.map((o) => o.name),
       [
-        { session: toLayer, seedDims: [1, this.model.embeddingDim] },
-        { session: toPixels, seedDims: [10, ...layerDims.slice(1)] },
+        { session: toLayer, seedDims: this.model.embeddingDims },
+        { session: toPixels, seedDims: [Math.min(10, this.model.batching.seedsPerRun), ...layerDims.slice(1)] },
       ],
     );
     return {
@@ -107,10 +116,17 @@ export class CompiledLayers {
       layout,
       grid: layoutGrid(layerDims, layout),
       dims: layerDims,
-      perImageForward: this.model.perImageForward,
+      perImageForward: this.model.batching.perImageForward,
+      seedsPerRun: this.model.batching.seedsPerRun,
       forward,
       toLayer: { session: toLayer, stats: compiled.passes[0].stats },
       toPixels: { session: toPixels, stats: compiled.passes[1].stats },
+      timings: {
+        canonizeMs: canonized - started,
+        compileMs: rulesCompiled - canonized,
+        sessionsMs: sessionsCreated - rulesCompiled,
+        warmUpMs: performance.now() - sessionsCreated,
+      },
     };
   }
 
@@ -138,7 +154,7 @@ export class CompiledLayers {
     passes: { session: Session; seedDims: number[] }[],
   ): Promise<void> {
     const { width, height, name } = this.model.card.input;
-    const batch = this.model.perImageForward ? 1 : 2;
+    const batch = this.model.batching.perImageForward ? 1 : 2;
     const image = { data: new Float32Array(batch * 3 * height * width), dims: [batch, 3, height, width] };
     let outputs: Record<string, NamedArray> = {};
     for (let run = 0; run < 2; run++) outputs = await forward.run({ [name]: image }, forwardOutputs);

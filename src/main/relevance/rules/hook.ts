@@ -22,7 +22,7 @@ export function ruleStats(rule: Rule, map: LinearMap, unit: Unit, f: ForwardEmit
   const parameters = map.parameters?.(unit, f) ?? {};
   const stabilised = (z: string) => {
     const denominator = f.builder.stabilise(z, f.epsilon);
-    f.setShape(denominator, f.shapes.get(unit.outputs[0])!);
+    f.setShape(denominator, f.shapes.get(unit.outputs[0])!, unit.outputs[0]);
     return denominator;
   };
   if (!rule.branches) {
@@ -42,7 +42,7 @@ export function ruleStats(rule: Rule, map: LinearMap, unit: Unit, f: ForwardEmit
     let input = x;
     if (branch.input === 'positive' && !nonNegative) input = b.op('Relu', [x]);
     if (branch.input === 'negative') input = b.op('Min', [x, b.scalar(0)]);
-    f.setShape(input, f.shapes.get(x)!);
+    f.setShape(input, f.shapes.get(x)!, x);
     const branchParameters = branch.parameters(parameters);
     const out = map.apply(unit, input, branchParameters, f);
     z = z ? b.op('Add', [z, out]) : out;

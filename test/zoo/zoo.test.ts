@@ -33,7 +33,7 @@ const PHOTOS = ['test/fixtures/photos/nyala-100-left-a.jpg', 'test/fixtures/phot
 const DEFAULT_LAYER: Record<string, string> = {
   'tv-resnet': 'layer3',
   'tv-efficientnet': 'features.5',
-  'tv-convnext': 'features.6.0',
+  'tv-convnext': 'features.5',
   'tv-swin': 'features.5',
   'tv-vit': 'encoder.layers.encoder_layer_5',
   'timm-vit': 'blocks.2',

@@ -50,9 +50,9 @@ interface Choice {
 /**
  * The rule (README, "Default layer"): a transformer that keeps one token grid through a list of blocks
  * gets the block at two thirds of the depth — never the last, whose patch tokens a class-token embedding
- * ignores. Otherwise, among modules (at most 3 levels below the wrapper, the shallowest name for a tensor)
- * whose output is a feature map with at least 1/16 of the input's rows (14×14 at 224 px), the deepest:
- * for CNNs, Swin (its third stage) and ConvNeXt the last one before the grid gets too coarse.
+ * ignores. Otherwise, among stages and blocks (at most 2 levels below the wrapper, the shallowest name for
+ * a tensor) whose output is a feature map with at least 1/16 of the input's rows (14×14 at 224 px), the
+ * deepest: for CNNs, Swin (its third stage) and ConvNeXt the last one before the grid gets too coarse.
  */
 function choose(layers: LayerCandidate[], graph: IrGraph, inputHeight: number): Choice {
   const base = wrapperDepth(graph);
@@ -76,13 +76,20 @@ function choose(layers: LayerCandidate[], graph: IrGraph, inputHeight: number): 
     return { candidates: ordered, chosen: ordered[index] };
   }
 
-  const byTensor = new Map<string, LayerCandidate>();
-  for (const layer of layers) {
-    if (!layer.grid || !near(layer) || layer.grid.height <= 1) continue;
-    const known = byTensor.get(layer.tensor);
-    if (!known || layer.depth < known.depth) byTensor.set(layer.tensor, layer);
-  }
-  const spatial = inOrder([...byTensor.values()]);
+  // Stages and blocks (two levels below the wrapper: `layer3`, `features.13`, `stages.2`) rather than
+  // what is inside a block (ResNet-50's `layer4.0.relu` is still 14×14 before the block's strided
+  // convolution); deeper modules only where no stage or block has a feature map.
+  const spatialWithin = (levels: number) => {
+    const byTensor = new Map<string, LayerCandidate>();
+    for (const layer of layers) {
+      if (!layer.grid || layer.depth - base > levels || layer.grid.height <= 1) continue;
+      const known = byTensor.get(layer.tensor);
+      if (!known || layer.depth < known.depth) byTensor.set(layer.tensor, layer);
+    }
+    return inOrder([...byTensor.values()]);
+  };
+  const blocksAndStages = spatialWithin(2);
+  const spatial = blocksAndStages.length > 0 ? blocksAndStages : spatialWithin(3);
   const fine = spatial.filter(fineGrid);
   return { candidates: spatial, chosen: fine.at(-1) ?? spatial.at(-1) };
 }

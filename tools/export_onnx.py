@@ -354,6 +354,10 @@ def main():
         card["layers"] = args.layers or [default]
     if args.preset:
         card["source"] = {**card["source"], "model": preset[0], "preset": args.preset}
+        if args.checkpoint:
+            # The preset's architecture with the user's weights, not the published ones.
+            card["source"].update(model=ARCHITECTURES.get(preset[0], preset[0]), checkpoint=os.path.basename(args.checkpoint))
+            card["description"] = f"{card['description']}; weights from {os.path.basename(args.checkpoint)}"
     card["onnx"] = {"opset": 17, "operators": sorted(ops), "sizeBytes": os.path.getsize(path)}
     with open(os.path.join(args.out_dir, "card.json"), "w") as f:
         json.dump(card, f, indent=2)

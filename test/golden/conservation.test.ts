@@ -39,7 +39,7 @@ describe.each([
     const model = withoutAdditiveTerms(readModel(readFileSync(join(dir, file))));
     const layer = resolveLayer(model.graph, layerKey).tensor;
     const { shapes, shapeValues, batchLayouts } = await probeGraph(model, 'image', [1, 3, size, size]);
-    const canonical = canonize(model, { shapeValues });
+    const canonical = canonize(model, { shapeValues, shapes });
     // The stabiliser absorbs ε/(z + ε) of the relevance wherever a pre-activation is small (Swin's head
     // outputs without biases are): a negligible ε leaves only the rules' own conservation to check.
     const compiled = compileRelevance(canonical, shapes, {

@@ -105,7 +105,7 @@ export async function unbiasedConservation(
   const { shapes, shapeValues, batchLayouts, batchable } = await probeGraph(unbiased, inputName, [1, 3, height, width], {
     batchable: !model.batching.fixedBatch,
   });
-  const canonical = canonize(unbiased, { shapeValues, composite: options.composite });
+  const canonical = canonize(unbiased, { shapeValues, shapes, composite: options.composite });
   const lrp = canonical.relevanceName;
   const tensors = blocks.map((key) => model.resolveLayer(key).tensor);
   // A negligible stabiliser: ε/(z + ε) of the relevance is absorbed wherever a pre-activation is small,

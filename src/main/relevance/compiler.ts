@@ -142,11 +142,16 @@ export function compileRelevance(cm: CanonicalModel, shapes: Map<string, number[
   const derivedFrom = new Map<string, string>();
   const context: RuleContext = {
     index: cm.index,
-    shapes: new Map([...shapes, ...[...cm.shapeAlias].flatMap(([copy, original]) => (shapes.has(original) ? [[copy, shapes.get(original)!] as const] : []))]),
+    shapes: new Map([
+      ...shapes,
+      ...cm.shapes,
+      ...[...cm.shapeAlias].flatMap(([copy, original]) => (shapes.has(original) ? [[copy, shapes.get(original)!] as const] : [])),
+    ]),
     epsilon: options.epsilon ?? STABILISER_EPSILON,
     nonNegative: nonNegativeAnalysis(cm),
     batchLayout: (tensor) => {
-      const source = derivedFrom.get(tensor) ?? tensor;
+      const derived = derivedFrom.get(tensor) ?? tensor;
+      const source = cm.layoutOf.get(derived) ?? derived;
       return options.batchLayouts?.get(cm.shapeAlias.get(source) ?? source) ?? { axis: 0, inner: context.shapes.get(source)?.[0] ?? 1 };
     },
   };

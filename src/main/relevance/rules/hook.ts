@@ -36,6 +36,7 @@ export function ruleStats(rule: Rule, map: LinearMap, unit: Unit, f: ForwardEmit
   const nonNegative = f.nonNegative(x);
   const b = f.builder;
   const branches: RuleStats['branches'] = [];
+  const fromSigns = rule.signSplit && !nonNegative && parameters.weight;
   let z: string | undefined;
   for (const branch of rule.branches) {
     if (branch.input === 'negative' && nonNegative) continue; // x⁻ = 0: the branch adds nothing
@@ -44,11 +45,30 @@ export function ruleStats(rule: Rule, map: LinearMap, unit: Unit, f: ForwardEmit
     if (branch.input === 'negative') input = b.op('Min', [x, b.scalar(0)]);
     f.setShape(input, f.shapes.get(x)!, x);
     const branchParameters = branch.parameters(parameters);
-    const out = map.apply(unit, input, branchParameters, f);
-    z = z ? b.op('Add', [z, out]) : out;
+    if (!fromSigns) {
+      const out = map.apply(unit, input, branchParameters, f);
+      z = z ? b.op('Add', [z, out]) : out;
+    }
     branches.push({ inputs: [input], parameters: branchParameters });
   }
+  if (fromSigns) {
+    // x⁺w⁺ + x⁻w⁻ = ½(|x||w| + xw) term by term; op(x, W) is the unit's own output less its bias.
+    const { weight, bias } = parameters;
+    const absolute = b.op('Abs', [x]);
+    f.setShape(absolute, f.shapes.get(x)!, x);
+    const magnitudes = map.apply(unit, absolute, { weight: { dims: weight!.dims, data: weight!.data.map(Math.abs) } }, f);
+    const product = bias ? b.op('Sub', [unit.outputs[0], b.float('bias', broadcastDims(f.shapes.get(unit.outputs[0])!, bias.length, unit), bias)]) : unit.outputs[0];
+    z = b.op('Mul', [b.op('Add', [magnitudes, product]), b.scalar(0.5)]);
+    const positiveBias = bias?.map((v) => (v > 0 ? v : 0));
+    if (positiveBias?.some((v) => v > 0)) z = b.op('Add', [z, b.float('bias', broadcastDims(f.shapes.get(unit.outputs[0])!, positiveBias.length, unit), positiveBias)]);
+  }
   return { branches, denominator: rule.normaliser === 'stabilised' ? stabilised(z!) : undefined, operator };
+}
+
+/** A per-channel bias as it broadcasts against the unit's output: [C, 1, 1] for NCHW convolutions, [C] for linear layers. */
+function broadcastDims(outputDims: number[], length: number, unit: Unit): number[] {
+  if (unit.node.opType === 'Conv') return [length, ...new Array(outputDims.length - 2).fill(1)];
+  return [length];
 }
 
 /** The relevance side, batched over seeds: relevance at the unit's output → relevance at its inputs. */

@@ -74,6 +74,12 @@ export interface Rule {
   name: string;
   /** Input and parameter modifiers; absent: one branch with the unit as it is (z is its own output). */
   branches?: Branch[];
+  /**
+   * The branches are z⁺'s (x⁺ with W⁺ and b⁺, x⁻ with W⁻) of a bilinear operator, whose sum is
+   * ½(op(|x|, |W|) + op(x, W)) + b⁺: z then costs one run of the operator besides the unit's own output
+   * (op(x, W) + b) instead of two.
+   */
+  signSplit?: boolean;
   /** `stabilised`: R/stab(z) (the ε, z⁺ and norm rules); `none`: R as it is. */
   normaliser: 'stabilised' | 'none';
   /** `inputTimesGradient`: x_k·g_k; `gradient`: g_k. */

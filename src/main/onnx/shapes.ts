@@ -68,41 +68,67 @@ export async function probeGraph(
     // Two different images, so that the batch-2 run shows which of its values belong to the first.
     const perImage = inputDims.slice(1).reduce((a, b) => a * b, 1);
     const images = [probeImage(perImage * inputDims[0], 1), probeImage(perImage * inputDims[0], 2)];
-    const runAt = (count: number) => {
+    const runAt = (count: number, fetches?: string[]) => {
       const dims = [count * inputDims[0], ...inputDims.slice(1)];
       const data = new Float32Array(count * images[0].length);
       for (let i = 0; i < count; i++) data.set(images[i], i * images[0].length);
-      return session.run({ [inputName]: { data, dims } });
+      return session.run({ [inputName]: { data, dims } }, fetches);
     };
-    const results = await runAt(1);
+    const results: Record<string, NamedArray | undefined> = await runAt(1);
     const shapes = new Map<string, number[]>();
     const shapeValues = new Map<string, IrTensor>();
     shapes.set(inputName, inputDims);
-    const data: string[] = [];
+    // Of every data tensor only a sample of values is kept: the probe of a large transformer exposes
+    // gigabytes of intermediate tensors, twice over at batch 2.
+    const samples = new Map<string, Sample>();
     let unusual = false;
     for (const [name, value] of Object.entries(results)) {
+      if (!value) continue;
       shapes.set(name, value.dims);
       if (index.isConstant(name)) {
-        if (value.data.length > MAX_SHAPE_VALUE_SIZE) continue;
-        const dataType = value.data instanceof BigInt64Array ? DataType.INT64 : value.data instanceof Float32Array ? DataType.FLOAT : undefined;
-        if (dataType) shapeValues.set(name, { name, dataType, dims: value.dims, data: value.data });
+        if (value.data.length <= MAX_SHAPE_VALUE_SIZE) {
+          const dataType = value.data instanceof BigInt64Array ? DataType.INT64 : value.data instanceof Float32Array ? DataType.FLOAT : undefined;
+          if (dataType) shapeValues.set(name, { name, dataType, dims: value.dims, data: value.data });
+        }
       } else if (value.dims.length > 0) {
-        data.push(name);
+        samples.set(name, sampleOf(value));
         unusual ||= value.dims[0] !== 1;
       }
+      results[name] = undefined;
     }
     const batchLayouts = new Map<string, BatchLayout>();
     let batchable = true;
-    if (unusual) {
+    if (unusual && options.batchable !== false) {
       // A second run at batch 2 shows which axis grows with the batch (CNNs, whose tensors all start with
       // the batch, never need it), and which of its values are the first image's: where on that axis the
       // batch sits. Every tensor is looked at: a slice of q/k/v stacked before the batch starts with 1 too.
-      const doubled = options.batchable === false ? undefined : await runAt(2).catch(() => undefined);
-      if (!doubled) batchable = false;
-      for (const name of doubled ? data : []) {
-        const layout = batchLayoutOf(results[name], doubled![name]);
-        if (layout && !(layout.axis === 0 && layout.inner === results[name].dims[0])) batchLayouts.set(name, layout);
+      // Outputs of operators that keep their input's shape (elementwise, matrix products, norms, softmax)
+      // hold the batch where that input does and are not fetched; the rest are fetched in groups of at
+      // most BATCH_2_BYTES, one run each.
+      const derived = sameLayoutAs(graph, index, shapes);
+      const names = [...samples.keys()].filter((name) => !derived.has(name));
+      for (let first = 0; first < names.length && batchable; ) {
+        let bytes = 0;
+        let last = first;
+        while (last < names.length && (last === first || bytes + 8 * product(shapes.get(names[last])!) <= BATCH_2_BYTES)) {
+          bytes += 8 * product(shapes.get(names[last])!);
+          last++;
+        }
+        const group = names.slice(first, last);
+        const doubled = await runAt(2, group).catch(() => undefined);
+        if (!doubled) batchable = false;
+        for (const name of doubled ? group : []) {
+          const layout = batchLayoutOf(shapes.get(name)!, samples.get(name)!, doubled![name]);
+          if (layout && !(layout.axis === 0 && layout.inner === shapes.get(name)![0])) batchLayouts.set(name, layout);
+        }
+        first = last;
       }
+      for (const [name, source] of derived) {
+        const layout = batchLayouts.get(source);
+        if (layout) batchLayouts.set(name, layout);
+      }
+    } else if (unusual) {
+      batchable = false;
     }
     return { shapes, shapeValues, batchLayouts, batchable };
   } finally {
@@ -124,39 +150,87 @@ function probeImage(size: number, seed: number): Float32Array {
   return out;
 }
 
+/** Operators whose output has the shape of one of their computed inputs, element for element. */
+const SHAPE_KEEPING = new Set([
+  'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Sqrt', 'Erf', 'Exp', 'Log', 'Abs', 'Neg', 'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh',
+  'Clip', 'HardSigmoid', 'HardSwish', 'Gelu', 'Elu', 'Selu', 'Softplus', 'Mish', 'Softmax', 'LayerNormalization',
+  'BatchNormalization', 'Cast', 'Dropout', 'Identity', 'Where', 'Min', 'Max', 'Sign', 'Equal',
+]);
+
 /**
- * Where a tensor holds the batch, from its value at batch 1 (first image) and at batch 2 (first and
- * second): the axis that doubled, and of the ways to split that axis as outer × batch × inner the one
- * whose batch-0 part equals the batch-1 value.
+ * Tensors that hold the batch where another does, by the operator that made them: shape-keeping
+ * operators (the input of the same shape), matrix products (their computed left input, whose leading
+ * axes and rows they keep). Followed through chains, to a tensor the probe fetches at batch 2.
  */
-export function batchLayoutOf(one: NamedArray, two: NamedArray | undefined): BatchLayout | undefined {
-  if (!two) return undefined;
-  const axis = one.dims.findIndex((d, i) => two.dims[i] !== d);
-  if (axis < 0) return undefined;
-  const n = one.dims[axis];
-  if (!(one.data instanceof Float32Array) || !(two.data instanceof Float32Array) || n === 1) return { axis, inner: n };
-  const a = one.data;
-  const b = two.data;
-  const post = one.dims.slice(axis + 1).reduce((x, y) => x * y, 1);
+function sameLayoutAs(graph: IrModel['graph'], index: GraphIndex, shapes: Map<string, number[]>): Map<string, string> {
+  const source = new Map<string, string>();
+  const same = (a: number[] | undefined, b: number[] | undefined) => !!a && !!b && a.length === b.length && a.every((d, i) => d === b[i]);
+  for (const node of graph.nodes) {
+    const output = node.outputs[0];
+    const dims = shapes.get(output);
+    if (!output || !dims || index.isConstant(output)) continue;
+    const computed = index.computedInputs(node);
+    let from: string | undefined;
+    if (SHAPE_KEEPING.has(node.opType)) from = computed.find((input) => same(shapes.get(input), dims));
+    else if ((node.opType === 'MatMul' || node.opType === 'Gemm') && computed[0] === node.inputs[0]) {
+      const left = shapes.get(node.inputs[0]);
+      if (left && left.length === dims.length && same(left.slice(0, -1), dims.slice(0, -1))) from = node.inputs[0];
+    }
+    if (from) source.set(output, source.get(from) ?? from);
+  }
+  return source;
+}
+
+const SAMPLES = 4096;
+/** Tensors fetched from one run of the batch-2 probe, in bytes. */
+const BATCH_2_BYTES = 1 << 30;
+const product = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
+
+/** A spread sample of a tensor's values (at flat indices ⌊s·N/n⌋) and its largest magnitude. */
+interface Sample {
+  values: Float32Array | undefined;
+  scale: number;
+}
+
+function sampleOf(value: NamedArray): Sample {
+  if (!(value.data instanceof Float32Array)) return { values: undefined, scale: 0 };
+  const data = value.data;
+  const count = Math.min(data.length, SAMPLES);
+  const values = new Float32Array(count);
+  for (let s = 0; s < count; s++) values[s] = data[Math.floor((s * data.length) / count)];
   let scale = 1e-12;
-  for (let i = 0; i < a.length; i++) scale = Math.max(scale, Math.abs(a[i]));
-  // A spread sample of the values tells the splits apart; comparing every value of every tensor of a
-  // large transformer would take seconds.
-  const samples = Math.min(a.length, 4096);
+  for (let i = 0; i < data.length; i++) scale = Math.max(scale, Math.abs(data[i]));
+  return { values, scale };
+}
+
+/**
+ * Where a tensor holds the batch, from a sample of its values at batch 1 (first image) and its value at
+ * batch 2 (first and second): the axis that doubled, and of the ways to split that axis as outer ×
+ * batch × inner the one whose batch-0 part equals the batch-1 value.
+ */
+export function batchLayoutOf(oneDims: number[], one: Sample, two: NamedArray | undefined): BatchLayout | undefined {
+  if (!two) return undefined;
+  const axis = oneDims.findIndex((d, i) => two.dims[i] !== d);
+  if (axis < 0) return undefined;
+  const n = oneDims[axis];
+  if (!one.values || !(two.data instanceof Float32Array) || n === 1) return { axis, inner: n };
+  const size = product(oneDims);
+  const post = product(oneDims.slice(axis + 1));
+  const b = two.data;
   let best: { inner: number; error: number } | undefined;
   for (let inner = n; inner >= 1; inner--) {
     if (n % inner !== 0) continue;
     let error = 0;
-    for (let s = 0; s < samples; s++) {
-      const flat = Math.floor((s * a.length) / samples);
+    for (let s = 0; s < one.values.length; s++) {
+      const flat = Math.floor((s * size) / one.values.length);
       const q = flat % post;
       const m = Math.floor(flat / post) % n;
       const p = Math.floor(flat / (post * n));
       const to = p * 2 * n * post + (Math.floor(m / inner) * 2 * inner + (m % inner)) * post + q;
-      error = Math.max(error, Math.abs(a[flat] - b[to]));
+      error = Math.max(error, Math.abs(one.values[s] - b[to]));
     }
     if (!best || error < best.error) best = { inner, error };
-    if (best.error <= 1e-4 * scale) break; // equal up to rounding: no other split can do better
+    if (best.error <= 1e-4 * one.scale) break; // equal up to rounding: no other split can do better
   }
   return { axis, inner: best!.inner };
 }

@@ -15,17 +15,19 @@ const MAIN_DIRECTIONS = {
   models: ['relevance', 'pairx', 'ranking', 'render', 'jobs', ...FRONTS],
   pairx: ['catalog', 'ranking', 'jobs', ...FRONTS],
   render: ['onnx', 'relevance', 'models', 'catalog', 'ranking', 'jobs', ...FRONTS],
-  catalog: ['onnx', 'relevance', 'pairx', 'models', 'ranking', 'render', ...FRONTS],
+  catalog: ['onnx', 'relevance', 'pairx', 'models', 'ranking', 'render', 'formats', ...FRONTS],
+  // The field's formats read files into the catalog's annotation rows and write packages from the store.
+  formats: ['onnx', 'relevance', 'pairx', 'models', 'ranking', 'render', 'imaging', ...FRONTS],
   ranking: ['relevance', 'pairx', 'models', 'render', 'jobs', ...FRONTS],
 };
 /** The fronts reach the engine and the store through the service (workbench.ts) only. */
-const ENGINE_AND_STORE = ['catalog', 'onnx', 'relevance', 'pairx', 'models', 'ranking', 'render', 'imaging', 'jobs'];
+const ENGINE_AND_STORE = ['catalog', 'onnx', 'relevance', 'pairx', 'models', 'ranking', 'render', 'imaging', 'jobs', 'formats'];
 const FRONT_DIRECTIONS = {
   host: ENGINE_AND_STORE,
   server: ENGINE_AND_STORE,
   // The engine's own commands (explain, layers, embed, evaluate: image files, no catalog) go through
   // src/main/engine.ts; models/ and pairx/ only for cards, layer lists and metrics.
-  cli: ['catalog', 'onnx', 'relevance', 'imaging', 'render', 'ranking', 'jobs', 'host', 'server'],
+  cli: ['catalog', 'onnx', 'relevance', 'imaging', 'render', 'ranking', 'jobs', 'host', 'server', 'formats'],
 };
 const RUNTIME = { name: 'onnxruntime-node', message: 'only src/main/onnx/session.ts talks to onnxruntime' };
 const frontDirections = Object.entries(FRONT_DIRECTIONS).map(([folder, forbidden]) => ({

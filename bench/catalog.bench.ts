@@ -1,7 +1,9 @@
 /**
  * Catalog benchmarks; prints one JSON line per measurement.
- *   node --import tsx bench/catalog.bench.ts [--photos 200] [--vectors 100000] [--queue 10000]
+ *   node --import tsx bench/catalog.bench.ts [--photos 200] [--frames 100] [--vectors 100000] [--queue 10000] [--only import,detections,candidates,queue]
  * - import: photos per second for 512-px JPEGs, thumbnails included (target ≥ 20/s);
+ * - import with detections: the same photos with a MegaDetector file (an animal box, weak boxes and a
+ *   person per photo), no embedding (target ≥ 100/s); and field frames three times that size;
  * - candidates: latency of one annotation's candidate query over 100,000 stored 512-d vectors (target
  *   ≤ 50 ms), exact and through the sign index, with the recall of the latter;
  * - review queue: every annotation's candidates at once (what the review queue loads) for a catalog of
@@ -13,10 +15,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Workbench } from '../src/main/workbench.ts';
+import { megadetectorOutput, writeFieldFrame, writeJson, type DetectedFrame } from '../test/fixtures/field-frames.ts';
 import { fillSynthetic, gaussian, seededRandom } from '../test/fixtures/synthetic-catalog.ts';
 
 const { values } = parseArgs({ options: {
     photos: { type: 'string', default: '200' },
+    frames: { type: 'string', default: '100' },
+    /** Some of: import, detections, candidates, queue (default all). */
+    only: { type: 'string', default: 'import,detections,candidates,queue' },
     vectors: { type: 'string', default: '100000' },
     queue: { type: 'string', default: '10000' },
   }, });
@@ -49,6 +55,55 @@ async function benchImport(count: number): Promise<void> {
     start = performance.now();
     const again = await workbench.importFolder();
     emit({ bench: 'reimport-unchanged', photos: again.unchanged, seconds: round((performance.now() - start) / 1000, 3) });
+    workbench.close();
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Import with a detector's output and no embedding: `count` photos as they are (an animal box a third
+ * of each photo, as MegaDetector would give it), then `frames` field frames three times their size.
+ */
+async function benchImportDetections(count: number, frames: number): Promise<void> {
+  const source = existsSync(NYALA) ? NYALA : DEMO;
+  const photos = photoFiles(source);
+  const root = mkdtempSync(join(tmpdir(), 'pairx-bench-detections-'));
+  try {
+    mkdirSync(join(root, 'photos'));
+    const detected: DetectedFrame[] = photos.slice(0, count).map((photo, i) => {
+      copyFileSync(photo, join(root, 'photos', `${i}.jpg`));
+      // Only the fractions matter to MegaDetector's file: a box in the middle third of each photo.
+      return { file: `${i}.jpg`, frame: { width: 3, height: 3, boxes: [{ x: 1, y: 1, w: 1, h: 1 }] } };
+    });
+    writeJson(join(root, 'photos', 'md.json'), megadetectorOutput(detected, 1, 5));
+    mkdirSync(join(root, 'frames'));
+    const framed: DetectedFrame[] = [];
+    for (let i = 0; i < frames; i++) {
+      const file = `frame-${i}.jpg`;
+      framed.push({ file, frame: await writeFieldFrame([photos[i % photos.length]], join(root, 'frames', file), i) });
+    }
+    writeJson(join(root, 'frames', 'md.json'), megadetectorOutput(framed, 2, 5));
+
+    const workbench = Workbench.init(root);
+    for (const [folder, what] of [
+      ['photos', `${count} photos as they are`],
+      ['frames', `${frames} field frames three times their size`],
+    ]) {
+      const start = performance.now();
+      const summary = await workbench.importFolder(join(root, folder), { detections: join(root, folder, 'md.json') });
+      const seconds = (performance.now() - start) / 1000;
+      emit({
+        bench: 'import-detections',
+        what,
+        photos: summary.added,
+        boxes: summary.detections?.animalBoxes,
+        seconds: round(seconds, 2),
+        photosPerSecond: round(summary.added / seconds),
+        target: '>= 100 (no embedding)',
+        source,
+      });
+    }
     workbench.close();
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -156,6 +211,8 @@ async function benchQueue(count: number): Promise<void> {
   }
 }
 
-await benchImport(Number(values.photos));
-await benchCandidates(Number(values.vectors));
-await benchQueue(Number(values.queue));
+const only = new Set(values.only.split(','));
+if (only.has('import')) await benchImport(Number(values.photos));
+if (only.has('detections')) await benchImportDetections(Number(values.photos), Number(values.frames));
+if (only.has('candidates')) await benchCandidates(Number(values.vectors));
+if (only.has('queue')) await benchQueue(Number(values.queue));

@@ -1,10 +1,14 @@
 /**
  * The simulated-reviewer benchmark: a catalog of named photos imported WITHOUT their names, a reviewer
- * who answers every question truthfully from the names, and the number of decisions until 50, 80 and
- * 95 % of the true same-individual links are recorded, for the review queue over individuals and the
- * plain pair queue (each annotation's 10 nearest) in the same run. Also the time from a decision to
- * the next question. Prints one JSON line per run and a table at the end.
+ * who answers every question from the names, and the number of decisions until 50, 80 and 95 % of the
+ * true same-individual links are recorded, for the review queue over individuals and the plain pair
+ * queue (each annotation's 10 nearest) in the same run. With --errors, the reviewer gives the wrong
+ * answer to that share of the questions (each answer independently, seeded, --seeds runs each), and the
+ * run also reports the links recorded, the false links and the individuals holding two or more animals
+ * at --budget decisions and at the end. Also the time from a decision to the next question. Prints one
+ * JSON line per run and a table at the end.
  *   npm run bench:review -- [--source demo|nyala|held-out] [--side left|right|each] [--model <folder>] [--max 3000]
+ *     [--individuals <names.txt>] [--min-photos N] [--errors 0,0.02,0.05,0.1] [--seeds 10] [--budget 900] [--queues individuals,pairs]
  *   npm run bench:review -- --scale 10000,100000   (synthetic catalogs: graph build, decision to next question)
  * - demo: resources/demo (40 photos, 10 nyala, both flanks);
  * - held-out: the photos in ../shared/data of the individuals the model card lists as held out from
@@ -45,8 +49,17 @@ const { values } = parseArgs({
     max: { type: 'string', default: '3000' },
     scale: { type: 'string' },
     individuals: { type: 'string' },
+    errors: { type: 'string', default: '0' },
+    seeds: { type: 'string', default: '1' },
+    budget: { type: 'string', default: '900' },
+    'min-photos': { type: 'string', default: '1' },
+    queues: { type: 'string', default: 'individuals,pairs' },
   },
 });
+const errorRates = values.errors!.split(',').map(Number);
+const seedCount = Number(values.seeds);
+const budget = Number(values.budget);
+const queues = values.queues!.split(',') as ('individuals' | 'pairs')[];
 const NYALA = fileURLToPath(new URL('../../shared/data/nyala-train/', import.meta.url));
 const DEMO = fileURLToPath(new URL('../resources/demo/', import.meta.url));
 const modelPath = values.model ?? defaultModelPath();
@@ -112,6 +125,8 @@ async function runOnCopy(
   root: string,
   truthByImage: Map<string, string>,
   order: 'individuals' | 'pairs',
+  errorRate = 0,
+  seed = 1,
 ): Promise<SimulationResult> {
   const copy = mkdtempSync(join(tmpdir(), 'pairx-bench-review-run-'));
   try {
@@ -129,6 +144,9 @@ async function runOnCopy(
       truth,
       order,
       maxDecisions,
+      errorRate,
+      seed,
+      budget,
     });
     workbench.close();
     return result;
@@ -146,34 +164,52 @@ const percentile = (values: number[], p: number) => {
 async function bench(label: string, folder: string, photos: Photo[]): Promise<void> {
   const { root, truthByImage } = await buildCatalog(folder, photos);
   try {
-    for (const order of ['individuals', 'pairs'] as const) {
-      const result = await runOnCopy(root, truthByImage, order);
-      const reach = [0.5, 0.8, 0.95].map((share) => decisionsToReach(result.curve, share));
-      const record = {
-        bench: 'review',
-        catalog: label,
-        photos: photos.length,
-        individuals: new Set(photos.map((p) => `${p.name}|${p.side}`)).size,
-        links: result.totalLinks,
-        order,
-        decisionsTo50: reach[0],
-        decisionsTo80: reach[1],
-        decisionsTo95: reach[2],
-        decisions: result.curve.length,
-        finalShare: +(result.curve.at(-1) ?? 0).toFixed(3),
-        end: result.end,
-        nextQuestionMsMedian: +percentile(result.latencies, 0.5).toFixed(1),
-        nextQuestionMsP95: +percentile(result.latencies, 0.95).toFixed(1),
-      };
-      process.stdout.write(`${JSON.stringify(record)}\n`);
-      rows.push([
-        label,
-        String(record.photos),
-        String(record.links),
-        order,
-        ...reach.map((r) => (r === null ? 'never' : String(r))),
-        `${(record.finalShare * 100).toFixed(1)} %`,
-      ]);
+    for (const order of queues) {
+      for (const errorRate of errorRates) {
+        for (let seed = 1; seed <= (errorRate === 0 ? 1 : seedCount); seed++) {
+          const result = await runOnCopy(root, truthByImage, order, errorRate, seed);
+          const reach = [0.5, 0.8, 0.95].map((share) => decisionsToReach(result.curve, share));
+          const share = (links: number) => +(result.totalLinks === 0 ? 1 : links / result.totalLinks).toFixed(3);
+          const record = {
+            bench: 'review',
+            catalog: label,
+            photos: photos.length,
+            individuals: new Set(photos.map((p) => `${p.name}|${p.side}`)).size,
+            links: result.totalLinks,
+            order,
+            errorRate,
+            seed,
+            wrongAnswers: result.wrongAnswers,
+            decisionsTo50: reach[0],
+            decisionsTo80: reach[1],
+            decisionsTo95: reach[2],
+            decisions: result.curve.length,
+            end: result.end,
+            final: { linkShare: share(result.final.links), falseLinks: result.final.falseLinks, mixed: result.final.mixed },
+            atBudget: result.atBudget && {
+              decisions: budget,
+              linkShare: share(result.atBudget.links),
+              falseLinks: result.atBudget.falseLinks,
+              mixed: result.atBudget.mixed,
+            },
+            kinds: result.kinds,
+            nextQuestionMsMedian: +percentile(result.latencies, 0.5).toFixed(1),
+            nextQuestionMsP95: +percentile(result.latencies, 0.95).toFixed(1),
+          };
+          process.stdout.write(`${JSON.stringify(record)}\n`);
+          const at = result.atBudget ?? result.final;
+          rows.push([
+            label,
+            String(record.photos),
+            String(record.links),
+            order,
+            `${(errorRate * 100).toFixed(0)} % (seed ${seed})`,
+            ...reach.map((r) => (r === null ? 'never' : String(r))),
+            `${(share(at.links) * 100).toFixed(1)} % / ${at.mixed} / ${at.falseLinks}`,
+            `${(share(result.final.links) * 100).toFixed(1)} % / ${result.final.mixed} / ${result.final.falseLinks} after ${result.curve.length}`,
+          ]);
+        }
+      }
     }
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -268,11 +304,15 @@ for (const source of sources) {
     photos = photos.filter((photo) => held.has(photo.name));
   }
   for (const side of sides) {
-    const selected = side === null ? photos : photos.filter((photo) => photo.side === side);
+    let selected = side === null ? photos : photos.filter((photo) => photo.side === side);
+    // Individuals with at least --min-photos photos of this side (a catalog without one-photo animals).
+    const count = new Map<string, number>();
+    for (const photo of selected) count.set(photo.name, (count.get(photo.name) ?? 0) + 1);
+    selected = selected.filter((photo) => count.get(photo.name)! >= Number(values['min-photos']));
     await bench(`${source}${side ? ` ${side}` : ''}`, folder, selected);
   }
 }
-const header = ['catalog', 'photos', 'links', 'queue', '50 %', '80 %', '95 %', 'recorded at the end'];
+const header = ['catalog', 'photos', 'links', 'queue', 'wrong answers', '50 %', '80 %', '95 %', `links / mixed / false at ${budget}`, 'links / mixed / false at the end'];
 process.stdout.write(
   `\n| ${header.join(' | ')} |\n|${header.map(() => ' --- ').join('|')}|\n${rows.map((row) => `| ${row.join(' | ')} |`).join('\n')}\n`,
 );

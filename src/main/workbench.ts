@@ -1,8 +1,10 @@
 import type {
+  Annotation,
   ApiArgs,
   ApiParsedArgs,
   ApiResult,
   CandidatePair,
+  CatalogEvaluation,
   CandidatesOptions,
   CatalogStatus,
   Decision,
@@ -16,29 +18,38 @@ import type {
   UndoResult,
   Verdict,
 } from '../shared/api.ts';
-import { CandidatesArgs } from '../shared/api.ts';
+import { CandidatesArgs, ExportArgs, type WorkbenchSettings } from '../shared/api.ts';
 import type { Media, MediaRequest } from '../shared/bridge.ts';
 import { ExplainSettings, type PairMatchesPayload, type PairPixelsPayload } from '../shared/explanation.ts';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { defaultModelPath } from './models/default-model.ts';
 import { modelEmbedder } from './models/model-embedder.ts';
 import { ModelRegistry } from './models/model-registry.ts';
 import type { ProviderChoice } from './onnx/session.ts';
 import { ExplanationService, type AnnotationSource } from './pairx/explanation-service.ts';
 import { explainerFor } from './pairx/pair-explainer.ts';
-import { decide, listIndividuals, renameIndividual, undo } from './catalog/decisions.ts';
+import { annotationThumbnail, imageThumbnail, uprightImage } from './catalog/annotation-media.ts';
+import { listIndividuals, renameIndividual } from './catalog/decisions.ts';
 import { embedAnnotations } from './catalog/embed.ts';
 import type { Embedder, EmbedderFactory, EmbedderRequest } from './catalog/embedder.ts';
 import { CatalogError, NotFoundError } from './catalog/errors.ts';
-import { exportCatalog } from './catalog/export.ts';
 import { importFolder, type ImportOptions } from './catalog/import.ts';
 import { findCatalogRoot } from './catalog/layout.ts';
 import { catalogFile } from './catalog/media.ts';
 import { resolveModel } from './catalog/models.ts';
 import { CatalogStore } from './catalog/store/catalog-store.ts';
 import type { JobControls } from './jobs/tracked-job.ts';
+import type { Identities } from './ranking/identities.ts';
+import { IndividualDetails } from './ranking/individual-detail.ts';
+import { ReviewLog } from './ranking/review-log.ts';
 import { calibrationPriorKey, ReviewQueue } from './ranking/review-queue.ts';
+import { exportAs } from './formats/export.ts';
+import { readPublishing, updatePublishing } from './formats/publishing-settings.ts';
+import { readAnnotationFiles } from './formats/registry.ts';
+import { readDetectionsFile } from './formats/megadetector.ts';
+import { AnnotationEditor } from './annotation-editor.ts';
+import { evaluateCatalog } from './catalog-evaluation.ts';
 
 export interface WorkbenchOptions {
   /** Where `embed` gets an embedder when none is passed; defaults to the model registry's models. */
@@ -50,6 +61,17 @@ export interface WorkbenchOptions {
    * and the browser mode; a CLI command ends before it would finish).
    */
   backgroundScoring?: boolean;
+}
+
+export interface WorkbenchImportOptions extends Omit<ImportOptions, 'annotations'> {
+  /** Annotation files in any format src/main/formats recognises, applied in order. */
+  annotationFiles?: string[];
+  /** One more annotations file (the option's earlier name). */
+  annotationsCsv?: string;
+  /** A MegaDetector batch-output file: its animal boxes become annotations (formats/megadetector.ts). */
+  detections?: string;
+  /** Confidence at or above which an animal detection counts; default the file's own threshold, else 0.2. */
+  threshold?: number;
 }
 
 /** Upcoming questions scored in the background after each look at the queue. */
@@ -72,10 +94,16 @@ export class Workbench {
   readonly models: ModelRegistry;
   private readonly explanations: ExplanationService;
   private readonly review: ReviewQueue;
+  private readonly identities: Identities;
+  private readonly log: ReviewLog;
+  private readonly details: IndividualDetails;
 
   private upcoming: { identity: string; pairs: { a: number; b: number }[] } | null = null;
   private scoring = false;
   private closed = false;
+  /** Embedding runs, one after another (a box edit's re-embedding and a user's job never interleave). */
+  private embedding: Promise<unknown> = Promise.resolve();
+  private readonly editor: AnnotationEditor;
 
   private constructor(
     readonly store: CatalogStore,
@@ -84,10 +112,21 @@ export class Workbench {
   ) {
     this.models = new ModelRegistry(store.settings);
     this.review = new ReviewQueue(store);
+    this.identities = this.review.identities;
+    this.log = new ReviewLog(store, this.review, this.identities);
+    this.details = new IndividualDetails(store, this.identities);
     this.explanations = new ExplanationService(
       async () => explainerFor(await this.models.active()),
       (id) => this.annotationSource(id),
     );
+    this.editor = new AnnotationEditor(store, {
+      forget: (id) => this.explanations.forget(id),
+      embed: () => this.embedEdited(),
+      background: () => this.backgroundScoring && !this.closed,
+      membershipChanged: (id) => {
+        if (!this.store.db.readonly) this.store.transaction(() => this.identities.resolveAround([id], { kind: 'resolve', decisionId: null, detail: `annotation ${id} edited` }));
+      },
+    });
   }
 
   /** Makes `folder` a catalog (creating `<folder>/.pairx/catalog.sqlite`) and opens it. */
@@ -159,18 +198,38 @@ export class Workbench {
     return this.store.annotations.view({
       ids: args.ids,
       individualId,
+      imageId: args.imageId,
       offset: args.offset ?? 0,
       limit: args.limit ?? 1000,
     });
   }
 
-  /** Imports photos at or below `folder` (default: the whole catalog folder). */
-  importFolder(folder?: string, options: ImportOptions = {}): Promise<ImportSummary> {
-    return importFolder(this.store, folder, options);
+  /**
+   * Imports photos at or below `folder` (default: the whole catalog folder) with the annotations of the
+   * files given, each read in the format its content shows (a file that cannot serve is refused first).
+   */
+  async importFolder(folder?: string, options: WorkbenchImportOptions = {}): Promise<ImportSummary> {
+    const { annotationFiles = [], annotationsCsv, detections, threshold, ...controls } = options;
+    const files = annotationsCsv === undefined ? annotationFiles : [...annotationFiles, annotationsCsv];
+    const base = resolve(folder ?? this.store.root);
+    const annotations = readAnnotationFiles(this.store.root, base, files);
+    if (detections !== undefined) annotations.unshift(readDetectionsFile(this.store.root, base, detections, threshold));
+    const summary = await importFolder(this.store, folder, { ...controls, annotations });
+    // Names a person's file gave are evidence too: where answers had joined photos it now names, who is
+    // who is derived again (nothing to do before the first answer).
+    if (summary.annotationsAdded + summary.annotationsUpdated > 0 && this.store.decisions.counts().decidedPairs > 0)
+      this.store.transaction(() => this.identities.resolveAll({ kind: 'import', decisionId: null, detail: 'names imported' }, false));
+    return summary;
   }
 
   /** Embeds every annotation not yet embedded; a model named here becomes the catalog's active model. */
-  async embed(request: EmbedRequest = {}): Promise<EmbedSummary> {
+  embed(request: EmbedRequest = {}): Promise<EmbedSummary> {
+    const run = this.embedding.then(() => this.embedNow(request));
+    this.embedding = run.catch(() => undefined);
+    return run;
+  }
+
+  private async embedNow(request: EmbedRequest): Promise<EmbedSummary> {
     if (request.model && !request.embedder)
       await this.models.select((await this.models.add(request.model)).path);
     const embedder =
@@ -203,6 +262,7 @@ export class Workbench {
 
   /** The review queue, for arguments a front has validated already (callApi). */
   async findCandidates(options: ApiParsedArgs<'pairs.candidates'>): Promise<ApiResult<'pairs.candidates'>> {
+    await this.editor.settled();
     const model = resolveModel(this.store, options.model);
     const result =
       options.order === 'pairs' ? await this.review.pairs(model, options) : await this.review.candidates(model, options);
@@ -247,6 +307,7 @@ export class Workbench {
   async strip(args: ApiArgs<'review.strip'>): Promise<ApiResult<'review.strip'>> {
     const annotationId = args.annotationId;
     if (!this.store.annotations.byId(annotationId)) throw new NotFoundError(`there is no annotation ${annotationId}`);
+    await this.editor.settled();
     return this.review.strip(resolveModel(this.store, args.model), annotationId, args.limit ?? 8);
   }
 
@@ -267,8 +328,8 @@ export class Workbench {
   }
 
   /**
-   * Records a verdict, committed before it returns, with what the queue knew of the pair (similarity,
-   * plausibility, sizes) in the same transaction: the calibration's samples.
+   * Records a verdict, committed before it returns, as evidence: with what the queue knew of the pair
+   * (its calibration sample) and who is who derived again around it, in the same transaction.
    */
   decide(
     a: number,
@@ -276,43 +337,64 @@ export class Workbench {
     verdict: Verdict,
     options: { note?: string; reviewer?: string; confirmMerge?: MergeChoice } = {},
   ): DecideResult {
-    return this.store.transaction(() => {
-      const features = this.pairFeatures(a, b);
-      const result = decide(this.store, { a, b, verdict, ...options });
-      if ('decision' in result && features) this.store.decisions.recordFeatures(result.decision.id, features);
-      return result;
-    });
+    return this.log.decide(a, b, verdict, options);
   }
 
-  /** "None of these": a "different" decision for each pair, all committed together or none. */
+  /** "None of these": a "different" decision for each pair, all committed together (one batch) or none. */
   decideNoneOf(args: ApiArgs<'decisions.noneOf'>): ApiResult<'decisions.noneOf'> {
-    return this.store.transaction(() => ({
-      decisions: args.pairs.map((pair) => {
-        const result = this.decide(pair.a, pair.b, 'different', { note: args.note, reviewer: args.reviewer });
-        if (!('decision' in result)) throw new CatalogError(`annotations ${pair.a} and ${pair.b}: no decision recorded`);
-        return result.decision;
-      }),
-    }));
+    return { decisions: this.log.differentFromEach(args.pairs, { note: args.note, reviewer: args.reviewer }) };
   }
 
-  private pairFeatures(a: number, b: number) {
-    let model;
-    try {
-      model = resolveModel(this.store);
-    } catch {
-      return null; // nothing embedded yet: no features to learn from
-    }
-    const features = this.review.features(model, a, b);
-    return features && { modelId: model.id, ...features };
+  /** Splits a photo off its individual: "different" against each other member, one batch. */
+  split(args: ApiArgs<'decisions.split'>): ApiResult<'decisions.split'> {
+    return { decisions: this.log.split(args.annotationId, { note: args.note, reviewer: args.reviewer }) };
   }
 
+  /** Takes back the newest decision in force (with its batch). */
   undo(options: { reviewer?: string } = {}): UndoResult {
-    return undo(this.store, options.reviewer);
+    return this.log.undo(options.reviewer);
+  }
+
+  /**
+   * Derives every annotation's individual again from the whole log (after decisions arrived from
+   * elsewhere); answers how many annotations changed individual.
+   */
+  resolveIdentities(): number {
+    return this.store.transaction(() => this.identities.resolveAll({ kind: 'sync', decisionId: this.store.decisions.newestId() ?? null }).changed);
+  }
+
+  /** Disagreements the evidence has not settled, with the answers involved. */
+  async disputes(args: ApiParsedArgs<'disputes.list'>): Promise<ApiResult<'disputes.list'>> {
+    const model = resolveModel(this.store, args.model);
+    const options = CandidatesArgs.parse({ duplicateNames: args.duplicateNames });
+    await this.editor.settled();
+    return this.review.disputes(model, options);
+  }
+
+  /** Each reviewer's answers, how many the evidence overturned, and the accuracy their answers weigh with. */
+  reviewers(): ApiResult<'reviewers.list'> {
+    return this.identities.accuracies.list();
+  }
+
+  /** Sets (or clears, with null) a reviewer's accuracy; who is who is derived again with it. */
+  setReviewerAccuracy(args: ApiParsedArgs<'reviewers.set'>): ApiResult<'reviewers.list'> {
+    this.store.transaction(() => this.identities.setAccuracy(args.reviewer ?? null, args.accuracy));
+    return this.identities.accuracies.list();
   }
 
   /** The whole decision log, oldest first. */
   decisions(): Decision[] {
     return this.store.decisions.list();
+  }
+
+  /** One individual's photos with how strongly the evidence holds each to the rest. */
+  individual(name: string): ApiResult<'individuals.get'> {
+    return this.details.get(name);
+  }
+
+  /** Why an annotation is in its individual, and the decisions that moved it. */
+  why(annotationId: number): ApiResult<'annotations.why'> {
+    return this.details.why(annotationId);
   }
 
   listIndividuals(): Individual[] {
@@ -323,8 +405,60 @@ export class Workbench {
     return renameIndividual(this.store, from, to, options.reviewer);
   }
 
-  exportCatalog(outDir?: string): ExportResult {
-    return exportCatalog(this.store, outDir);
+  /** Photos with how many animals are marked on each. */
+  photos(args: ApiParsedArgs<'catalog.photos'>): ApiResult<'catalog.photos'> {
+    return this.store.images.photos(args);
+  }
+
+  /** Box edits (annotation-editor.ts): drawn, changed, deleted, undone. */
+  addAnnotation(args: ApiArgs<'annotations.add'>): Annotation {
+    return this.editor.add(args);
+  }
+
+  updateAnnotation(args: ApiArgs<'annotations.update'>): Annotation {
+    return this.editor.update(args);
+  }
+
+  deleteAnnotation(args: ApiArgs<'annotations.delete'>): { id: number } {
+    return this.editor.delete(args);
+  }
+
+  undoAnnotationEdit(args: ApiArgs<'annotations.undo'>): ApiResult<'annotations.undo'> {
+    return this.editor.undo(args);
+  }
+
+  /** rank-1 and mAP of a model (the catalog's active one unless named) over the named annotations. */
+  async evaluate(args: ApiArgs<'catalog.evaluate'> = {}): Promise<CatalogEvaluation> {
+    await this.editor.settled();
+    return evaluateCatalog(this.store, resolveModel(this.store, args.model), this.models);
+  }
+
+  /** Writes the catalog in a format of the field (csv, camtrap-dp, wildbook); see formats/export.ts. */
+  exportCatalog(args: ApiArgs<'catalog.export'> = {}): Promise<ExportResult> {
+    return exportAs(this.store, ExportArgs.parse(args), (reviewer) => this.identities.accuracies.of(reviewer));
+  }
+
+  /** The models' settings and the catalog's publishing settings. */
+  settings(): WorkbenchSettings {
+    return { ...this.models.settingsView(), publishing: readPublishing(this.store.settings) };
+  }
+
+  updateSettings({ reviewer, provider, ...publishing }: ApiParsedArgs<'settings.set'>): WorkbenchSettings {
+    this.models.update({ reviewer, provider });
+    updatePublishing(this.store.settings, publishing);
+    return this.settings();
+  }
+
+  /**
+   * Embeds what box edits left without a vector, with the active model, but only where that model has
+   * embedded this catalog already: an edit never starts a whole catalog's embedding with a model only
+   * chosen in Settings.
+   */
+  private async embedEdited(): Promise<void> {
+    const embedder = await this.embedderFor({ model: this.activeModelPath(), provider: this.models.provider });
+    const record = this.store.embeddings.model(embedder.modelId);
+    if (!record || this.store.embeddings.count(record.id) === 0) return;
+    await this.embed({ embedder });
   }
 
   /** The registry's own load, so that embedding and explaining share one parse, shape probe and session. */
@@ -396,6 +530,12 @@ export class Workbench {
         const { a, b, ...settings } = request;
         return { contentType: 'image/png', bytes: await this.explanationPng(a, b, settings) };
       }
+      case 'thumb':
+        return annotationThumbnail(this.store, request.annotationId);
+      case 'image':
+        return uprightImage(this.store, request.imageId);
+      case 'image-thumb':
+        return imageThumbnail(this.store, request.imageId);
       default:
         return catalogFile(this.store, request);
     }

@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { Photo } from '../shared/api.ts';
 import type { AppInfo } from '../shared/app-api.ts';
 import { ErrorBoundary } from './components/ErrorBoundary.tsx';
 import { ErrorNotice } from './components/ErrorNotice.tsx';
@@ -7,13 +8,15 @@ import { rememberCatalog } from './lib/queue.ts';
 import { storage, useClient } from './lib/use-client.ts';
 import { useReview } from './lib/use-review.ts';
 import { CatalogView } from './views/CatalogView.tsx';
+import { IndividualView } from './views/IndividualView.tsx';
 import { PairView } from './views/PairView.tsx';
+import { PhotoView } from './views/PhotoView.tsx';
 import { QueueView } from './views/QueueView.tsx';
 import { SettingsView } from './views/SettingsView.tsx';
 import { StripView } from './views/StripView.tsx';
 import { StartView } from './views/StartView.tsx';
 
-export type View = 'start' | 'catalog' | 'queue' | 'pair' | 'strip' | 'settings';
+export type View = 'start' | 'catalog' | 'queue' | 'pair' | 'strip' | 'individual' | 'settings' | 'photo';
 
 const TABS: { view: View; label: string; needsCatalog: boolean }[] = [
   { view: 'start', label: 'Catalogs', needsCatalog: false },
@@ -32,7 +35,30 @@ export function App() {
   const review = useReview(catalog);
   // The photo the strip view identifies (one photo against its candidates).
   const [stripFocus, setStripFocus] = useState<number | null>(null);
+  // The individual shown at a glance, and the view to go back to from it.
+  const [individual, setIndividual] = useState<{ name: string; from: View } | null>(null);
+  const openIndividual = useCallback(
+    (name: string) => {
+      setIndividual({ name, from: view });
+      setView('individual');
+    },
+    [view],
+  );
   const [choice, setChoice] = useExplainChoice(catalog);
+  // The photo view's photos (the grid's, as filtered when it opened) and the one shown.
+  const [photoNav, setPhotoNav] = useState<{ photos: Photo[]; index: number } | null>(null);
+  // Box edits make the queue stale; it is loaded again when the photo view is left.
+  const boxesEdited = useRef(false);
+  const leavePhotos = useCallback(
+    (next: View) => {
+      if (boxesEdited.current) {
+        boxesEdited.current = false;
+        void review.reload();
+      }
+      setView(next);
+    },
+    [review],
+  );
 
   const loadInfo = useCallback(() => {
     setInfoError(null);
@@ -71,13 +97,15 @@ export function App() {
               key={tab.view}
               type="button"
               className={
-                view === tab.view || (tab.view === 'queue' && (view === 'pair' || view === 'strip'))
+                view === tab.view ||
+                (tab.view === 'queue' && (view === 'pair' || view === 'strip' || view === 'individual')) ||
+                (tab.view === 'catalog' && view === 'photo')
                   ? 'tab active'
                   : 'tab'
               }
               disabled={tab.needsCatalog && !catalog}
               aria-current={view === tab.view ? 'page' : undefined}
-              onClick={() => setView(tab.view)}
+              onClick={() => (view === 'photo' ? leavePhotos(tab.view) : setView(tab.view))}
             >
               {tab.label}
             </button>
@@ -92,7 +120,25 @@ export function App() {
         <ErrorBoundary where={viewName(view)} resetKey={`${view}|${catalog}|${review.index}`}>
           {view === 'start' && <StartView info={info} catalog={catalog} onOpened={opened} />}
           {view === 'catalog' && catalog && (
-            <CatalogView catalog={catalog} onChanged={() => void review.reload()} />
+            <CatalogView
+              catalog={catalog}
+              onChanged={() => void review.reload()}
+              onIndividual={openIndividual}
+              onOpenPhoto={(photos, index) => {
+                setPhotoNav({ photos, index });
+                setView('photo');
+              }}
+            />
+          )}
+          {view === 'photo' && catalog && photoNav && (
+            <PhotoView
+              photos={photoNav.photos}
+              index={photoNav.index}
+              onIndex={(index) => setPhotoNav((nav) => nav && { ...nav, index })}
+              reviewer={reviewer}
+              onChanged={() => (boxesEdited.current = true)}
+              onBack={() => leavePhotos('catalog')}
+            />
           )}
           {view === 'queue' && catalog && (
             <QueueView
@@ -102,6 +148,7 @@ export function App() {
                 setStripFocus(annotationId);
                 setView('strip');
               }}
+              onIndividual={openIndividual}
               reviewer={reviewer}
             />
           )}
@@ -122,6 +169,17 @@ export function App() {
               choice={choice}
               reviewer={reviewer}
               onBack={() => setView('queue')}
+            />
+          )}
+          {view === 'individual' && catalog && individual && (
+            <IndividualView
+              name={individual.name}
+              model={review.model}
+              choice={choice}
+              reviewer={reviewer}
+              onChanged={() => void review.refresh((queue) => Math.min(review.index, Math.max(0, queue.length - 1)))}
+              onName={(name) => (name ? setIndividual({ ...individual, name }) : setView(individual.from))}
+              onBack={() => setView(individual.from)}
             />
           )}
           {view === 'settings' && catalog && (
@@ -146,6 +204,8 @@ function viewName(view: View): string {
     queue: 'The review queue',
     pair: 'The pair view',
     strip: 'The candidate strip',
+    individual: 'The individual view',
     settings: 'The settings view',
+    photo: 'The photo view',
   }[view];
 }

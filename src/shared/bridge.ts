@@ -94,12 +94,19 @@ export const IPC_EVENT = 'pairx:event';
  * annotation id, never by a file path, so a request cannot point outside the catalog.
  */
 export type MediaRequest =
-  /** The model-sized view of an annotation, PNG: explanation coordinates refer to it. */
-  | { kind: 'view'; annotationId: number }
-  /** The catalog's thumbnail (JPEG). */
-  | { kind: 'thumb'; annotationId: number }
+  /**
+   * The model-sized view of an annotation, PNG: explanation coordinates refer to it. `version` (any
+   * text that changes with the annotation's box, see annotationVersion) gives a changed box a new address.
+   */
+  | { kind: 'view'; annotationId: number; version?: string }
+  /** The annotation's thumbnail (JPEG): its box cut out (rotated by theta), or the whole photo's. */
+  | { kind: 'thumb'; annotationId: number; version?: string }
   /** The original photo file. */
-  | { kind: 'photo'; annotationId: number }
+  | { kind: 'photo'; annotationId: number; version?: string }
+  /** A photo upright (EXIF orientation applied), at most IMAGE_MEDIA_SIDE pixels long, JPEG: the photo view. */
+  | { kind: 'image'; imageId: number }
+  /** A photo's thumbnail (JPEG). */
+  | { kind: 'image-thumb'; imageId: number }
   /** The explanation picture in the reference layout (PNG). */
   | ({ kind: 'export' } & z.output<typeof PairSettingsArgs>);
 
@@ -107,10 +114,25 @@ export type MediaRequest =
 export type Media = { contentType: string; bytes: Uint8Array } | { contentType: string; file: string };
 
 const MEDIA_ANNOTATION_KINDS = ['view', 'thumb', 'photo'] as const;
+const MEDIA_IMAGE_KINDS = ['image', 'image-thumb'] as const;
+
+/** Longest side of the `image` media (the photo view draws boxes over it, in the photo's own pixels). */
+export const IMAGE_MEDIA_SIDE = 2048;
+
+/** Text that changes whenever an annotation's box or rotation does: its media `version`. */
+export const annotationVersion = (annotation: {
+  box: { x: number; y: number; w: number; h: number } | null;
+  theta: number;
+}): string =>
+  annotation.box
+    ? [annotation.box.x, annotation.box.y, annotation.box.w, annotation.box.h, annotation.theta].map((v) => Math.round(v * 1000)).join('_')
+    : 'whole';
 
 /** The path and query of a media request, without a leading slash: `view/12`, `export?a=1&b=2&kLines=20…`. */
 export function mediaPath(request: MediaRequest): string {
-  if (request.kind !== 'export') return `${request.kind}/${request.annotationId}`;
+  if (request.kind === 'image' || request.kind === 'image-thumb') return `${request.kind}/${request.imageId}`;
+  if (request.kind !== 'export')
+    return `${request.kind}/${request.annotationId}${request.version ? `?v=${encodeURIComponent(request.version)}` : ''}`;
   const query = new URLSearchParams({
     a: String(request.a),
     b: String(request.b),
@@ -129,7 +151,15 @@ export function parseMediaPath(path: string, query: URLSearchParams): MediaReque
     (MEDIA_ANNOTATION_KINDS as readonly string[]).includes(parts[0]) &&
     /^[1-9]\d{0,9}$/.test(parts[1])
   ) {
-    return { kind: parts[0] as (typeof MEDIA_ANNOTATION_KINDS)[number], annotationId: Number(parts[1]) };
+    const version = query.get('v');
+    return {
+      kind: parts[0] as (typeof MEDIA_ANNOTATION_KINDS)[number],
+      annotationId: Number(parts[1]),
+      ...(version ? { version } : {}),
+    };
+  }
+  if (parts.length === 2 && (MEDIA_IMAGE_KINDS as readonly string[]).includes(parts[0]) && /^[1-9]\d{0,9}$/.test(parts[1])) {
+    return { kind: parts[0] as (typeof MEDIA_IMAGE_KINDS)[number], imageId: Number(parts[1]) };
   }
   if (parts.length === 1 && parts[0] === 'export') {
     const number = (key: string) => (query.has(key) ? Number(query.get(key)) : undefined);

@@ -6,10 +6,18 @@ import { Workbench } from '../../src/main/workbench.ts';
 import { fillSynthetic } from '../fixtures/synthetic-catalog.ts';
 import { tempFolder } from './helpers.ts';
 
-/** Six annotations on six photos: 1, 2 named "Alice"; 3 named "Bob"; 4, 5, 6 unnamed. */
+/**
+ * Six annotations on six photos: 1, 2 named "Alice"; 3 named "Bob"; 4, 5, 6 unnamed. Every vector is the
+ * same, so the model finds every pair alike and one "same" joins at once: these tests are about the log.
+ */
 function catalog(): Workbench {
   const workbench = Workbench.init(tempFolder());
-  fillSynthetic(workbench.store, { count: 6, dim: 4, individual: (i) => [`Alice`, 'Alice', 'Bob', null, null, null][i] });
+  fillSynthetic(workbench.store, {
+    count: 6,
+    dim: 4,
+    individual: (i) => [`Alice`, 'Alice', 'Bob', null, null, null][i],
+    vector: () => Float32Array.of(1, 0, 0, 0),
+  });
   return workbench;
 }
 
@@ -24,8 +32,11 @@ describe('decisions', () => {
     });
     expect(workbench.decide(5, 6, 'same')).toMatchObject({ individual: { name: 'ind-0001' } });
     workbench.undo();
-    expect(workbench.decide(6, 5, 'same')).toMatchObject({ individual: { name: 'ind-0002' } });
-    expect(names(workbench)).toEqual(['Alice', 'Alice', 'Bob', 'Alice', 'ind-0002', 'ind-0002']);
+    // The same two joined again are the individual they were before the undo.
+    expect(workbench.decide(6, 5, 'same')).toMatchObject({ individual: { name: 'ind-0001' } });
+    expect(names(workbench)).toEqual(['Alice', 'Alice', 'Bob', 'Alice', 'ind-0001', 'ind-0001']);
+    expect(workbench.decide(6, 3, 'same')).toMatchObject({ individual: { name: 'Bob' } });
+    expect(names(workbench)).toEqual(['Alice', 'Alice', 'Bob', 'Alice', 'Bob', 'Bob']);
     workbench.close();
   });
 
@@ -42,7 +53,7 @@ describe('decisions', () => {
   it('undo appends an entry, restores the naming exactly and goes back one decision at a time', () => {
     const workbench = catalog();
     workbench.decide(4, 5, 'same'); // 1: ind-0001
-    workbench.decide(4, 1, 'same', { confirmMerge: 'keep-b' }); // 2: ind-0001 joins Alice
+    workbench.decide(4, 1, 'same'); // 2: ind-0001 joins Alice (a generated name gives way without asking)
     workbench.decide(2, 3, 'different'); // 3
     expect(names(workbench)).toEqual(['Alice', 'Alice', 'Bob', 'Alice', 'Alice', null]);
 
@@ -69,7 +80,9 @@ describe('decisions', () => {
 
   it('warns when "different" contradicts the names, and refuses nonsense', () => {
     const workbench = catalog();
-    expect(workbench.decide(1, 2, 'different')).toMatchObject({ warning: 'both annotations are named "Alice"; the names are unchanged' });
+    expect(workbench.decide(1, 2, 'different')).toMatchObject({
+      warning: 'both annotations were named "Alice" by a person; they stay in that individual, and the answer is on record',
+    });
     expect(() => workbench.decide(1, 1, 'same')).toThrow('a decision needs two different annotations');
     expect(() => workbench.decide(1, 99, 'same')).toThrow('there is no annotation 99');
     expect(workbench.status()).toMatchObject({ decidedPairs: 1, logEntries: 1 });
@@ -98,17 +111,17 @@ describe('decisions', () => {
     workbench.close();
   });
 
-  it('exports current names and the whole log as CSV', () => {
+  it('exports current names and the whole log as CSV', async () => {
     const workbench = catalog();
     workbench.decide(4, 5, 'same', { note: 'same notch, "left" ear,\nsee photo' });
     workbench.decide(1, 3, 'different', { reviewer: 'ana' });
     workbench.undo();
     workbench.renameIndividual('ind-0001', 'Eve');
     const out = join(tempFolder(), 'export');
-    const result = workbench.exportCatalog(out);
-    expect(result).toEqual({ annotationsCsv: join(out, 'annotations.csv'), decisionsCsv: join(out, 'decisions.csv'), annotations: 6, decisions: 3 });
+    const result = await workbench.exportCatalog({ outDir: out });
+    expect(result).toMatchObject({ format: 'csv', annotationsCsv: join(out, 'annotations.csv'), decisionsCsv: join(out, 'decisions.csv'), annotations: 6, decisions: 3 });
 
-    const annotations = parse(readFileSync(result.annotationsCsv), { columns: true }) as Record<string, string>[];
+    const annotations = parse(readFileSync(result.annotationsCsv!), { columns: true }) as Record<string, string>[];
     expect(annotations.map((row) => [row.annotation_id, row.image, row.name])).toEqual([
       ['1', 'synthetic/0.jpg', 'Alice'],
       ['2', 'synthetic/1.jpg', 'Alice'],
@@ -117,11 +130,11 @@ describe('decisions', () => {
       ['5', 'synthetic/4.jpg', 'Eve'],
       ['6', 'synthetic/5.jpg', ''],
     ]);
-    const decisions = parse(readFileSync(result.decisionsCsv), { columns: true }) as Record<string, string>[];
-    expect(decisions.map((row) => [row.decision_id, row.verdict, row.undoes, row.undone_by, row.reviewer, row.note])).toEqual([
-      ['1', 'same', '', '', '', 'same notch, "left" ear,\nsee photo'],
-      ['2', 'different', '', '3', 'ana', ''],
-      ['3', 'undo', '2', '', '', ''],
+    const decisions = parse(readFileSync(result.decisionsCsv!), { columns: true }) as Record<string, string>[];
+    expect(decisions.map((row) => [row.decision_id, row.verdict, row.undoes, row.undone_by, row.reviewer, row.note, row.accuracy, row.weight])).toEqual([
+      ['1', 'same', '', '', '', 'same notch, "left" ear,\nsee photo', '0.95', '2.944'],
+      ['2', 'different', '', '3', 'ana', '', '0.95', '2.944'],
+      ['3', 'undo', '2', '', '', '', '', ''],
     ]);
     workbench.close();
   });

@@ -32,6 +32,35 @@ describe('migrations', () => {
     expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
   });
 
+  it('the evidence migration keeps what a person gave each annotation, not what decisions moved it to', () => {
+    const db = memoryDatabase();
+    const evidence = MIGRATIONS.findIndex((migration) => migration.name === 'v4Evidence');
+    expect(evidence).toBeGreaterThan(0);
+    migrate(db, MIGRATIONS.slice(0, evidence));
+    const now = '2026-01-01T00:00:00.000Z';
+    db.exec(`
+      INSERT INTO images (id, sha256, path, width, height, added_at) VALUES (1, 'x', 'a.jpg', 10, 10, '${now}');
+      INSERT INTO individuals (id, name, created_at, named) VALUES (1, 'Alice', '${now}', 1), (2, 'Bob', '${now}', 1), (3, 'ind-0001', '${now}', 0);
+      -- 1, 2 imported as Alice; 5 imported as Bob and later merged into Alice; 3, 4 joined by "same" into ind-0001.
+      INSERT INTO annotations (id, image_id, side, individual_id, source, created_at) VALUES
+        (1, 1, 'left', 1, 'csv', '${now}'), (2, 1, 'left', 1, 'csv', '${now}'), (3, 1, 'left', 3, 'whole-image', '${now}'),
+        (4, 1, 'left', 3, 'whole-image', '${now}'), (5, 1, 'left', 1, 'csv', '${now}'), (6, 1, 'left', NULL, 'whole-image', '${now}');
+      INSERT INTO decisions (id, annotation_a, annotation_b, verdict, merge, created_at) VALUES
+        (1, 3, 4, 'same', NULL, '${now}'), (2, 5, 1, 'same', 'keep-b', '${now}');
+      INSERT INTO decision_effects VALUES (1, 3, NULL, 3), (1, 4, NULL, 3), (2, 5, 2, 1);
+    `);
+    migrate(db, MIGRATIONS.slice(0, evidence + 1));
+    expect(db.prepare('SELECT id, individual_id AS now, given_individual_id AS given FROM annotations ORDER BY id').all()).toEqual([
+      { id: 1, now: 1, given: 1 },
+      { id: 2, now: 1, given: 1 },
+      { id: 3, now: 3, given: null },
+      { id: 4, now: 3, given: null },
+      { id: 5, now: 1, given: 2 },
+      { id: 6, now: null, given: null },
+    ]);
+    expect(db.prepare('SELECT batch FROM decisions').all()).toEqual([{ batch: null }, { batch: null }]);
+  });
+
   it('version 1 creates the catalog tables', () => {
     const db = memoryDatabase();
     migrate(db, MIGRATIONS.slice(0, 1));

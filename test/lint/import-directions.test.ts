@@ -38,6 +38,13 @@ describe('import directions on the main side', () => {
     expect(await refusals('src/main/catalog/sample.ts', "import '../workbench.ts';")).toHaveLength(1);
   });
 
+  it('lets the formats read and write the store, never the other way', async () => {
+    expect(await refusals('src/main/formats/sample.ts', "import type { AnnotationRows } from '../catalog/annotation-rows.ts';")).toEqual([]);
+    expect(await refusals('src/main/catalog/sample.ts', "import '../formats/registry.ts';")).toHaveLength(1);
+    expect(await refusals('src/main/formats/sample.ts', "import '../workbench.ts';")).toHaveLength(1);
+    expect(await refusals('src/main/cli/sample.ts', "import '../formats/registry.ts';")).toHaveLength(1);
+  });
+
   it('keeps the fronts on the service', async () => {
     expect(await refusals('src/main/host/sample.ts', "import '../catalog/layout.ts';")).toHaveLength(1);
     expect(await refusals('src/main/server/sample.ts', "import '../pairx/explanation-service.ts';")).toHaveLength(1);

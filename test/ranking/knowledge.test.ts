@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Knowledge, type AnnotationFacts, type DecisionInForce } from '../../src/main/ranking/knowledge.ts';
+import { Answered, Knowledge, type AnnotationFacts, type DecisionInForce } from '../../src/main/ranking/knowledge.ts';
 
 /** Annotations 1–6 on photos of their own; `individuals` assigns some of them. */
 function facts(individuals: Record<number, number> = {}): AnnotationFacts[] {
@@ -11,44 +11,49 @@ function facts(individuals: Record<number, number> = {}): AnnotationFacts[] {
   }));
 }
 
+const W = Math.log(19);
+
 describe('the knowledge of who is who', () => {
-  it('"different" between members of two individuals rules out every other pair of the two', () => {
+  it('"different" between members of two individuals is evidence against the two, not a wall', () => {
     // I = {1, 2}, J = {3, 4}; 5 and 6 alone.
     const known = new Knowledge(
       facts({ 1: 10, 2: 10, 3: 20, 4: 20 }),
       [{ a: 2, b: 3, verdict: 'different' }],
       new Set(),
     );
+    // The answer weighs against every pair of the two individuals, which stay askable through other photos;
+    // the pair itself is held back while the answer is among the newest.
+    expect(known.humanBetween(10, 20)).toBeCloseTo(-W, 9);
     for (const [a, b] of [
       [1, 3],
       [1, 4],
       [2, 4],
-      [2, 3],
     ])
-      expect(known.askable(a, b)).toBe(false);
-    expect(known.askable(1, 5)).toBe(true);
-    expect(known.askable(3, 5)).toBe(true);
+      expect(known.askable(a, b)).toBe(true);
+    expect(known.askable(2, 3)).toBe(false);
+    const later = new Knowledge(facts({ 1: 10, 2: 10, 3: 20, 4: 20 }), [{ a: 2, b: 3, verdict: 'different' }], new Set(), false, 0);
+    expect(later.askable(2, 3)).toBe(true);
+    expect(known.answeredPair(2, 3)).toBe(Answered.Decided);
+    expect(known.answeredPair(1, 4)).toBe(Answered.None);
+    expect(known.humanBetween(10, -5)).toBe(0);
     expect(known.askable(1, 2)).toBe(false); // already one individual
     expect(known.individuals).toBe(4);
   });
 
-  it('a merge carries what was known to the merged individual, and an undo takes it back', () => {
-    const decisions: DecisionInForce[] = [{ a: 1, b: 3, verdict: 'different' }];
-    // 3 is later merged with 5 into individual 30: 1 is known to differ from 5 too.
-    const merged = new Knowledge(
-      facts({ 3: 30, 5: 30 }),
-      [...decisions, { a: 3, b: 5, verdict: 'same' }],
-      new Set(),
-    );
-    expect(merged.askable(1, 5)).toBe(false);
-    expect(merged.askable(2, 5)).toBe(true);
-    // The "different" undone (no longer in force): 1 and 5 may be asked again.
-    const undone = new Knowledge(facts({ 3: 30, 5: 30 }), [{ a: 3, b: 5, verdict: 'same' }], new Set());
-    expect(undone.askable(1, 5)).toBe(true);
-    // The merge undone: 5 is alone again and nothing ties it to 1.
-    const unmerged = new Knowledge(facts(), decisions, new Set());
-    expect(unmerged.askable(1, 5)).toBe(true);
-    expect(unmerged.askable(1, 3)).toBe(false);
+  it('answers add up between the individuals their photos are in now, each with its reviewer\'s weight', () => {
+    const decisions: DecisionInForce[] = [
+      { a: 1, b: 3, verdict: 'different', weight: 2 },
+      { a: 1, b: 5, verdict: 'same', weight: 3 },
+    ];
+    // 3 and 5 merged into individual 30: the two answers between 1 and it net out to +1.
+    const merged = new Knowledge(facts({ 3: 30, 5: 30 }), decisions, new Set());
+    expect(merged.humanBetween(-1, 30)).toBeCloseTo(1, 9);
+    // Apart again, each weighs on its own pair of clusters.
+    const apart = new Knowledge(facts(), decisions, new Set());
+    expect(apart.humanBetween(-1, -3)).toBeCloseTo(-2, 9);
+    expect(apart.humanBetween(-1, -5)).toBeCloseTo(3, 9);
+    // Without a weight, an answer weighs as one of a reviewer right 95 % of the time.
+    expect(new Knowledge(facts(), [{ a: 1, b: 3, verdict: 'same' }], new Set()).humanBetween(-1, -3)).toBeCloseTo(W, 9);
   });
 
   it('two person-given names are two animals unless duplicate names are looked for', () => {
@@ -62,14 +67,18 @@ describe('the knowledge of who is who', () => {
     expect(new Knowledge(facts({ 1: 10, 3: 30 }), [], new Set([10, 30])).askable(1, 3)).toBe(false);
   });
 
-  it('"unsure" leaves out that pair only; other pairs of the same two individuals may be asked', () => {
+  it('"unsure" leaves out that pair only and weighs nothing; other pairs of the same two individuals may be asked', () => {
     const known = new Knowledge(facts({ 1: 10, 2: 10 }), [{ a: 1, b: 3, verdict: 'unsure' }], new Set());
     expect(known.askable(1, 3)).toBe(false);
     expect(known.askable(2, 3)).toBe(true);
-    expect(known.knownDifferent(10, -3)).toBe(false);
+    expect(known.humanBetween(10, -3)).toBe(0);
+    expect(known.answeredPair(1, 3)).toBe(Answered.UnsureOnly);
+    // A later "same" or "different" on the pair makes it a decided pair again.
+    const later = new Knowledge(facts(), [{ a: 1, b: 3, verdict: 'unsure' }, { a: 1, b: 3, verdict: 'same' }], new Set());
+    expect(later.answeredPair(1, 3)).toBe(Answered.Decided);
   });
 
-  it('a "different" inside what a merge later joined does not split it', () => {
+  it('a "different" inside one individual does not split it here: the resolver weighs it', () => {
     const known = new Knowledge(facts({ 1: 10, 2: 10 }), [{ a: 1, b: 2, verdict: 'different' }], new Set());
     expect(known.clusterOf(1)).toBe(known.clusterOf(2));
     expect(known.sizeOf(10)).toBe(2);

@@ -1,6 +1,6 @@
 import { renameSync, writeFileSync } from 'node:fs';
 
-type Cell = string | number | null | undefined;
+export type Cell = string | number | null | undefined;
 
 /** RFC 4180 quoting: only where a value needs it, doubling inner quotes. */
 function csvCell(value: Cell): string {
@@ -9,11 +9,21 @@ function csvCell(value: Cell): string {
   return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-/** Writes a CSV file under a temporary name and renames it, so a reader never sees half a file. */
-export function writeCsv(file: string, header: readonly string[], rows: Iterable<readonly Cell[]>): void {
+/** A CSV file's text: a header line and one line per row. */
+export function csvText(header: readonly string[], rows: Iterable<readonly Cell[]>): string {
   const lines = [header.map(csvCell).join(',')];
   for (const row of rows) lines.push(row.map(csvCell).join(','));
+  return `${lines.join('\n')}\n`;
+}
+
+/** Writes a file under a temporary name and renames it, so a reader never sees half a file. */
+export function writeWhole(file: string, content: string | Uint8Array): void {
   const partial = `${file}.${process.pid}.partial`;
-  writeFileSync(partial, `${lines.join('\n')}\n`);
+  writeFileSync(partial, content);
   renameSync(partial, file);
+}
+
+/** Writes a CSV file whole (see writeWhole). */
+export function writeCsv(file: string, header: readonly string[], rows: Iterable<readonly Cell[]>): void {
+  writeWhole(file, csvText(header, rows));
 }

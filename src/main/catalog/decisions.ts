@@ -1,7 +1,6 @@
-import type { DecideArgs, DecideResult, Individual, IndividualRef, UndoResult } from '../../shared/api.ts';
+import type { DecideArgs, Decision, Individual, IndividualRef } from '../../shared/api.ts';
 import { CatalogError, NotFoundError } from './errors.ts';
 import type { CatalogStore } from './store/catalog-store.ts';
-import type { Effect } from './store/decisions.ts';
 
 /** Names given to individuals that a "same" decision creates: ind-0001, ind-0002, … */
 const GENERATED_PREFIX = 'ind-';
@@ -15,6 +14,11 @@ function nextGeneratedName(store: CatalogStore): string {
   return `${GENERATED_PREFIX}${String(highest + 1).padStart(4, '0')}`;
 }
 
+/** A new individual with a generated name, for a group of photos that answers joined and nobody named. */
+export function createGeneratedIndividual(store: CatalogStore): IndividualRef {
+  return store.individuals.create(nextGeneratedName(store), false);
+}
+
 function requireAnnotation(store: CatalogStore, id: number) {
   const annotation = store.annotations.byId(id);
   if (!annotation) throw new NotFoundError(`there is no annotation ${id}`);
@@ -24,77 +28,59 @@ function requireAnnotation(store: CatalogStore, id: number) {
 const nameOf = (store: CatalogStore, individualId: number): string => store.individuals.byId(individualId)!.name;
 
 /**
- * Records a verdict on a pair, committed before it returns. "same" puts both annotations into one
- * individual: an unnamed one joins the other's; two unnamed ones form a new individual with a
- * generated name; two differently named individuals are merged only when the caller confirms which
- * name to keep (otherwise nothing is written and the conflict is returned). Every change of an
- * annotation's individual is logged with the decision, so undo can restore it exactly.
+ * Appends a verdict on a pair to the log, committed with the caller's transaction. It is evidence: who is
+ * who is derived from the log afterwards (ranking/identities.ts), so nothing else is written here. A
+ * "same" on annotations of two individuals a person named (an import or a rename) is recorded only when
+ * the caller confirms which name to keep; otherwise nothing is written and the conflict is returned.
  */
-export function decide(store: CatalogStore, args: DecideArgs): DecideResult {
+export function decide(store: CatalogStore, args: DecideArgs & { batch?: number | null; accuracies?: string | null }): { decision: Decision; warning?: string } | { conflict: { nameA: string; nameB: string } } {
   const { a, b, verdict } = args;
   if (a === b) throw new CatalogError('a decision needs two different annotations');
-  return store.transaction((): DecideResult => {
+  return store.transaction(() => {
     const first = requireAnnotation(store, a);
     const second = requireAnnotation(store, b);
-    const effects: Effect[] = [];
-    const move = (annotationId: number, before: number | null, after: number) => effects.push({ annotationId, individualBefore: before, individualAfter: after });
-    let individual: IndividualRef | null = null;
+    const ia = first.individualId;
+    const ib = second.individualId;
     let merge: DecideArgs['confirmMerge'] | null = null;
     let warning: string | undefined;
-
-    if (verdict === 'same') {
-      const ia = first.individualId;
-      const ib = second.individualId;
-      if (ia === null && ib === null) {
-        individual = store.individuals.create(nextGeneratedName(store), false);
-        move(a, null, individual.id);
-        move(b, null, individual.id);
-      } else if (ia === null || ib === null) {
-        individual = store.individuals.byId((ia ?? ib)!)!;
-        if (ia === null) move(a, null, individual.id);
-        else move(b, null, individual.id);
-      } else if (ia === ib) {
-        individual = store.individuals.byId(ia)!;
-      } else {
+    if (verdict === 'same' && ia !== null && ib !== null && ia !== ib) {
+      const named = store.individuals.namedIds();
+      if (named.has(ia) && named.has(ib)) {
         if (!args.confirmMerge) return { conflict: { nameA: nameOf(store, ia), nameB: nameOf(store, ib) } };
         merge = args.confirmMerge;
-        const [keep, drop] = merge === 'keep-a' ? [ia, ib] : [ib, ia];
-        individual = store.individuals.byId(keep)!;
-        for (const annotation of store.annotations.byIndividual(drop)) move(annotation.id, drop, keep);
       }
-    } else if (verdict === 'different' && first.individualId !== null && first.individualId === second.individualId) {
-      warning = `both annotations are named "${nameOf(store, first.individualId)}"; the names are unchanged`;
+    } else if (verdict === 'different' && ia !== null && ia === ib && first.givenIndividualId !== null && first.givenIndividualId === second.givenIndividualId) {
+      warning = `both annotations were named "${nameOf(store, ia)}" by a person; they stay in that individual, and the answer is on record`;
     }
-
-    for (const effect of effects) store.annotations.setIndividual(effect.annotationId, effect.individualAfter);
-    const decision = store.decisions.append(
-      { a, b, verdict, merge, note: args.note ?? null, reviewer: args.reviewer ?? null, undoes: null },
-      effects,
-    );
-    return warning === undefined ? { decision, individual } : { decision, individual, warning };
+    const decision = store.decisions.append({
+      a,
+      b,
+      verdict,
+      merge,
+      note: args.note ?? null,
+      reviewer: args.reviewer ?? null,
+      undoes: null,
+      batch: args.batch ?? null,
+      accuracies: args.accuracies ?? null,
+    });
+    return warning === undefined ? { decision } : { decision, warning };
   });
 }
 
 /**
- * Takes back the newest decision still in force by appending an undo entry; nothing is deleted. The
- * individuals it changed get their previous individual back, unless something else (an import) has
- * changed them since.
+ * Takes back the newest decision still in force, and the rest of its batch, by appending undo entries;
+ * nothing is deleted. Who is who is then derived again from the log without them (the caller's part).
  */
-export function undo(store: CatalogStore, reviewer?: string): UndoResult {
+export function undo(store: CatalogStore, reviewer?: string): { entries: Decision[]; undone: Decision[] } {
   return store.transaction(() => {
     const last = store.decisions.lastInForce();
     if (!last) throw new CatalogError('there is no decision to undo');
-    const restored: Effect[] = [];
-    for (const effect of store.decisions.effects(last.id)) {
-      if (store.annotations.byId(effect.annotationId)?.individualId !== effect.individualAfter) continue;
-      store.annotations.setIndividual(effect.annotationId, effect.individualBefore);
-      restored.push({ annotationId: effect.annotationId, individualBefore: effect.individualAfter, individualAfter: effect.individualBefore });
-    }
-    const entry = store.decisions.append(
-      { a: last.a, b: last.b, verdict: 'undo', merge: null, note: null, reviewer: reviewer ?? null, undoes: last.id },
-      restored,
+    const batch = last.batch ?? (store.decisions.batchInForce(last.id).length > 1 ? last.id : null);
+    const undone = batch === null ? [last] : store.decisions.batchInForce(batch).reverse();
+    const entries = undone.map((decision) =>
+      store.decisions.append({ a: decision.a, b: decision.b, verdict: 'undo', merge: null, note: null, reviewer: reviewer ?? null, undoes: decision.id }),
     );
-    return { entry, undone: store.decisions.byId(last.id)! };
+    return { entries, undone };
   });
 }
 

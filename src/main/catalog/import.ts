@@ -2,14 +2,16 @@ import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { ImportSummary, Issue } from '../../shared/api.ts';
+import type { DetectionsSummary, ImportSummary, Issue } from '../../shared/api.ts';
 import { readCaptureFacts } from '../imaging/capture-facts.ts';
 import { openImage } from '../imaging/preprocess.ts';
 import { removeAbandonedThumbnails, writeThumbnail } from '../imaging/thumbnail.ts';
 import { processAlive } from '../jobs/process-alive.ts';
 import { prepareInOrder, trackJob, type JobControls, type ProgressListener } from '../jobs/tracked-job.ts';
-import { applyCsvAnnotations } from './apply-csv.ts';
-import { readAnnotationsCsv, type CsvAnnotations } from './annotations-csv.ts';
+import type { AnnotationRows } from './annotation-rows.ts';
+import { applyAnnotationRows } from './apply-annotations.ts';
+import { applyDetections, type NamingRow } from './apply-detections.ts';
+import { isDetectionRows } from './detection-rows.ts';
 import { CatalogError } from './errors.ts';
 import { relativeInside } from '../paths.ts';
 import { THUMBS_DIR, absolutePath, thumbsDir } from './layout.ts';
@@ -18,8 +20,8 @@ import type { CatalogStore } from './store/catalog-store.ts';
 import type { NewImage } from './store/images.ts';
 
 export interface ImportOptions extends JobControls {
-  /** A CSV describing annotations; see readAnnotationsCsv. */
-  annotationsCsv?: string;
+  /** Annotation files already read (src/main/formats reads them), applied in order after the photos. */
+  annotations?: AnnotationRows[];
   /** Photos prepared at once: hashing, decoding and thumbnailing of one overlap the others' file reads. */
   concurrency?: number;
 }
@@ -63,7 +65,7 @@ async function describePhoto(file: ScannedFile, bytes: Buffer, sha256: string, t
 
 /**
  * Imports the photos at or below `folder` (which must be inside the catalog folder) and, optionally,
- * annotations from a CSV. Photos are identified by content: a copy of a known photo is not a new
+ * the annotations of files already read into rows. Photos are identified by content: a copy of a known photo is not a new
  * image, and a known photo found at a new path while its old path is gone has moved. Unchanged files
  * (same path, size and mtime) are skipped without reading them. Each photo is committed on its own, so
  * a killed import keeps what it did and the next run resumes. Problems with single photos or rows are
@@ -77,18 +79,16 @@ export async function importFolder(store: CatalogStore, folder: string = store.r
     throw new CatalogError(`${absoluteFolder} is outside the catalog folder ${root}; move or copy the photos into it, then import`);
   }
   if (!existsSync(absoluteFolder) || !statSync(absoluteFolder).isDirectory()) throw new CatalogError(`${absoluteFolder} is not a folder`);
-  // Read the CSV first: a CSV that cannot serve is refused before any photo is touched.
-  const csv = options.annotationsCsv ? readAnnotationsCsv(resolve(options.annotationsCsv), root, absoluteFolder) : null;
-
-  const params = { folder: folderPath, annotationsCsv: options.annotationsCsv ?? null };
-  return trackJob(store.jobs, 'import', params, options, (report) => runImport(store, absoluteFolder, folderPath, csv, options, report));
+  const annotations = options.annotations ?? [];
+  const params = { folder: folderPath, annotations: annotations.map((file) => ({ file: file.file, format: file.format })) };
+  return trackJob(store.jobs, 'import', params, options, (report) => runImport(store, absoluteFolder, folderPath, annotations, options, report));
 }
 
 async function runImport(
   store: CatalogStore,
   absoluteFolder: string,
   folderPath: string,
-  csv: CsvAnnotations | null,
+  annotations: AnnotationRows[],
   options: ImportOptions,
   report: ProgressListener,
 ): Promise<ImportSummary> {
@@ -102,11 +102,12 @@ async function runImport(
     failed: 0,
     annotationsAdded: 0,
     annotationsUpdated: 0,
-    issues: [...(csv?.issues ?? [])],
+    issues: annotations.flatMap((file) => file.issues),
+    annotationFiles: annotations.map((file) => ({ file: file.file, format: file.format, rows: file.rows.length })),
     cancelled: false,
   };
-  // Photos a CSV describes get their annotations from it, the others one whole-photo annotation each.
-  const described = csv?.mentioned ?? new Set<string>();
+  // Photos a file describes get their annotations from it, the others one whole-photo annotation each.
+  const described = new Set(annotations.flatMap((file) => [...file.described]));
   const thumbs = thumbsDir(store.root);
 
   report({ phase: 'scan', done: 0, total: null });
@@ -188,14 +189,42 @@ async function runImport(
 
   summary.moved += forgetVanishedFiles(store, folderPath, new Set(files.map((file) => file.path)));
 
-  if (csv) {
-    const applied = applyCsvAnnotations(store, csv, { failedPaths, importedFolder: folderPath, signal, report });
+  // A detector's boxes first; rows of other files without a box, for photos a detector describes, name
+  // its animal box (apply-detections.ts) instead of adding a whole-photo annotation.
+  const detected = new Set(annotations.filter(isDetectionRows).flatMap((file) => [...file.described]));
+  const names = (row: AnnotationRows['rows'][number]) => row.box === null && detected.has(row.path);
+  const naming: NamingRow[] = annotations.filter((file) => !isDetectionRows(file)).flatMap((file) => file.rows.filter(names).map((row) => ({ file: file.file, row })));
+  for (const file of annotations.filter(isDetectionRows)) {
+    const applied = applyDetections(store, file, naming, { failedPaths, importedFolder: folderPath, signal, report });
+    summary.annotationsAdded += applied.added;
+    summary.annotationsUpdated += applied.updated;
+    summary.issues.push(...applied.issues);
+    summary.detections = summary.detections ? mergeDetections(summary.detections, applied.summary) : applied.summary;
+    if (signal?.aborted) return { ...summary, cancelled: true };
+  }
+  for (const file of annotations.filter((file) => !isDetectionRows(file)).map((file) => ({ ...file, rows: file.rows.filter((row) => !names(row)) }))) {
+    const applied = applyAnnotationRows(store, file, { failedPaths, importedFolder: folderPath, signal, report });
     summary.annotationsAdded += applied.added;
     summary.annotationsUpdated += applied.updated;
     summary.issues.push(...applied.issues);
     if (signal?.aborted) return { ...summary, cancelled: true };
   }
   return summary;
+}
+
+/** Two detector files in one import: one report. */
+function mergeDetections(a: DetectionsSummary, b: DetectionsSummary): DetectionsSummary {
+  return {
+    file: `${a.file}, ${b.file}`,
+    formatVersion: a.formatVersion === b.formatVersion ? a.formatVersion : `${a.formatVersion}, ${b.formatVersion}`,
+    threshold: a.threshold,
+    animalBoxes: a.animalBoxes + b.animalBoxes,
+    belowThreshold: a.belowThreshold + b.belowThreshold,
+    otherCategories: a.otherCategories + b.otherCategories,
+    noAnimal: [...a.noAnimal, ...b.noAnimal],
+    severalAnimals: [...a.severalAnimals, ...b.severalAnimals],
+    failed: a.failed + b.failed,
+  };
 }
 
 /**

@@ -1,107 +1,33 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
-import type { ApiArgs, ApiMethod, ApiResult, Progress, Verdict } from '../../shared/api.ts';
+import { EXPORT_FORMATS, SAMPLING_DESIGNS, type ExportFormat, type Verdict } from '../../shared/api.ts';
 import type { MediaRequest } from '../../shared/bridge.ts';
-import { callApi, workbenchHandlers } from '../api-handlers.ts';
 import { Workbench } from '../workbench.ts';
-import { boxText, decisionText, issueLine, progressLine, queueTable, statusText, table } from './format.ts';
+import { boxText, decisionText, progressLine, queueTable, statusText, table } from './format.ts';
+import {
+  action,
+  asJob,
+  catalogFolder,
+  defaultReviewer,
+  out,
+  fraction,
+  positiveInteger,
+  printIssues,
+  printJson,
+  withWorkbench,
+  type CommonOptions,
+} from './command-kit.ts';
+import { registerIdentityCommands } from './identity-commands.ts';
 import { PairxError } from '../errors.ts';
-import { CommandExit, EXIT_CANCELLED, cliFailure, verboseRequested } from './exit.ts';
-import { progressView } from './progress.ts';
+import { CommandExit, EXIT_CANCELLED } from './exit.ts';
 import { EXPLAIN_LIMITS } from '../../shared/explanation.ts';
 import { unfaithfulMessage } from '../../shared/conservation.ts';
-
-interface CommonOptions {
-  catalog?: string;
-  json?: boolean;
-}
 
 /** A picture from the workbench's one media route (the same the windows get), as bytes to write. */
 async function pictureBytes(workbench: Workbench, request: MediaRequest): Promise<Uint8Array> {
   const media = await workbench.media(request);
   return 'bytes' in media ? media.bytes : readFileSync(media.file);
-}
-
-const out = (text: string) => process.stdout.write(`${text}\n`);
-const printJson = (value: unknown) => out(JSON.stringify(value, null, 2));
-
-/**
- * Wraps a command's action: a failure becomes one line on stderr and a non-zero exit code, never a
- * stack trace (unless --verbose or PAIRX_DEBUG asks for one, for what is a bug rather than the user's
- * input). It goes through commander's `error()`, so that under `exitOverride()` (src/main/cli.ts) the
- * exit code travels in the CommanderError that main() turns into the process's exit code.
- */
-function action<Args extends unknown[]>(run: (...args: Args) => Promise<void> | void) {
-  return async (...args: Args): Promise<void> => {
-    try {
-      await run(...args);
-    } catch (error) {
-      const command = args[args.length - 1] as Command;
-      const { line, exitCode } = cliFailure(error, verboseRequested());
-      // Help after an error is for usage mistakes, which commander reports before any action runs.
-      command.showHelpAfterError(false);
-      command.error(line, { exitCode });
-    }
-  };
-}
-
-/** The catalog a command works on: --catalog, else the nearest catalog at or above `near`, else `near` itself. */
-function catalogFolder(options: CommonOptions, near: string = process.cwd()): string {
-  return options.catalog !== undefined ? resolve(options.catalog) : (Workbench.locate(near) ?? resolve(near));
-}
-
-async function withWorkbench<T>(folder: string, run: (workbench: Workbench, call: <M extends ApiMethod>(method: M, args: ApiArgs<M>, controls?: { onProgress?: (p: Progress) => void; signal?: AbortSignal }) => Promise<ApiResult<M>>) => Promise<T>): Promise<T> {
-  const workbench = Workbench.open(folder);
-  const handlers = workbenchHandlers(workbench);
-  try {
-    return await run(workbench, (method, args, controls) => callApi(handlers, method, args, controls));
-  } finally {
-    workbench.close();
-  }
-}
-
-/**
- * Runs a long job with a progress view and Ctrl+C: the first one cancels cleanly (the job stops after
- * the photo or batch in hand, everything done so far stays), a second one quits at once.
- */
-async function asJob<T extends { cancelled: boolean }>(run: (controls: { onProgress: (p: Progress) => void; signal: AbortSignal }) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const view = progressView();
-  const onSigint = () => {
-    if (controller.signal.aborted) process.exit(EXIT_CANCELLED);
-    process.stderr.write('\ncancelling… (Ctrl+C again to quit at once)\n');
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
-  try {
-    return await run({ onProgress: (progress) => view.update(progress), signal: controller.signal });
-  } finally {
-    view.stop();
-    process.off('SIGINT', onSigint);
-  }
-}
-
-function positiveInteger(what: string) {
-  return (value: string): number => {
-    const number = Number(value);
-    if (!Number.isInteger(number) || number <= 0) throw new InvalidArgumentError(`${what} must be a positive whole number`);
-    return number;
-  };
-}
-
-const defaultReviewer = (): string | undefined => {
-  if (process.env.PAIRX_REVIEWER) return process.env.PAIRX_REVIEWER;
-  try {
-    return userInfo().username;
-  } catch {
-    return undefined;
-  }
-};
-
-function printIssues(issues: { file: string; row?: number; message: string }[]): void {
-  for (const issue of issues) process.stderr.write(`  ${issueLine(issue)}\n`);
 }
 
 /** Adds `pairx catalog …`: everything the workbench does with a catalog, scriptable with --json. */
@@ -126,14 +52,42 @@ export function registerCatalogCommands(program: Command): void {
   );
 
   command('import <folder>', 'import photos at or below a folder inside the catalog (again: only new or changed files)')
-    .option('--annotations <file.csv>', 'CSV with image and optionally name, side|viewpoint, x,y,w,h, theta')
+    .option(
+      '--annotations <file>',
+      'annotations, recognised by content: CSV (image[,name,side|viewpoint,x,y,w,h,theta]), COCO JSON from Wildbook/WBIA, wildlife-datasets metadata CSV',
+    )
+    .option('--detections <md.json>', "MegaDetector batch output (format 1.0-1.6): each animal box becomes an annotation; with --annotations, a photo's name goes to its one animal box")
+    .option('--threshold <t>', "confidence from which an animal detection counts (default: the file's typical_detection_threshold, else 0.2)", fraction('--threshold'))
     .action(
-      action(async (folder: string, options: CommonOptions & { annotations?: string }) => {
+      action(async (folder: string, options: CommonOptions & { annotations?: string; detections?: string; threshold?: number }) => {
         await withWorkbench(catalogFolder(options, folder), async (_, call) => {
-          const summary = await asJob((controls) => call('catalog.import', { folder: resolve(folder), annotationsCsv: options.annotations }, controls));
+          const summary = await asJob((controls) =>
+            call(
+              'catalog.import',
+              {
+                folder: resolve(folder),
+                annotations: options.annotations,
+                detections: options.detections === undefined ? undefined : resolve(options.detections),
+                threshold: options.threshold,
+              },
+              controls,
+            ),
+          );
           if (options.json) printJson(summary);
           else {
             printIssues(summary.issues);
+            const found = summary.detections;
+            if (found) {
+              out(
+                `${found.file} (MegaDetector ${found.formatVersion}, threshold ${found.threshold}): ${found.animalBoxes} animal boxes added; ` +
+                  `${found.belowThreshold} below the threshold and ${found.otherCategories} persons or vehicles left out; ${found.failed} photos it failed on`,
+              );
+              if (found.severalAnimals.length > 0) out(`${found.severalAnimals.length} photos with several animals (each box an annotation)`);
+              if (found.noAnimal.length > 0) {
+                out(`${found.noAnimal.length} photos with no animal (imported with no annotation):`);
+                for (const path of found.noAnimal) out(`  ${path}`);
+              }
+            }
             out(
               `${summary.cancelled ? 'cancelled after' : 'imported'} ${summary.scanned} files: ${summary.added} new, ${summary.unchanged} unchanged, ` +
                 `${summary.moved} moved, ${summary.duplicates} duplicates, ${summary.failed} unreadable; ` +
@@ -156,6 +110,40 @@ export function registerCatalogCommands(program: Command): void {
           if (options.json) return printJson(page);
           out(table(['id', 'image', 'name', 'side', 'box'], page.annotations.map((a) => [a.id, a.image, a.name ?? '-', a.side ?? '-', boxText(a)])));
           if (page.total > page.annotations.length) out(`(${page.annotations.length} of ${page.total}; see --offset, --limit)`);
+        });
+      }),
+    );
+
+  command('photos', 'list photos with how many animals are marked on each')
+    .addOption(new Option('--animals <which>', 'only photos with no animal marked (none) or with several').choices(['any', 'none', 'several']).default('any'))
+    .option('--limit <n>', 'at most this many', positiveInteger('--limit'), 1000)
+    .option('--offset <n>', 'skip this many', (value) => Number(value), 0)
+    .action(
+      action(async (options: CommonOptions & { animals: 'any' | 'none' | 'several'; limit: number; offset: number }) => {
+        await withWorkbench(catalogFolder(options), async (_, call) => {
+          const page = await call('catalog.photos', { animals: options.animals, limit: options.limit, offset: options.offset });
+          if (options.json) return printJson(page);
+          out(table(['id', 'photo', 'annotations', 'boxes'], page.photos.map((p) => [p.id, p.path, p.annotations, p.boxes])));
+          if (page.total > page.photos.length) out(`(${page.photos.length} of ${page.total}; see --offset, --limit)`);
+        });
+      }),
+    );
+
+  command('evaluate', "rank-1 and mAP of the catalog's model over its named annotations (each against the others of its side)")
+    .option('--model <name>', 'model whose vectors to use (default: the one embedded last)')
+    .action(
+      action(async (options: CommonOptions & { model?: string }) => {
+        await withWorkbench(catalogFolder(options), async (_, call) => {
+          const result = await call('catalog.evaluate', { model: options.model });
+          if (options.json) return printJson(result);
+          const percent = (value: number) => `${(100 * value).toFixed(1)}%`;
+          out(
+            `${result.annotations} named annotations of ${result.individuals} individuals: rank-1 ${percent(result.rank1)}, mAP ${percent(result.mAP)} ` +
+              `(${result.queries} queries, ${result.skipped} without another of their individual and side) by ${result.model}`,
+          );
+          if (result.notEmbedded > 0) out(`note: ${result.notEmbedded} named annotations have no vector yet; run \`pairx catalog embed\` first`);
+          if (result.individualsSeenInTraining)
+            out(`note: the model was trained on ${result.individualsSeenInTraining} of these ${result.individuals} individuals, so these figures overstate what it does on new animals`);
         });
       }),
     );
@@ -322,16 +310,78 @@ export function registerCatalogCommands(program: Command): void {
       }),
     );
 
-  command('export', 'write annotations.csv (current names) and decisions.csv (the whole log)')
-    .option('--out <folder>', 'where to write (default: <catalog>/export)')
+  command('export', 'write the catalog: csv (annotations.csv + decisions.csv), camtrap-dp (a Camtrap DP 1.0 package) or wildbook (bulk-import sheet)')
+    .addOption(new Option('--format <format>', 'what to write').choices([...EXPORT_FORMATS]).default('csv'))
+    .option('--out <folder>', 'where to write (default: <catalog>/export, or <catalog>/export/<format>)')
+    .option('--deployments <file.csv>', 'camtrap-dp, wildbook: deploymentID, folder, latitude, longitude[, locationID, locationName, utcOffset] per camera')
+    .option('--utc-offset <+hh:mm>', "camtrap-dp: the cameras' clock zone, for capture times without one")
+    .option('--media-url <address>', 'camtrap-dp: where the photos are published (default: copied into the package)')
     .action(
-      action(async (options: CommonOptions & { out?: string }) => {
+      action(async (options: CommonOptions & { format: ExportFormat; out?: string; deployments?: string; utcOffset?: string; mediaUrl?: string }) => {
         await withWorkbench(catalogFolder(options), async (_, call) => {
-          const result = await call('catalog.export', { outDir: options.out === undefined ? undefined : resolve(options.out) });
-          out(options.json ? JSON.stringify(result, null, 2) : `wrote ${result.annotationsCsv} (${result.annotations} annotations) and ${result.decisionsCsv} (${result.decisions} log entries)`);
+          const result = await call('catalog.export', {
+            format: options.format,
+            outDir: options.out === undefined ? undefined : resolve(options.out),
+            deployments: options.deployments === undefined ? undefined : resolve(options.deployments),
+            utcOffset: options.utcOffset,
+            mediaUrl: options.mediaUrl,
+          });
+          if (options.json) return printJson(result);
+          if (result.format === 'csv') {
+            return out(`wrote ${result.annotationsCsv} (${result.annotations} annotations) and ${result.decisionsCsv} (${result.decisions} log entries)`);
+          }
+          const what = result.format === 'camtrap-dp' ? 'a Camtrap DP 1.0 package (checked against the standard)' : "Wildbook's bulk-import sheet";
+          out(`wrote ${what} to ${result.folder}: ${result.annotations} annotations of ${result.media} photos, ${result.deployments} deployment(s)`);
+          for (const file of result.files) out(`  ${file}`);
+          for (const note of result.notes ?? []) out(note);
         });
       }),
     );
+
+  command('settings', "show or set the catalog's settings: reviewer, and what publishing needs (species, project)")
+    .option('--reviewer <name>', 'who reviews (recorded with decisions; a package contributor)')
+    .option('--genus <Genus>', 'the animals\' genus, capitalised (Tragelaphus); "" clears it')
+    .option('--specific-epithet <epithet>', 'the specific epithet, lower case (angasii)')
+    .option('--project-title <title>', "Camtrap DP's project title (default: the catalog folder's name)")
+    .addOption(new Option('--sampling-design <design>', 'Camtrap DP project.samplingDesign').choices([...SAMPLING_DESIGNS]))
+    .option('--capture-method <methods>', 'Camtrap DP project.captureMethod: activityDetection and/or timeLapse, comma-separated')
+    .action(
+      action(
+        async (
+          options: CommonOptions & { reviewer?: string; genus?: string; specificEpithet?: string; projectTitle?: string; samplingDesign?: (typeof SAMPLING_DESIGNS)[number]; captureMethod?: string },
+        ) => {
+          await withWorkbench(catalogFolder(options), async (_, call) => {
+            const result = await call('settings.set', {
+              reviewer: options.reviewer,
+              genus: options.genus,
+              specificEpithet: options.specificEpithet,
+              projectTitle: options.projectTitle,
+              samplingDesign: options.samplingDesign,
+              // Checked by the schema in callApi.
+              captureMethod: options.captureMethod?.split(',').map((method) => method.trim()) as ('activityDetection' | 'timeLapse')[] | undefined,
+            });
+            if (options.json) return printJson(result);
+            const publishing = result.publishing;
+            out(
+              table(
+                ['setting', 'value'],
+                [
+                  ['reviewer', result.reviewer ?? '-'],
+                  ['provider', result.provider],
+                  ['genus', publishing?.genus ?? '-'],
+                  ['specific epithet', publishing?.specificEpithet ?? '-'],
+                  ['project title', publishing?.projectTitle ?? '-'],
+                  ['sampling design', publishing?.samplingDesign ?? '-'],
+                  ['capture method', publishing?.captureMethod?.join(', ') ?? '-'],
+                ],
+              ),
+            );
+          });
+        },
+      ),
+    );
+
+  registerIdentityCommands(command);
 
   command('individuals', 'list individuals with their annotations').action(
     action(async (options: CommonOptions) => {

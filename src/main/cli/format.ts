@@ -43,10 +43,13 @@ export const decisionText = (decision: Decision): string =>
     ? `#${decision.id} undo of #${decision.undoes}`
     : `#${decision.id} ${decision.a} ${decision.verdict} ${decision.b}${decision.merge ? ` (${decision.merge})` : ''}${decision.undoneBy ? ` [undone by #${decision.undoneBy}]` : ''}`;
 
-/** The review queue (or a strip of candidates) as a table, each side with its individual's size. */
+/**
+ * The review queue (or a strip of candidates) as a table, each side with its individual's size; a
+ * question asked again says why on the line below it.
+ */
 export function queueTable(queue: readonly CandidatePair[], annotations: ReadonlyMap<number, Annotation>): string {
   const side = (id: number, size: number) => `${annotationText(annotations.get(id), id)}${size > 1 ? ` [${size} photos]` : ''}`;
-  return table(
+  const lines = table(
     ['probability', 'similarity', 'plausibility', 'a', 'b'],
     queue.map((pair) => [
       pair.probability.toFixed(3),
@@ -55,7 +58,8 @@ export function queueTable(queue: readonly CandidatePair[], annotations: Readonl
       side(pair.a, pair.sizeA),
       side(pair.b, pair.sizeB),
     ]),
-  );
+  ).split('\n');
+  return [lines[0], ...queue.flatMap((pair, i) => (pair.reason ? [lines[i + 1], `    why: ${pair.reason.message}`] : [lines[i + 1]]))].join('\n');
 }
 
 /** Where the identification stands: what the reviewer needs to decide when to stop. */

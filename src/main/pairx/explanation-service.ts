@@ -11,6 +11,8 @@ export interface AnnotationSource {
 }
 
 interface CacheEntry {
+  /** The two annotations explained, so that a changed box can drop its entries. */
+  pair: [number, number];
   matched: Promise<MatchedPair>;
   explained?: Promise<Explanation>;
   views: Promise<[RgbImage, RgbImage]>;
@@ -65,9 +67,24 @@ export class ExplanationService {
     return `${annotationId}|${source.path}|${JSON.stringify(source.crop ?? null)}`;
   }
 
+  /** A view's cache key; it starts with the annotation's id, for forget. */
+  private viewKey(model: PairExplainer, annotationId: number, source = this.resolve(annotationId)): string {
+    return `${annotationId}#${model.id}|${this.sourceKey(annotationId, source)}`;
+  }
+
+  /**
+   * Drops an annotation's explanations and views (its box changed, or it was deleted). Their keys name
+   * the box, so nothing stale would be served anyway; this frees what they hold at once.
+   */
+  forget(annotationId: number): void {
+    for (const [key, entry] of [...this.cache]) if (entry.pair.includes(annotationId)) this.cache.delete(key);
+    for (const map of [this.views, this.viewPngs])
+      for (const key of [...map.keys()]) if (key.startsWith(`${annotationId}#`)) map.delete(key);
+  }
+
   private view(model: PairExplainer, annotationId: number): Promise<RgbImage> {
     const source = this.resolve(annotationId);
-    const key = `${model.id}|${this.sourceKey(annotationId, source)}`;
+    const key = this.viewKey(model, annotationId, source);
     let view = this.views.get(key);
     if (!view) {
       const spec = model.inputSpec;
@@ -129,7 +146,7 @@ export class ExplanationService {
           kLines: settings.kLines,
         }),
       );
-      entry = { matched, views, start: open };
+      entry = { pair: [a, b], matched, views, start: open };
       matched.then(
         (m) => this.hold(m),
         () => this.cache.delete(key),
@@ -270,7 +287,7 @@ export class ExplanationService {
   /** The model-sized view of an annotation as PNG (what the explanation's coordinates refer to). */
   async viewPng(annotationId: number): Promise<Buffer> {
     const model = await this.model();
-    const key = `${model.id}|${this.sourceKey(annotationId)}`;
+    const key = this.viewKey(model, annotationId);
     let png = this.viewPngs.get(key);
     if (!png) {
       png = this.view(model, annotationId).then(async (view) => {

@@ -18,6 +18,13 @@ export interface PairFeatures {
 
 export interface Sample extends PairFeatures {
   same: boolean;
+  /**
+   * The probability that the label is wrong: a reviewer's error rate (1 − accuracy) for an answer, 0 for
+   * a name a person gave. A noisy label is fitted as one: P(answer "same") = ε + (1 − 2ε)·p, so that a
+   * reviewer's slips do not flatten the curve (a plain fit would learn that even unlike pairs are one
+   * animal as often as the reviewer errs).
+   */
+  noise?: number;
 }
 
 const KEYS = ['intercept', 'similarity', 'plausibility', 'plausibilityMissing', 'logSizes'] as const;
@@ -62,27 +69,43 @@ export function probability(weights: CalibrationWeights, features: PairFeatures)
  * Fits the weights to samples (the catalog's decisions and the pairs its imported names settle) as the
  * maximum a posteriori logistic regression under a Gaussian prior centred on `prior`: with few samples
  * the prior holds, and each answer moves the weights a little. `priorStrength` is the prior's
- * precision per weight, about the weight of that many samples. Newton's method; five weights, so each
- * step solves a 5×5 system.
+ * precision per weight, about the weight of that many samples; `held` names weights kept at the prior
+ * (the review queue holds the sizes' weight: answers to its questions come mostly from small
+ * individuals, and a free weight there fed back into which individuals it asks about). Fisher scoring
+ * (Newton's method where no label is noisy); five weights, so each step solves a 5×5 system.
  */
 export function fitCalibration(
   samples: readonly Sample[],
   prior: CalibrationWeights,
   priorStrength = 4,
+  held: readonly (keyof CalibrationWeights)[] = [],
 ): CalibrationWeights {
   const d = KEYS.length;
   const w0 = KEYS.map((key) => prior[key]);
   const w = [...w0];
+  const strength = KEYS.map((key) => (held.includes(key) ? 1e9 : priorStrength));
   const xs = samples.map(featureVector);
   for (let iteration = 0; iteration < 50; iteration++) {
-    const gradient = w.map((wi, i) => priorStrength * (wi - w0[i]));
+    const gradient = w.map((wi, i) => strength[i] * (wi - w0[i]));
     const hessian = Array.from({ length: d }, (_, i) =>
-      Array.from({ length: d }, (_, j) => (i === j ? priorStrength : 0)),
+      Array.from({ length: d }, (_, j) => (i === j ? strength[i] : 0)),
     );
     xs.forEach((x, s) => {
       const p = sigmoid(x.reduce((sum, xi, i) => sum + xi * w[i], 0));
-      const residual = p - (samples[s].same ? 1 : 0);
-      const curvature = Math.max(p * (1 - p), 1e-9);
+      const y = samples[s].same ? 1 : 0;
+      const noise = Math.min(0.45, Math.max(0, samples[s].noise ?? 0));
+      let residual: number;
+      let curvature: number;
+      if (noise === 0) {
+        residual = p - y;
+        curvature = Math.max(p * (1 - p), 1e-9);
+      } else {
+        // d(−log-likelihood)/dz and the Fisher information of the noisy label.
+        const q = noise + (1 - 2 * noise) * p;
+        const slope = (1 - 2 * noise) * p * (1 - p);
+        residual = -slope * (y / q - (1 - y) / (1 - q));
+        curvature = Math.max((slope * slope) / (q * (1 - q)), 1e-9);
+      }
       for (let i = 0; i < d; i++) {
         gradient[i] += residual * x[i];
         for (let j = 0; j < d; j++) hessian[i][j] += curvature * x[i] * x[j];

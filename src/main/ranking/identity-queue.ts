@@ -1,6 +1,6 @@
 import type { NeighbourEdges } from '../catalog/store/neighbours.ts';
-import { probability, type CalibrationWeights } from './calibration.ts';
-import { Knowledge, pairNumber, type AnnotationFacts } from './knowledge.ts';
+import type { CalibrationWeights } from './calibration.ts';
+import { Answered, Knowledge, pairNumber, type AnnotationFacts } from './knowledge.ts';
 
 export interface QueueFilters {
   /** Only pair annotations of the same side, where both sides are known. */
@@ -13,35 +13,76 @@ export interface QueueFilters {
   limit?: number;
 }
 
-/** One question of the queue: are these two individuals one animal? Asked through their best pair. */
+/** Why a question is asked: a first look, a pair of individuals asked again, or a join being confirmed. */
+export type QuestionKind = 'new' | 'again' | 'confirm';
+
+/** One question of the queue: are these two individuals (or the two sides of one) one animal? Asked through one pair. */
 export interface QueueEntry {
   a: number;
   b: number;
   similarity: number;
   plausibility: number | null;
+  /** The posterior probability that the two are one animal (model and answers together). */
   probability: number;
+  /**
+   * The order of the queue: a first question's probability; for a question asked again, the expected
+   * number of photo links it changes (probability × the links at stake), so that a doubtful join of large
+   * individuals comes before a doubtful join of single photos.
+   */
+  priority: number;
+  kind: QuestionKind;
+  /** Net answers (log-odds) between the two sides. */
+  human: number;
   /** Clusters (Knowledge): an individual id, or minus the annotation's id for one on its own. */
   clusterA: number;
   clusterB: number;
   sizeA: number;
   sizeB: number;
+  /** A confirmation: the two sides of the individual (annotation ids) the question is about. */
+  sides?: { side: number[]; rest: number[] };
+  /** The pair has been answered before: this is a second look at the same photos. */
+  repeated: boolean;
+}
+
+/** A join of one individual that the evidence holds weakly, with the pair that asks about it. */
+export interface Confirmation {
+  cluster: number;
+  side: number[];
+  rest: number[];
+  /** Posterior log-odds that the two sides are one animal. */
+  logOdds: number;
+  human: number;
+  a: number;
+  b: number;
+  similarity: number;
+  repeated: boolean;
 }
 
 export interface IdentityQueue {
-  /** The most probable questions first (all of them, or the first `limit`). */
+  /** The questions first to ask (all of them, or the first `limit`). */
   entries: QueueEntry[];
-  /** Questions in the whole queue: pairs of individuals the graph links that could still be one. */
+  /** Questions in the whole queue: pairs of individuals the graph links that could still be one, and joins to confirm. */
   open: number;
-  /** The sum of all their probabilities. */
+  /** The sum of the probabilities of the pairs of individuals that could still be one. */
   expectedMatches: number;
+  /** Pairs of individuals no answer joins yet (first questions): when none is left, the graph is searched wider. */
+  fresh: number;
 }
 
+/** A question asked again through the same photos counts for less than one through photos nobody compared yet. */
+const REPEAT_FACTOR = 0.5;
+
+const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
+
 /**
- * The review queue over individuals: for every two individuals that the neighbour graph links and that
- * are not known to differ, the member pair that best supports "same" (the highest pair score among the
- * askable edges between them), ordered by the probability that the two are one animal. One pass over
- * the edges with typed arrays and numeric keys (no strings or objects per edge), so that a catalog of
- * 10,000 annotations (about 135,000 edges) is ordered again in a few tens of milliseconds.
+ * The review queue over individuals: for every two individuals that the neighbour graph links and that no
+ * person's names keep apart, the member pair that best supports "same" (the highest pair score among the
+ * edges nobody answered yet, else among those answered "same" or "different"), with the posterior
+ * probability that the two are one animal (the calibrated model plus every answer between them); and the
+ * joins of individuals that the evidence holds weakly (`confirmations`). First questions are ordered by
+ * probability, questions asked again by the links at stake. One pass over the edges with typed arrays and
+ * numeric keys (no strings or objects per edge), so that a catalog of 10,000 annotations (about 135,000
+ * edges) is ordered again in a few tens of milliseconds.
  */
 export function buildIdentityQueue(
   facts: ReadonlyMap<number, AnnotationFacts>,
@@ -51,9 +92,10 @@ export function buildIdentityQueue(
   weights: CalibrationWeights,
   filters: QueueFilters,
   scratch: QueueScratch = new QueueScratch(),
+  confirmations: readonly Confirmation[] = [],
 ): IdentityQueue {
   const size = knowledge.denseByAnnotation.length;
-  const { imageOf, sideOf, bestEdge, bestScore, table: slotOf } = scratch.reserve(size, edges.a.length);
+  const { imageOf, sideOf, bestEdge, bestScore, bestRepeated, table: slotOf } = scratch.reserve(size, edges.a.length + confirmations.length);
   const sides = new Map<string, number>();
   for (const fact of facts.values()) {
     imageOf[fact.id] = fact.imageId;
@@ -64,9 +106,8 @@ export function buildIdentityQueue(
   }
   const dense = knowledge.denseByAnnotation;
   const focus = filters.focus === undefined ? -1 : knowledge.dense(filters.focus);
-  const decided = knowledge.decided;
-  const checkDecided = decided.size > 0;
-  const { hasDecision } = knowledge;
+  const { hasDecision, answered } = knowledge;
+  const checkAnswered = answered.size > 0;
   const checkPlausibility = plausibility.size > 0;
   const { similarity: ws, plausibility: wp, plausibilityMissing: wm, intercept, logSizes } = weights;
 
@@ -82,8 +123,16 @@ export function buildIdentityQueue(
     if (filters.excludeSameImage && imageOf[a] === imageOf[b]) continue;
     // Flank patterns of the two sides differ; an unknown side may be either.
     if (filters.sameSide && sideOf[a] >= 0 && sideOf[b] >= 0 && sideOf[a] !== sideOf[b]) continue;
-    if (knowledge.denseDifferent(da, db)) continue;
-    if (checkDecided && hasDecision[a] === 1 && hasDecision[b] === 1 && decided.has(pairNumber(a, b))) continue;
+    if (knowledge.denseWalled(da, db)) continue;
+    let repeated = 0;
+    if (checkAnswered && hasDecision[a] === 1 && hasDecision[b] === 1) {
+      const state = answered.get(pairNumber(a, b));
+      if (state === Answered.UnsureOnly) continue;
+      if (state === Answered.Decided) {
+        if (knowledge.recent.has(pairNumber(a, b))) continue;
+        repeated = 1;
+      }
+    }
     const plausible = checkPlausibility ? plausibility.get(pairNumber(a, b)) : undefined;
     // The pair's own part of the logit: intercept and sizes are the same for every pair of two clusters.
     const score = ws * edges.similarity[edge] + (plausible === undefined ? wm : wp * plausible);
@@ -91,53 +140,91 @@ export function buildIdentityQueue(
     if (slot === slots) {
       bestEdge[slots] = edge;
       bestScore[slots] = score;
+      bestRepeated[slots] = repeated;
       slots++;
-    } else if (score > bestScore[slot]) {
+    } else if (repeated < bestRepeated[slot] || (repeated === bestRepeated[slot] && score > bestScore[slot])) {
+      // A pair nobody answered beats any answered one: a new look at other photos of the same two.
       bestEdge[slot] = edge;
       bestScore[slot] = score;
+      bestRepeated[slot] = repeated;
     }
   }
 
-  const entryOf = (slot: number): QueueEntry => {
+  // Each question's posterior and priority, from the best pair's score and the answers between the two.
+  const { probabilities, priorities, humans, asked } = scratch;
+  let expectedMatches = 0;
+  let fresh = 0;
+  for (let slot = 0; slot < slots; slot++) {
     const edge = bestEdge[slot];
+    const da = dense[edges.a[edge]];
+    const db = dense[edges.b[edge]];
+    const sizes = knowledge.sizes[da] * knowledge.sizes[db];
+    const human = knowledge.denseHuman(da, db);
+    humans[slot] = human ?? 0;
+    asked[slot] = human === undefined ? 0 : 1;
+    if (!asked[slot]) fresh++;
+    const z = intercept + bestScore[slot] + logSizes * Math.log(sizes) + humans[slot];
+    probabilities[slot] = sigmoid(z);
+    expectedMatches += probabilities[slot];
+    const priority = asked[slot] ? probabilities[slot] * sizes : probabilities[slot];
+    priorities[slot] = bestRepeated[slot] ? priority * REPEAT_FACTOR : priority;
+  }
+  confirmations.forEach((confirmation, i) => {
+    const doubt = sigmoid(-confirmation.logOdds) * confirmation.side.length * confirmation.rest.length;
+    priorities[slots + i] = confirmation.repeated ? doubt * REPEAT_FACTOR : doubt;
+  });
+
+  const entryOf = (index: number): QueueEntry => {
+    if (index >= slots) {
+      const confirmation = confirmations[index - slots];
+      const cluster = knowledge.clusterOf(confirmation.a)!;
+      const denseCluster = knowledge.dense(confirmation.a);
+      return {
+        a: confirmation.a,
+        b: confirmation.b,
+        similarity: confirmation.similarity,
+        plausibility: plausibility.get(pairNumber(confirmation.a, confirmation.b)) ?? null,
+        probability: sigmoid(confirmation.logOdds),
+        priority: priorities[index],
+        kind: 'confirm',
+        human: confirmation.human,
+        clusterA: cluster,
+        clusterB: cluster,
+        sizeA: knowledge.sizes[denseCluster],
+        sizeB: knowledge.sizes[denseCluster],
+        sides: { side: confirmation.side, rest: confirmation.rest },
+        repeated: confirmation.repeated,
+      };
+    }
+    const edge = bestEdge[index];
     const a = edges.a[edge];
     const b = edges.b[edge];
     const da = dense[a];
     const db = dense[b];
-    const similarity = edges.similarity[edge];
-    const plausible = plausibility.get(pairNumber(a, b)) ?? null;
-    const sizeA = knowledge.sizes[da];
-    const sizeB = knowledge.sizes[db];
     return {
       a,
       b,
-      similarity,
-      plausibility: plausible,
-      probability: probability(weights, { similarity, plausibility: plausible, sizeA, sizeB }),
+      similarity: edges.similarity[edge],
+      plausibility: plausibility.get(pairNumber(a, b)) ?? null,
+      probability: probabilities[index],
+      priority: priorities[index],
+      kind: asked[index] ? 'again' : 'new',
+      human: humans[index],
       clusterA: knowledge.clusterIds[da],
       clusterB: knowledge.clusterIds[db],
-      sizeA,
-      sizeB,
+      sizeA: knowledge.sizes[da],
+      sizeB: knowledge.sizes[db],
+      repeated: bestRepeated[index] === 1,
     };
   };
 
-  // Probabilities of every question (for the order and the expected matches), from the best pair's score.
-  const probabilities = new Float64Array(slots);
-  let expectedMatches = 0;
-  for (let slot = 0; slot < slots; slot++) {
-    const edge = bestEdge[slot];
-    const sizes = knowledge.sizes[dense[edges.a[edge]]] * knowledge.sizes[dense[edges.b[edge]]];
-    const z = intercept + bestScore[slot] + logSizes * Math.log(sizes);
-    probabilities[slot] = 1 / (1 + Math.exp(-z));
-    expectedMatches += probabilities[slot];
-  }
+  const total = slots + confirmations.length;
+  const firstOf = (index: number) => (index < slots ? edges.a[bestEdge[index]] : confirmations[index - slots].a);
+  const secondOf = (index: number) => (index < slots ? edges.b[bestEdge[index]] : confirmations[index - slots].b);
   const before = (x: number, y: number) =>
-    probabilities[y] - probabilities[x] ||
-    edges.similarity[bestEdge[y]] - edges.similarity[bestEdge[x]] ||
-    edges.a[bestEdge[x]] - edges.a[bestEdge[y]] ||
-    edges.b[bestEdge[x]] - edges.b[bestEdge[y]];
-  const order = topSlots(slots, filters.limit ?? slots, before);
-  return { entries: order.map(entryOf), open: slots, expectedMatches };
+    priorities[y] - priorities[x] || firstOf(x) - firstOf(y) || secondOf(x) - secondOf(y);
+  const order = topSlots(total, filters.limit ?? total, before);
+  return { entries: order.map(entryOf), open: total, expectedMatches, fresh };
 }
 
 /** The first `count` of `0…n−1` in the order `before`, without sorting all n when count is small. */
@@ -187,6 +274,11 @@ export class QueueScratch {
   sideOf = new Int32Array(0);
   bestEdge = new Int32Array(0);
   bestScore = new Float64Array(0);
+  bestRepeated = new Uint8Array(0);
+  probabilities = new Float64Array(0);
+  priorities = new Float64Array(0);
+  humans = new Float64Array(0);
+  asked = new Uint8Array(0);
   table = new PairTable(0);
 
   reserve(annotations: number, edges: number): QueueScratch {
@@ -198,6 +290,11 @@ export class QueueScratch {
     if (this.bestEdge.length < Math.max(1, edges)) {
       this.bestEdge = new Int32Array(Math.max(1, edges));
       this.bestScore = new Float64Array(Math.max(1, edges));
+      this.bestRepeated = new Uint8Array(Math.max(1, edges));
+      this.probabilities = new Float64Array(Math.max(1, edges));
+      this.priorities = new Float64Array(Math.max(1, edges));
+      this.humans = new Float64Array(Math.max(1, edges));
+      this.asked = new Uint8Array(Math.max(1, edges));
     }
     if (!this.table.fits(edges)) this.table = new PairTable(edges);
     else this.table.clear();

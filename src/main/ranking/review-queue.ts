@@ -1,6 +1,9 @@
 import type { ApiResult, CandidatePair, IndividualRef, ReviewProgress } from '../../shared/api.ts';
 import type { CatalogStore } from '../catalog/store/catalog-store.ts';
 import type { ModelRecord } from '../catalog/store/embeddings.ts';
+import { resolveModel } from '../catalog/models.ts';
+import { Confirmations } from './confirmations.ts';
+import { Identities, type ModelEvidence } from './identities.ts';
 import type { NeighbourEdges } from '../catalog/store/neighbours.ts';
 import {
   CalibrationWeights,
@@ -11,7 +14,9 @@ import {
   type Sample,
 } from './calibration.ts';
 import { findCandidates, type CandidateOptions } from './candidates.ts';
+import type { HumanEvidence } from './evidence.ts';
 import { buildIdentityQueue, QueueScratch, type QueueEntry } from './identity-queue.ts';
+import { questionReason, type ReasonContext } from './question-reasons.ts';
 import { Knowledge, pairNumber } from './knowledge.ts';
 import { GRAPH_K, searchMissing, updateNeighbourGraph } from './neighbour-graph.ts';
 import type { NewEdge } from '../catalog/store/neighbours.ts';
@@ -20,6 +25,9 @@ type StripResult = ApiResult<'review.strip'>;
 
 /** Where a model's calibration prior is kept in the catalog's settings (from its model card). */
 export const calibrationPriorKey = (identity: string): string => `calibrationPrior:${identity}`;
+
+/** A disagreement whose posterior is below this (or above its complement) is settled by the evidence. */
+const DISPUTE_SETTLED = 0.01;
 
 /** Samples the imported names give, at most: enough for five weights, few enough to fit in milliseconds. */
 const NAMED_SAMPLE_LIMIT = 4000;
@@ -43,7 +51,35 @@ export class ReviewQueue {
   private readonly scratch = new QueueScratch();
   private namedCache: { key: string; samples: Sample[] } | null = null;
 
-  constructor(private readonly store: CatalogStore) {}
+  /** Who is who: the assignment derived from the evidence, with the model's side from this queue's calibration. */
+  readonly identities: Identities;
+  private readonly confirmations: Confirmations;
+
+  constructor(private readonly store: CatalogStore) {
+    this.identities = new Identities(store, (fresh) => this.modelEvidence(fresh));
+    this.confirmations = new Confirmations(store, this.identities);
+  }
+
+  /**
+   * The model's side of the evidence: the active model and its calibration as last fitted (a decision is
+   * recorded between two looks at the queue, which fit it), or fitted now from the stored graph.
+   */
+  private modelEvidence(fresh: boolean): ModelEvidence | null {
+    let model: ModelRecord;
+    try {
+      model = resolveModel(this.store);
+    } catch {
+      return null; // nothing embedded: answers alone decide
+    }
+    const cached = !fresh && this.weightCache?.key.startsWith(`${model.id}|`) ? this.weightCache.weights : null;
+    return { model, weights: cached ?? this.currentWeights(model) };
+  }
+
+  /** The calibration for a model from what is stored now, without searching the graph. */
+  currentWeights(model: ModelRecord): CalibrationWeights {
+    const edges = this.edgeCache?.modelId === model.id ? this.edgeCache.edges : this.store.neighbours.edges(model.id);
+    return this.weights(model, this.inputs(false, model), edges);
+  }
 
   /** Brings the stored graph up to date with the model's vectors (after an embedding run). */
   async updateGraph(model: ModelRecord): Promise<void> {
@@ -69,15 +105,16 @@ export class ReviewQueue {
     return edges;
   }
 
-  private inputs(duplicateNames: boolean, model: ModelRecord): Inputs {
+  private inputs(duplicateNames: boolean, model: ModelRecord, recentAnswers?: number): Inputs {
     return this.store.snapshot(() => {
       const facts = this.store.annotations.allFacts();
-      const decisions = this.store.decisions.inForce();
+      const decisions = this.identities.answers();
       const knowledge = new Knowledge(
         [...facts.values()],
         decisions,
         this.store.individuals.namedIds(),
         duplicateNames,
+        recentAnswers,
       );
       return {
         facts,
@@ -102,10 +139,12 @@ export class ReviewQueue {
    */
   weights(model: ModelRecord, inputs: Inputs, edges: NeighbourEdges): CalibrationWeights {
     const decided = this.store.decisions.calibrationSamples(model.id);
-    const key = `${model.id}|${inputs.decisions}|${decided.length}|${edges.a.length}|${inputs.plausibility.size}`;
+    const key = `${model.id}|${inputs.decisions}|${decided.length}|${edges.a.length}|${inputs.plausibility.size}|${this.identities.accuracies.key()}`;
     if (this.weightCache?.key === key) return this.weightCache.weights;
-    const samples: Sample[] = [...decided, ...this.namedSamples(model, inputs, edges)];
-    const weights = fitCalibration(samples, this.prior(model));
+    // A reviewer's answers are labels with their error rate; names a person gave are taken as right.
+    const answers: Sample[] = decided.map(({ reviewer, ...sample }) => ({ ...sample, noise: 1 - this.identities.accuracies.of(reviewer) }));
+    const samples: Sample[] = [...answers, ...this.namedSamples(model, inputs, edges)];
+    const weights = fitCalibration(samples, this.prior(model), 4, ['logSizes']);
     this.weightCache = { key, weights };
     return weights;
   }
@@ -135,12 +174,16 @@ export class ReviewQueue {
     return Knowledge.individualOf(cluster) === null ? null : (this.store.individuals.byId(cluster) ?? null);
   }
 
-  private toPair(entry: QueueEntry, names: Map<number, IndividualRef | null>): CandidatePair {
+  private toPair(
+    entry: Omit<QueueEntry, 'priority' | 'kind' | 'human' | 'repeated'> & Partial<QueueEntry>,
+    names: Map<number, IndividualRef | null>,
+    reasons?: ReasonContext,
+  ): CandidatePair {
     const ref = (cluster: number) => {
       if (!names.has(cluster)) names.set(cluster, this.individualRef(cluster));
       return names.get(cluster)!;
     };
-    return {
+    const pair: CandidatePair = {
       a: entry.a,
       b: entry.b,
       similarity: entry.similarity,
@@ -151,6 +194,38 @@ export class ReviewQueue {
       sizeA: entry.sizeA,
       sizeB: entry.sizeB,
     };
+    if (entry.kind === undefined) return pair;
+    return { ...pair, kind: entry.kind, reason: reasons ? questionReason(entry as QueueEntry, reasons) : null };
+  }
+
+  /** What the reasons of the shown questions are told from: the answers, and each cluster's members and name. */
+  private reasonContext(inputs: Inputs, names: Map<number, IndividualRef | null>): ReasonContext {
+    let byCluster: Map<number, number[]> | null = null;
+    let evidence: HumanEvidence | null = null;
+    const identities = this.identities;
+    return {
+      // Read only when a shown question is not a first look.
+      get evidence() {
+        evidence ??= identities.evidence();
+        return evidence;
+      },
+      membersOf: (cluster) => {
+        if (!byCluster) {
+          byCluster = new Map();
+          for (const fact of inputs.facts.values()) {
+            const key = inputs.knowledge.clusterOf(fact.id)!;
+            const list = byCluster.get(key);
+            if (list) list.push(fact.id);
+            else byCluster.set(key, [fact.id]);
+          }
+        }
+        return byCluster.get(cluster) ?? [];
+      },
+      nameOf: (cluster) => {
+        if (!names.has(cluster)) names.set(cluster, this.individualRef(cluster));
+        return names.get(cluster)?.name ?? null;
+      },
+    };
   }
 
   /**
@@ -158,11 +233,11 @@ export class ReviewQueue {
    * pair of annotations, the graph is searched wider (k doubled) until a question appears or every
    * annotation has been compared with every other.
    */
-  async build(model: ModelRecord, options: CandidateOptions & { focus?: number; entries?: number }) {
+  async build(model: ModelRecord, options: CandidateOptions & { focus?: number; entries?: number; recentAnswers?: number }) {
     let k = Math.max(GRAPH_K, this.store.neighbours.depth(model.id));
     for (;;) {
       const edges = await this.graph(model, k);
-      const inputs = this.inputs(options.duplicateNames, model);
+      const inputs = this.inputs(options.duplicateNames, model, options.recentAnswers);
       const weights = this.weights(model, inputs, edges);
       const queue = buildIdentityQueue(
         inputs.facts,
@@ -177,10 +252,13 @@ export class ReviewQueue {
           limit: options.entries,
         },
         this.scratch,
+        options.focus === undefined ? this.confirmations.list(inputs.facts, inputs.knowledge, options) : [],
       );
       const embedded = this.store.embeddings.count(model.id);
       const exhausted = k >= embedded - 1;
-      if (queue.open > 0 || exhausted) {
+      // Questions asked again and joins to confirm never run out while answers disagree; the graph is
+      // searched wider once no pair of individuals is left that nobody has been asked about.
+      if (queue.fresh > 0 || exhausted || (options.focus !== undefined && queue.open > 0)) {
         const progress: ReviewProgress = {
           decisions: inputs.decisions,
           annotations: inputs.facts.size,
@@ -197,7 +275,7 @@ export class ReviewQueue {
   async candidates(model: ModelRecord, options: CandidateOptions): Promise<ApiResult<'pairs.candidates'>> {
     // Other orders than the probability's need every entry before they can cut.
     const entriesWanted = options.rerank === 'probability' ? options.limit : undefined;
-    const { queue, progress } = await this.build(model, {
+    const { queue, progress, inputs } = await this.build(model, {
       ...options,
       focus: options.annotationId,
       entries: entriesWanted,
@@ -211,12 +289,36 @@ export class ReviewQueue {
       );
     const names = new Map<number, IndividualRef | null>();
     const shown = options.limit ? entries.slice(0, options.limit) : entries;
+    const reasons = this.reasonContext(inputs, names);
     return {
       model: model.identity,
-      queue: shown.map((entry) => this.toPair(entry, names)),
+      queue: shown.map((entry) => this.toPair(entry, names, reasons)),
       perAnnotation: [],
       progress,
     };
+  }
+
+  /**
+   * What is still disputed: the questions of the queue whose answers disagree (two reviewers, or answers
+   * that together contradict) and that the evidence has not settled (posterior between DISPUTE_SETTLED and
+   * its complement; a weak join is open by being in the queue at all), each with the answers involved.
+   */
+  async disputes(model: ModelRecord, options: CandidateOptions): Promise<ApiResult<'disputes.list'>> {
+    // Disputes answered a moment ago are disputes too, though the queue holds their pairs back a while.
+    const { queue, inputs } = await this.build(model, { ...options, entries: undefined, recentAnswers: 0 });
+    const names = new Map<number, IndividualRef | null>();
+    const reasons = this.reasonContext(inputs, names);
+    const disputes: ApiResult<'disputes.list'> = [];
+    for (const entry of queue.entries) {
+      if (entry.kind === 'new') continue;
+      if (entry.kind === 'again' && (entry.probability < DISPUTE_SETTLED || entry.probability > 1 - DISPUTE_SETTLED)) continue;
+      const reason = questionReason(entry, reasons);
+      if (reason?.kind !== 'disagreement') continue;
+      const pair = this.toPair(entry, names, reasons);
+      const answers = reason.decisions.map((id) => this.store.decisions.byId(id)!);
+      disputes.push({ question: pair, answers });
+    }
+    return disputes;
   }
 
   /**
@@ -267,18 +369,18 @@ export class ReviewQueue {
       duplicateNames: false,
       rerank: 'probability',
     };
-    const { queue, inputs, progress } = await this.build(model, {
-      ...options,
-      focus: annotationId,
-      entries: limit,
-    });
+    // Every question about the focus individual (few), the most probable first: one photo against the
+    // individuals it most probably is, whether they were asked about before or not.
+    const { queue, inputs, progress } = await this.build(model, { ...options, focus: annotationId });
     const focus = inputs.knowledge.clusterOf(annotationId)!;
     const members = [...inputs.facts.values()]
       .filter((f) => inputs.knowledge.clusterOf(f.id) === focus)
       .map((f) => f.id);
     const names = new Map<number, IndividualRef | null>();
-    const candidates = queue.entries.slice(0, limit).map((entry) => {
-      const pair = this.toPair(entry, names);
+    const reasons = this.reasonContext(inputs, names);
+    const best = [...queue.entries].sort((x, y) => y.probability - x.probability || x.a - y.a || x.b - y.b).slice(0, limit);
+    const candidates = best.map((entry) => {
+      const pair = this.toPair(entry, names, reasons);
       // The focus individual's member first.
       return entry.clusterA === focus
         ? pair

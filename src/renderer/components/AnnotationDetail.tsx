@@ -3,11 +3,16 @@ import { annotationLabel } from '../lib/format.ts';
 import { useClient } from '../lib/use-client.ts';
 
 /** The chosen annotation beside the grid: its photo, file, side and capture time. */
-export function AnnotationDetail({ annotation }: { annotation: Annotation }) {
+export function AnnotationDetail({ annotation, onEditBoxes }: { annotation: Annotation; onEditBoxes?: () => void }) {
   const client = useClient();
   return (
     <div className="annotation-detail">
       <h2>{annotation.name ?? 'Unnamed'}</h2>
+      {onEditBoxes && (
+        <button type="button" onClick={onEditBoxes}>
+          Boxes on this photo
+        </button>
+      )}
       <img
         src={client.mediaUrl({ kind: 'photo', annotationId: annotation.id })}
         alt={annotationLabel(annotation)}

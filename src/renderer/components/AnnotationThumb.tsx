@@ -1,4 +1,5 @@
 import type { Annotation } from '../../shared/api.ts';
+import { annotationVersion } from '../../shared/bridge.ts';
 import { annotationLabel } from '../lib/format.ts';
 import { useClient } from '../lib/use-client.ts';
 
@@ -21,7 +22,7 @@ export function AnnotationThumb({ annotation, selected, onSelect }: Props) {
       <span className="thumb-image">
         {annotation.thumbnail ? (
           <img
-            src={client.mediaUrl({ kind: 'thumb', annotationId: annotation.id })}
+            src={client.mediaUrl({ kind: 'thumb', annotationId: annotation.id, version: annotationVersion(annotation) })}
             alt={annotationLabel(annotation)}
             loading="lazy"
           />
@@ -32,6 +33,7 @@ export function AnnotationThumb({ annotation, selected, onSelect }: Props) {
       <span className="thumb-name">{annotation.name ?? <em>unnamed</em>}</span>
       <span className="thumb-meta">
         #{annotation.id} · {annotation.side ?? 'side ?'}
+        {annotation.box ? '' : ' · whole photo'}
       </span>
     </button>
   );

@@ -5,12 +5,14 @@ interface Props {
   individuals: Individual[] | undefined;
   error: Error | null | undefined;
   onRetry: () => void;
-  /** A name was clicked: the grid filters by it. */
+  /** The grid filters by this name. */
   onPick: (name: string) => void;
+  /** A name was clicked: the individual at a glance. */
+  onOpen: (name: string) => void;
 }
 
-/** The catalog's named individuals with their annotation counts. */
-export function IndividualsList({ individuals, error, onRetry, onPick }: Props) {
+/** The catalog's individuals with their annotation counts: open one at a glance, or filter the grid by it. */
+export function IndividualsList({ individuals, error, onRetry, onPick, onOpen }: Props) {
   return (
     <>
       <h2>Individuals</h2>
@@ -18,10 +20,13 @@ export function IndividualsList({ individuals, error, onRetry, onPick }: Props) 
       <ul className="individuals" aria-label="Individuals">
         {individuals?.map((individual) => (
           <li key={individual.id}>
-            <button type="button" className="link" onClick={() => onPick(individual.name)}>
+            <button type="button" className="link" onClick={() => onOpen(individual.name)} title="the individual at a glance">
               {individual.name}
             </button>
             <span className="muted">{individual.annotations.length}</span>
+            <button type="button" className="link muted" onClick={() => onPick(individual.name)} title={`show only ${individual.name} in the grid`}>
+              filter
+            </button>
           </li>
         ))}
         {individuals?.length === 0 && <li className="muted">No named individuals yet.</li>}

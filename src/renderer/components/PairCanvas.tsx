@@ -39,6 +39,8 @@ export interface PairCanvasProps {
   onHoverMatch: (rank: number | null) => void;
   /** Called after a frame that showed both photos with the matches and heat maps of `matches` (for performance marks). */
   onExplanationDrawn?: (matches: PairMatchesPayload) => void;
+  /** Kept (with its zoom) but not shown: the pair view shows the whole photos instead. */
+  hidden?: boolean;
 }
 
 const GAP = 16;
@@ -274,7 +276,7 @@ export function PairCanvas(props: PairCanvasProps) {
   };
 
   return (
-    <div className="pair-canvas" ref={wrapper}>
+    <div className="pair-canvas" ref={wrapper} hidden={props.hidden}>
       <canvas
         ref={canvas}
         role="img"

@@ -31,6 +31,8 @@ export type PairAction =
   | { type: 'match'; delta: number }
   | { type: 'clean-down' }
   | { type: 'toggle'; overlay: Overlay }
+  /** The whole photos with the boxes, instead of the model-sized crops. */
+  | { type: 'whole-photos' }
   | { type: 'reset-zoom' }
   | { type: 'export' }
   | { type: 'focus-note' }
@@ -107,6 +109,8 @@ export function pairViewKey(press: KeyPress): PairAction | null {
       return { type: 'toggle', overlay: 'lines' };
     case 'p':
       return { type: 'toggle', overlay: 'pixels' };
+    case 'w':
+      return { type: 'whole-photos' };
     case '0':
       return { type: 'reset-zoom' };
     case 'e':

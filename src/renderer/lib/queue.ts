@@ -7,8 +7,18 @@ import type { CandidatePair, Verdict } from '../../shared/api.ts';
  */
 export type PairStatus = 'open' | Verdict | 'skipped';
 
-export const pairKey = (pair: { a: number; b: number }): string =>
-  pair.a < pair.b ? `${pair.a}-${pair.b}` : `${pair.b}-${pair.a}`;
+/**
+ * A question's key for this session's statuses: its two annotations and, for a question asked again,
+ * the answers it is asked after, so that the same pair asked again is a new question, not a decided one.
+ */
+export const pairKey = (pair: { a: number; b: number; reason?: { decisions: number[] } | null }): string => {
+  const base = pair.a < pair.b ? `${pair.a}-${pair.b}` : `${pair.b}-${pair.a}`;
+  return pair.reason && pair.reason.decisions.length > 0 ? `${base}#${pair.reason.decisions.join('.')}` : base;
+};
+
+/** Whether two questions (or a question and a decision) are about the same two annotations. */
+export const samePair = (x: { a: number; b: number }, y: { a: number; b: number }): boolean =>
+  (x.a === y.a && x.b === y.b) || (x.a === y.b && x.b === y.a);
 
 export function clampIndex(index: number, length: number): number {
   if (length === 0) return 0;

@@ -1,6 +1,6 @@
 import { useCallback, useState } from 'react';
 import type { CandidatePair, MergeChoice, Verdict } from '../../shared/api.ts';
-import { nextOpen, pairKey, type PairStatus } from './queue.ts';
+import { nextOpen, pairKey, samePair, type PairStatus } from './queue.ts';
 import { useClient } from './use-client.ts';
 import type { Review } from './use-review.ts';
 
@@ -133,7 +133,7 @@ export function useDecisions(
       await refresh((next) =>
         Math.max(
           0,
-          next.findIndex((candidate) => pairKey(candidate) === pairKey(undone)),
+          next.findIndex((candidate) => samePair(candidate, undone)),
         ),
       );
       setNotice(`Undone: ${undone.verdict} for #${undone.a} – #${undone.b}`);

@@ -13,6 +13,8 @@ export interface PairKeyHandlers {
   cleanDown: () => void;
   cleanUp: () => void;
   toggle: (overlay: Overlay) => void;
+  /** W: the whole photos with their boxes, or the crops again. */
+  wholePhotos: () => void;
   resetZoom: () => void;
   exportPicture: () => void;
   focusNote: () => void;
@@ -58,6 +60,8 @@ export function usePairKeys(enabled: boolean, handlers: PairKeyHandlers): void {
           return on.cleanDown();
         case 'toggle':
           return on.toggle(action.overlay);
+        case 'whole-photos':
+          return on.wholePhotos();
         case 'reset-zoom':
           return on.resetZoom();
         case 'export':

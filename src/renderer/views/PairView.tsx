@@ -9,6 +9,8 @@ import { MergeDialog } from '../components/MergeDialog.tsx';
 import { OverlayToggles } from '../components/OverlayToggles.tsx';
 import { PairCanvas } from '../components/PairCanvas.tsx';
 import { PairToolbar } from '../components/PairToolbar.tsx';
+import { QuestionReasonBanner } from '../components/QuestionReason.tsx';
+import { WholePhotos } from '../components/WholePhotos.tsx';
 import type { ExplainChoice } from '../lib/explain-settings.ts';
 import { CLEAN_OFF, cleanKeyDown, cleanKeyUp, type Overlay } from '../lib/keyboard.ts';
 import { moveIndex, nextOpen, pairKey } from '../lib/queue.ts';
@@ -88,6 +90,8 @@ export function PairView({ review, choice, onChoice, reviewer, onBack }: Props) 
     pixels: true,
   });
   const [clean, setClean] = useState(CLEAN_OFF);
+  // W: the whole photos with their boxes instead of the model-sized crops.
+  const [whole, setWhole] = useState(false);
   const [selected, setSelected] = useState<number | null>(null);
   const [hovered, setHovered] = useState<number | null>(null);
   const [transform, setTransform] = useState<ViewTransform>(IDENTITY);
@@ -154,6 +158,7 @@ export function PairView({ review, choice, onChoice, reviewer, onBack }: Props) 
     cleanDown: () => setClean((state) => cleanKeyDown(state, performance.now())),
     cleanUp: () => setClean((state) => cleanKeyUp(state, performance.now())),
     toggle: toggleOverlay,
+    wholePhotos: () => setWhole((shown) => !shown),
     resetZoom: () => setTransform(IDENTITY),
     exportPicture: () => void exportPicture(),
     focusNote: () => noteField.current?.focus(),
@@ -217,6 +222,7 @@ export function PairView({ review, choice, onChoice, reviewer, onBack }: Props) 
         }
       />
 
+      <QuestionReasonBanner reason={pair.reason} />
       <div className="pair-body">
         <div className={guard && !guard.faithful ? 'pair-stage unfaithful' : 'pair-stage'}>
           <div className="pair-facts">
@@ -237,7 +243,13 @@ export function PairView({ review, choice, onChoice, reviewer, onBack }: Props) 
             onRetry={() => setRetry((r) => r + 1)}
           />
           <FaithfulnessBadge conservation={guard} layer={matches?.layer.key} onTryLayer={(key) => onChoice({ layer: key })} />
+          <label className="check whole-toggle">
+            <input type="checkbox" checked={whole} onChange={() => setWhole((shown) => !shown)} /> Whole photos with the
+            boxes (W)
+          </label>
+          {whole && <WholePhotos a={a} b={b} />}
           <PairCanvas
+            hidden={whole}
             photos={[photoA.image, photoB.image]}
             size={size}
             matches={matches}

@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'react';
 import type { Annotation, CandidatePair } from '../../shared/api.ts';
+import { annotationVersion } from '../../shared/bridge.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { reasonLabel } from '../components/QuestionReason.tsx';
 import { VirtualGrid } from '../components/VirtualGrid.tsx';
 import { annotationLabel, fileName, formatNumber } from '../lib/format.ts';
 import { isEditableTarget, queueKey } from '../lib/keyboard.ts';
@@ -13,6 +15,8 @@ interface Props {
   onOpen: () => void;
   /** One photo against its candidates, for this annotation. */
   onStrip: (annotationId: number) => void;
+  /** One individual at a glance. */
+  onIndividual: (name: string) => void;
   reviewer: string | null;
 }
 
@@ -25,7 +29,7 @@ const STATUS_LABEL: Record<string, string> = {
 };
 
 /** The review queue: questions about pairs of individuals, most probable first. ↑/↓ or J/K move, Enter opens the pair view, Ctrl+Z undoes the last decision. */
-export function QueueView({ review, onOpen, onStrip, reviewer }: Props) {
+export function QueueView({ review, onOpen, onStrip, onIndividual, reviewer }: Props) {
   const client = useClient();
   const { queue, annotations, statuses, index, setIndex, loading, error, reload, model, progress } = review;
   const [notice, setNotice] = useState<string | null>(null);
@@ -38,6 +42,14 @@ export function QueueView({ review, onOpen, onStrip, reviewer }: Props) {
       if (plain && event.key.toLowerCase() === 'o' && queue[index]) {
         event.preventDefault();
         onStrip(queue[index].a);
+        return;
+      }
+      if (plain && event.key.toLowerCase() === 'i' && queue[index]) {
+        const individual = queue[index].individualA ?? queue[index].individualB;
+        if (individual) {
+          event.preventDefault();
+          onIndividual(individual.name);
+        }
         return;
       }
       const action = queueKey({
@@ -63,12 +75,12 @@ export function QueueView({ review, onOpen, onStrip, reviewer }: Props) {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [client, queue, index, setIndex, onOpen, onStrip, reviewer, review]);
+  }, [client, queue, index, setIndex, onOpen, onStrip, onIndividual, reviewer, review]);
 
   const thumb = (annotation: Annotation | undefined, id: number) =>
     annotation?.thumbnail ? (
       <img
-        src={client.mediaUrl({ kind: 'thumb', annotationId: id })}
+        src={client.mediaUrl({ kind: 'thumb', annotationId: id, version: annotationVersion(annotation) })}
         alt={annotationLabel(annotation)}
         loading="lazy"
       />
@@ -115,7 +127,14 @@ export function QueueView({ review, onOpen, onStrip, reviewer }: Props) {
         <span className="queue-number" title="PAIR-X plausibility">
           {formatNumber(pair.plausibility, 2)}
         </span>
-        <span className={`status status-${status}`}>{STATUS_LABEL[status]}</span>
+        <span className={`status status-${status}`}>
+          {STATUS_LABEL[status]}
+          {pair.reason && (
+            <span className={`reason-tag reason-${pair.reason.kind}`} title={pair.reason.message}>
+              {reasonLabel(pair.reason)}
+            </span>
+          )}
+        </span>
       </div>
     );
   };
@@ -143,8 +162,8 @@ export function QueueView({ review, onOpen, onStrip, reviewer }: Props) {
         </button>
       </div>
       <p className="hint">
-        ↑/↓ or J/K move · Enter opens · O photo against candidates · in the pair view S same, D different, U
-        unsure, N skip, Ctrl+Z undo
+        ↑/↓ or J/K move · Enter opens · O photo against candidates · I the individual at a glance · in the pair
+        view S same, D different, U unsure, N skip, Ctrl+Z undo
       </p>
       {progress && (
         <p className="progress-line" aria-label="Progress">

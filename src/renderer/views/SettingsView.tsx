@@ -3,8 +3,10 @@ import { PROVIDER_CHOICES } from '../../shared/api.ts';
 import type { FrontMode } from '../../shared/app-api.ts';
 import { AddModelForm } from '../components/AddModelForm.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { EvaluatePanel } from '../components/EvaluatePanel.tsx';
 import { LayerList } from '../components/LayerList.tsx';
 import { ModelsTable } from '../components/ModelsTable.tsx';
+import { ReviewersTable } from '../components/ReviewersTable.tsx';
 import type { ExplainChoice } from '../lib/explain-settings.ts';
 import { useCall, useClient } from '../lib/use-client.ts';
 
@@ -22,6 +24,7 @@ export function SettingsView({ mode, choice, onChoice, onReviewer, onModelChange
   const client = useClient();
   const settings = useCall('settings.get', {}, []);
   const models = useCall('models.list', {}, []);
+  const reviewers = useCall('reviewers.list', {}, []);
   const [reviewer, setReviewer] = useState('');
   /** The model (by path: `models.layers` takes a path) whose layers are listed. */
   const [layersOf, setLayersOf] = useState<string | null>(null);
@@ -92,6 +95,24 @@ export function SettingsView({ mode, choice, onChoice, onReviewer, onModelChange
         </button>
       </form>
 
+      <h2>Reviewers</h2>
+      <p className="hint">
+        Every answer is evidence weighing as much as its reviewer is right: the accuracy is estimated from how often the
+        evidence overturns a reviewer’s answers (starting at 95 %), or set here. Leave the field empty to estimate it again.
+      </p>
+      <ErrorNotice error={reviewers.error} action="Listing reviewers" onRetry={reviewers.reload} />
+      <ReviewersTable
+        reviewers={reviewers.data}
+        busy={busy}
+        onSet={(name, accuracy) =>
+          void act(accuracy === null ? `${name ?? 'no name'}: accuracy estimated again` : `${name ?? 'no name'}: accuracy ${accuracy}`, async () => {
+            await client.call('reviewers.set', { reviewer: name, accuracy });
+            reviewers.reload();
+            onModelChanged();
+          })
+        }
+      />
+
       <h2>Execution provider</h2>
       {settings.data && (
         <div className="inline-form">
@@ -146,6 +167,9 @@ export function SettingsView({ mode, choice, onChoice, onReviewer, onModelChange
           })
         }
       />
+
+      <h2>How good is the model on these photos?</h2>
+      <EvaluatePanel />
 
       {layersOf && (
         <>

@@ -1,10 +1,12 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { Annotation, ApiResult, MergeChoice } from '../../shared/api.ts';
+import { annotationVersion } from '../../shared/bridge.ts';
 import { AnnotationFacts } from '../components/AnnotationFacts.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { FaithfulnessBadge } from '../components/FaithfulnessBadge.tsx';
 import { MergeDialog } from '../components/MergeDialog.tsx';
 import { PairCanvas } from '../components/PairCanvas.tsx';
+import { QuestionReasonBanner } from '../components/QuestionReason.tsx';
 import type { ExplainChoice } from '../lib/explain-settings.ts';
 import { formatNumber } from '../lib/format.ts';
 import { isEditableTarget } from '../lib/keyboard.ts';
@@ -226,6 +228,7 @@ export function StripView({ review, focus, onFocus, choice, reviewer, onBack }: 
       {strip && strip.candidates.length === 0 && (
         <p className="muted">No open candidates for this photo’s individual.</p>
       )}
+      {candidate && <QuestionReasonBanner reason={candidate.reason} />}
       {candidate && (
         <div className="pair-body">
           <div className="pair-stage">
@@ -268,7 +271,7 @@ export function StripView({ review, focus, onFocus, choice, reviewer, onBack }: 
                   onClick={() => setSelected(position)}
                 >
                   <img
-                    src={client.mediaUrl({ kind: 'thumb', annotationId: pair.b })}
+                    src={client.mediaUrl({ kind: 'thumb', annotationId: pair.b, ...(annotation ? { version: annotationVersion(annotation) } : {}) })}
                     alt={`candidate ${position + 1}`}
                   />
                   <span>{pair.individualB?.name ?? annotation?.name ?? <em>unnamed</em>}</span>

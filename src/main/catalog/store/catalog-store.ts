@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CatalogError } from '../errors.ts';
 import { catalogDir, catalogFile, thumbsDir } from '../layout.ts';
+import { AnnotationEditsStore } from './annotation-edits.ts';
 import { AnnotationsStore } from './annotations.ts';
 import { createCatalogDatabase, openCatalogDatabase, type OpenOptions } from './connection.ts';
 import { DecisionsStore } from './decisions.ts';
@@ -24,6 +25,7 @@ function requireFolder(folder: string): void {
 export class CatalogStore {
   readonly images: ImagesStore;
   readonly annotations: AnnotationsStore;
+  readonly annotationEdits: AnnotationEditsStore;
   readonly individuals: IndividualsStore;
   readonly embeddings: EmbeddingsStore;
   readonly pairs: PairsStore;
@@ -39,6 +41,7 @@ export class CatalogStore {
   ) {
     this.images = new ImagesStore(db);
     this.annotations = new AnnotationsStore(db);
+    this.annotationEdits = new AnnotationEditsStore(db);
     this.individuals = new IndividualsStore(db);
     this.embeddings = new EmbeddingsStore(db);
     this.pairs = new PairsStore(db);

@@ -9,6 +9,21 @@ export interface NewDecision {
   note: string | null;
   reviewer: string | null;
   undoes: number | null;
+  /** The first decision of the batch this one was committed with ("none of these", a split), if any. */
+  batch?: number | null;
+  /** The reviewers' accuracies in use just before it (JSON), for an undo. */
+  accuracies?: string | null;
+}
+
+/** A decision in force, as the evidence model reads it. */
+export interface DecisionInForceRow {
+  id: number;
+  a: number;
+  b: number;
+  verdict: 'same' | 'different' | 'unsure';
+  merge: MergeChoice | null;
+  reviewer: string | null;
+  createdAt: string;
 }
 
 /** What the queue knew of a pair when it was decided: a sample for its calibration. */
@@ -20,6 +35,21 @@ export interface DecisionFeatures {
   sizeB: number;
 }
 
+/** What changed an annotation's individual: a decision or undo entry, or something else (see assignment_changes). */
+export interface ChangeCause {
+  kind: 'decision' | 'undo' | 'accuracy' | 'import' | 'resolve' | 'sync';
+  decisionId: number | null;
+  detail?: string;
+}
+
+/** A change of one annotation's individual, with its cause. */
+export interface AssignmentChange extends Effect {
+  decisionId: number | null;
+  cause: ChangeCause['kind'] | 'legacy';
+  detail: string | null;
+  createdAt: string | null;
+}
+
 /** How one annotation's individual changed through a decision. */
 export interface Effect {
   annotationId: number;
@@ -27,7 +57,7 @@ export interface Effect {
   individualAfter: number | null;
 }
 
-const DECISION_COLUMNS = `d.id, d.annotation_a, d.annotation_b, d.verdict, d.merge, d.note, d.reviewer, d.created_at, d.undoes,
+const DECISION_COLUMNS = `d.id, d.annotation_a, d.annotation_b, d.verdict, d.merge, d.note, d.reviewer, d.created_at, d.undoes, d.batch,
   (SELECT u.id FROM decisions u WHERE u.undoes = d.id) AS undone_by`;
 interface DecisionRow {
   id: number;
@@ -39,6 +69,7 @@ interface DecisionRow {
   reviewer: string | null;
   created_at: string;
   undoes: number | null;
+  batch: number | null;
   undone_by: number | null;
 }
 const toDecision = (row: DecisionRow): Decision => ({
@@ -52,6 +83,7 @@ const toDecision = (row: DecisionRow): Decision => ({
   createdAt: row.created_at,
   undoes: row.undoes,
   undoneBy: row.undone_by,
+  batch: row.batch,
 });
 
 // A decision is in force when it is not an undo entry and no undo entry points at it.
@@ -65,8 +97,8 @@ export class DecisionsStore {
 
   constructor(private readonly db: Database.Database) {
     this.insertStatement = db.prepare(
-      `INSERT INTO decisions (annotation_a, annotation_b, verdict, merge, note, reviewer, created_at, undoes)
-       VALUES (@a, @b, @verdict, @merge, @note, @reviewer, @createdAt, @undoes)`,
+      `INSERT INTO decisions (annotation_a, annotation_b, verdict, merge, note, reviewer, created_at, undoes, batch, accuracies)
+       VALUES (@a, @b, @verdict, @merge, @note, @reviewer, @createdAt, @undoes, @batch, @accuracies)`,
     );
     this.byIdStatement = db.prepare<[number], DecisionRow>(`SELECT ${DECISION_COLUMNS} FROM decisions d WHERE d.id = ?`);
     this.insertEffectStatement = db.prepare(
@@ -75,10 +107,64 @@ export class DecisionsStore {
   }
 
   append(decision: NewDecision, effects: Effect[] = []): Decision {
-    const { lastInsertRowid } = this.insertStatement.run({ ...decision, createdAt: new Date().toISOString() });
+    const { lastInsertRowid } = this.insertStatement.run({ batch: null, accuracies: null, ...decision, createdAt: new Date().toISOString() });
     const id = Number(lastInsertRowid);
-    for (const effect of effects) this.insertEffectStatement.run(id, effect.annotationId, effect.individualBefore, effect.individualAfter);
+    this.appendEffects(id, effects);
     return this.byId(id)!;
+  }
+
+  /** How annotations' individuals changed because of a decision (written once the evidence is re-derived). */
+  appendEffects(decisionId: number, effects: readonly Effect[]): void {
+    for (const effect of effects) this.insertEffectStatement.run(decisionId, effect.annotationId, effect.individualBefore, effect.individualAfter);
+  }
+
+  /** The reviewers' accuracies in use just before a decision (JSON), if it recorded them. */
+  accuraciesBefore(decisionId: number): string | null {
+    return this.db.prepare<[number], { accuracies: string | null }>('SELECT accuracies FROM decisions WHERE id = ?').get(decisionId)?.accuracies ?? null;
+  }
+
+  /** Every decision in force of a batch (its first decision's id), oldest first. */
+  batchInForce(batch: number): Decision[] {
+    return this.db
+      .prepare<[number, number], DecisionRow>(`SELECT ${DECISION_COLUMNS} FROM decisions d WHERE (d.id = ? OR d.batch = ?) AND ${IN_FORCE} ORDER BY d.id`)
+      .all(batch, batch)
+      .map(toDecision);
+  }
+
+  /** The newest decision (undo entries included), or undefined for an empty log. */
+  newestId(): number | undefined {
+    return this.db.prepare<[], { id: number }>('SELECT max(id) AS id FROM decisions').get()?.id ?? undefined;
+  }
+
+  /** Records changes of annotations' individuals with their cause (append-only). */
+  recordChanges(changes: readonly Effect[], cause: ChangeCause): void {
+    const insert = this.db.prepare(
+      `INSERT INTO assignment_changes (annotation_id, individual_before, individual_after, decision_id, cause, detail, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const now = new Date().toISOString();
+    for (const change of changes)
+      insert.run(change.annotationId, change.individualBefore, change.individualAfter, cause.decisionId, cause.kind, cause.detail ?? null, now);
+  }
+
+  /**
+   * Every change of these annotations' individuals, newest first: the changes recorded with their cause,
+   * then those recorded before as decisions' effects.
+   */
+  effectsOf(annotationIds: readonly number[]): AssignmentChange[] {
+    return this.db
+      .prepare<[string, string], AssignmentChange & { era: number; seq: number }>(
+        `SELECT * FROM (
+           SELECT 1 AS era, id AS seq, decision_id AS decisionId, annotation_id AS annotationId, individual_before AS individualBefore,
+                  individual_after AS individualAfter, cause, detail, created_at AS createdAt
+           FROM assignment_changes WHERE annotation_id IN (SELECT value FROM json_each(?))
+           UNION ALL
+           SELECT 0, decision_id, decision_id, annotation_id, individual_before, individual_after, 'legacy', NULL, NULL
+           FROM decision_effects WHERE annotation_id IN (SELECT value FROM json_each(?)))
+         ORDER BY era DESC, seq DESC`,
+      )
+      .all(JSON.stringify(annotationIds), JSON.stringify(annotationIds))
+      .map(({ era: _era, seq: _seq, ...change }) => change);
   }
 
   byId(id: number): Decision | undefined {
@@ -147,19 +233,22 @@ export class DecisionsStore {
   }
 
   /** Decisions in force (not undo entries, not undone), oldest first. */
-  inForce(): { a: number; b: number; verdict: 'same' | 'different' | 'unsure' }[] {
+  inForce(): DecisionInForceRow[] {
     return this.db
-      .prepare<[], { a: number; b: number; verdict: 'same' | 'different' | 'unsure' }>(
-        `SELECT d.annotation_a AS a, d.annotation_b AS b, d.verdict FROM decisions d WHERE ${IN_FORCE} ORDER BY d.id`,
+      .prepare<[], DecisionInForceRow>(
+        `SELECT d.id, d.annotation_a AS a, d.annotation_b AS b, d.verdict, d.merge, d.reviewer, d.created_at AS createdAt
+         FROM decisions d WHERE ${IN_FORCE} ORDER BY d.id`,
       )
       .all();
   }
 
-  /** "same" and "different" decisions in force under a model, with the features they were decided on. */
-  calibrationSamples(modelId: number): { same: boolean; similarity: number; plausibility: number | null; sizeA: number; sizeB: number }[] {
+  /** "same" and "different" decisions in force under a model, with the features they were decided on and who decided. */
+  calibrationSamples(
+    modelId: number,
+  ): { same: boolean; similarity: number; plausibility: number | null; sizeA: number; sizeB: number; reviewer: string | null }[] {
     return this.db
-      .prepare<[number], { verdict: string; similarity: number; plausibility: number | null; sizeA: number; sizeB: number }>(
-        `SELECT d.verdict, f.similarity, f.plausibility, f.size_a AS sizeA, f.size_b AS sizeB
+      .prepare<[number], { verdict: string; similarity: number; plausibility: number | null; sizeA: number; sizeB: number; reviewer: string | null }>(
+        `SELECT d.verdict, f.similarity, f.plausibility, f.size_a AS sizeA, f.size_b AS sizeB, d.reviewer
          FROM decisions d JOIN decision_features f ON f.decision_id = d.id
          WHERE f.model_id = ? AND d.verdict IN ('same', 'different') AND ${IN_FORCE}`,
       )

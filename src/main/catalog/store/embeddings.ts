@@ -123,7 +123,7 @@ export class EmbeddingsStore {
   pending(modelId: number, afterId: number, limit: number): PendingAnnotation[] {
     return this.prepare<[number, number, number], { id: number; path: string; x: number | null; y: number; w: number; h: number; theta: number }>(
       `SELECT a.id, i.path, a.x, a.y, a.w, a.h, a.theta FROM annotations a JOIN images i ON i.id = a.image_id
-       WHERE a.id > ? AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.model_id = ? AND e.annotation_id = a.id)
+       WHERE a.id > ? AND a.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.model_id = ? AND e.annotation_id = a.id)
        ORDER BY a.id LIMIT ?`,
     )
       .all(afterId, modelId, limit)
@@ -137,7 +137,7 @@ export class EmbeddingsStore {
 
   pendingCount(modelId: number): number {
     return this.prepare<[number], { n: number }>(
-      'SELECT count(*) AS n FROM annotations a WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.model_id = ? AND e.annotation_id = a.id)',
+      'SELECT count(*) AS n FROM annotations a WHERE a.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.model_id = ? AND e.annotation_id = a.id)',
     ).get(modelId)!.n;
   }
 
@@ -166,6 +166,23 @@ export class EmbeddingsStore {
     }
   }
 
+  /**
+   * Drops an annotation's vectors under every model (its box changed, or it was deleted): the rows, their
+   * vec0 rows and sign bits. Returns the models that had one, for their neighbour graphs to forget it.
+   */
+  removeAnnotation(annotationId: number): ModelRecord[] {
+    const rows = this.prepare<[number], { id: number; model_id: number; identity: string; dim: number }>(
+      'SELECT e.id, e.model_id, m.identity, m.dim FROM embeddings e JOIN models m ON m.id = e.model_id WHERE e.annotation_id = ?',
+    ).all(annotationId);
+    for (const row of rows) {
+      const rowid = BigInt(row.id);
+      this.prepare(`DELETE FROM ${vectorTable(row.dim)} WHERE rowid = ?`).run(rowid);
+      if (hasSignIndex(row.dim)) this.prepare(`DELETE FROM ${signTable(row.dim)} WHERE rowid = ?`).run(rowid);
+      this.prepare('DELETE FROM embeddings WHERE id = ?').run(row.id);
+    }
+    return rows.map((row) => ({ id: row.model_id, identity: row.identity, dim: row.dim }));
+  }
+
   vector(model: ModelRecord, annotationId: number): Float32Array | undefined {
     const row = this.prepare<[number, number], { vector: Buffer }>('SELECT vector FROM embeddings WHERE model_id = ? AND annotation_id = ?').get(model.id, annotationId);
     return row && floats(row.vector);
@@ -179,6 +196,20 @@ export class EmbeddingsStore {
     const vectors = new Float32Array(rows.length * model.dim);
     rows.forEach((row, i) => vectors.set(new Float32Array(row.vector.buffer, row.vector.byteOffset, model.dim), i * model.dim));
     return { annotationIds: rows.map((row) => row.annotation_id), vectors };
+  }
+
+  /**
+   * Every live annotation that belongs to an individual, with its individual's name, its side and its
+   * vector from this model (null where it has none yet): what `catalog.evaluate` measures a model on.
+   */
+  labelled(model: ModelRecord): { annotationId: number; name: string; side: string | null; vector: Float32Array | null }[] {
+    return this.prepare<[number], { id: number; name: string; side: string | null; vector: Buffer | null }>(
+      `SELECT a.id, n.name, a.side, e.vector FROM annotations a JOIN individuals n ON n.id = a.individual_id
+       LEFT JOIN embeddings e ON e.annotation_id = a.id AND e.model_id = ?
+       WHERE a.deleted_at IS NULL ORDER BY a.id`,
+    )
+      .all(model.id)
+      .map((row) => ({ annotationId: row.id, name: row.name, side: row.side, vector: row.vector ? floats(row.vector) : null }));
   }
 
   /** Annotation ids with a vector from this model. */

@@ -51,6 +51,17 @@ const toImage = (row: ImageRow): ImageRecord => ({
   addedAt: row.added_at,
 });
 
+/** A photo with the animals marked on it (see ImagesStore.photos). */
+export interface PhotoRow {
+  id: number;
+  path: string;
+  width: number;
+  height: number;
+  annotations: number;
+  boxes: number;
+  capturedAt: string | null;
+}
+
 const FILE_COLUMNS = 'path, image_id, size, mtime_ms';
 interface FileRow {
   path: string;
@@ -109,6 +120,14 @@ export class ImagesStore {
     return { ...image, id: Number(lastInsertRowid), addedAt };
   }
 
+  /** Capture time and position from an imported file, where the photo's own EXIF gave none. */
+  fillCaptureFacts(imageId: number, facts: { capturedAt: string | null; gpsLat: number | null; gpsLon: number | null }): void {
+    if (facts.capturedAt !== null) this.db.prepare('UPDATE images SET captured_at = ? WHERE id = ? AND captured_at IS NULL').run(facts.capturedAt, imageId);
+    if (facts.gpsLat !== null && facts.gpsLon !== null) {
+      this.db.prepare('UPDATE images SET gps_lat = ?, gps_lon = ? WHERE id = ? AND gps_lat IS NULL AND gps_lon IS NULL').run(facts.gpsLat, facts.gpsLon, imageId);
+    }
+  }
+
   setPath(imageId: number, path: string): void {
     this.setPathStatement.run(path, imageId);
   }
@@ -134,6 +153,37 @@ export class ImagesStore {
 
   filesOf(imageId: number): ImageFile[] {
     return this.filesOfStatement.all(imageId).map(toFile);
+  }
+
+  /**
+   * Photos in path order with the animals marked on each: live annotations, and of them those with a
+   * box. `animals` 'none' keeps photos with no box (no annotation, or the whole photo only), 'several'
+   * those with two or more annotations.
+   */
+  photos(filter: { animals: 'any' | 'none' | 'several'; offset: number; limit: number }): { total: number; photos: PhotoRow[] } {
+    const counted = `SELECT i.id, i.path, i.width, i.height, i.captured_at,
+        (SELECT count(*) FROM annotations a WHERE a.image_id = i.id AND a.deleted_at IS NULL) AS annotations,
+        (SELECT count(*) FROM annotations a WHERE a.image_id = i.id AND a.deleted_at IS NULL AND a.x IS NOT NULL) AS boxes
+      FROM images i`;
+    const where = { any: '', none: 'WHERE boxes = 0', several: 'WHERE annotations >= 2' }[filter.animals];
+    const total = this.db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM (${counted}) ${where}`).get()!.n;
+    const rows = this.db
+      .prepare<[number, number], { id: number; path: string; width: number; height: number; captured_at: string | null; annotations: number; boxes: number }>(
+        `SELECT * FROM (${counted}) ${where} ORDER BY path LIMIT ? OFFSET ?`,
+      )
+      .all(filter.limit, filter.offset);
+    return {
+      total,
+      photos: rows.map((row) => ({
+        id: row.id,
+        path: row.path,
+        width: row.width,
+        height: row.height,
+        annotations: row.annotations,
+        boxes: row.boxes,
+        capturedAt: row.captured_at,
+      })),
+    };
   }
 
   counts(): { images: number; missing: number } {

@@ -46,6 +46,11 @@ export class IndividualsStore {
     );
   }
 
+  /** Whether a person gave this individual its name. */
+  isNamed(id: number): boolean {
+    return this.db.prepare<[number], { named: number }>('SELECT named FROM individuals WHERE id = ?').get(id)?.named === 1;
+  }
+
   /** Renames and logs the change (the log is append-only, so every earlier name stays on record). */
   rename(id: number, oldName: string, newName: string, reviewer: string | null): void {
     // A name a person gives makes the individual a catalogued animal, like an imported name.
@@ -67,12 +72,12 @@ export class IndividualsStore {
   withAnnotations(): IndividualRef[] {
     return this.db
       .prepare<[], IndividualRow>(
-        `SELECT ${INDIVIDUAL_COLUMNS} FROM individuals n WHERE EXISTS (SELECT 1 FROM annotations a WHERE a.individual_id = n.id) ORDER BY name`,
+        `SELECT ${INDIVIDUAL_COLUMNS} FROM individuals n WHERE EXISTS (SELECT 1 FROM annotations a WHERE a.individual_id = n.id AND a.deleted_at IS NULL) ORDER BY name`,
       )
       .all();
   }
 
   annotationCount(id: number): number {
-    return this.db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM annotations WHERE individual_id = ?').get(id)!.n;
+    return this.db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM annotations WHERE individual_id = ? AND deleted_at IS NULL').get(id)!.n;
   }
 }

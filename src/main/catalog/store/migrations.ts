@@ -210,8 +210,95 @@ const v2: Migration = (db) => {
   `);
 };
 
+/**
+ * Annotation edits (issue 18: boxes drawn, moved, rotated and deleted in the photo view; detector boxes).
+ * - `annotations.deleted_at`: the deletion mark. The decision log references annotations and is
+ *   append-only, so a deleted annotation keeps its row (and its individual, for an undo); every listing,
+ *   count, embedding and the review queue leave marked rows out.
+ * - `annotations.detection_conf`: the detector's confidence, for annotations made from detector output.
+ * - `annotation_edits`: the edit history, append-only like the decision log. Each entry holds the
+ *   annotation's box, theta, side and deletion before and after (JSON); `origin` says whether a person
+ *   or an import made it (a box a person drew or changed is one with a person's entry); `session` names
+ *   the photo-view session whose Ctrl+Z may undo it; an undo is an entry of its own (`undoes`).
+ */
+const v3AnnotationEdits: Migration = (db) => {
+  db.exec(`
+    ALTER TABLE annotations ADD COLUMN deleted_at TEXT;
+    ALTER TABLE annotations ADD COLUMN detection_conf REAL;
+
+    CREATE TABLE annotation_edits (
+      id INTEGER PRIMARY KEY,
+      annotation_id INTEGER NOT NULL REFERENCES annotations(id),
+      kind TEXT NOT NULL CHECK (kind IN ('add', 'change', 'delete', 'undo')),
+      origin TEXT NOT NULL CHECK (origin IN ('person', 'import')),
+      before TEXT,                    -- JSON {box, theta, side, deleted}; NULL for 'add'
+      after TEXT NOT NULL,            -- JSON, the same shape
+      session TEXT,
+      reviewer TEXT,
+      undoes INTEGER UNIQUE REFERENCES annotation_edits(id),
+      created_at TEXT NOT NULL,
+      CHECK ((kind = 'undo') = (undoes IS NOT NULL))
+    ) STRICT;
+    CREATE INDEX annotation_edits_by_annotation ON annotation_edits(annotation_id);
+    CREATE INDEX annotation_edits_by_session ON annotation_edits(session);
+    CREATE TRIGGER annotation_edits_no_update BEFORE UPDATE ON annotation_edits
+      BEGIN SELECT RAISE(ABORT, 'the annotation edit history is append-only'); END;
+    CREATE TRIGGER annotation_edits_no_delete BEFORE DELETE ON annotation_edits
+      BEGIN SELECT RAISE(ABORT, 'the annotation edit history is append-only'); END;
+  `);
+};
+
+/**
+ * Schema version 4: answers as evidence (issue 16). Who is who is derived from the decisions in force,
+ * the reviewers' accuracies, the names people gave and the model; `annotations.individual_id` stays the
+ * derived assignment every reader uses, and each change of it is logged in `decision_effects`.
+ * - `annotations.given_individual_id`: the individual a person gave this annotation (an imported name):
+ *   a statement the derivation keeps whatever the answers, unlike assignments that answers made. Filled
+ *   for existing annotations with the named individual they had before any decision moved them.
+ * - `decisions.batch`: decisions committed together ("none of these", "split this photo off") carry the
+ *   id of the batch's first decision, so that one undo takes the whole batch back.
+ * - `decisions.accuracies`: the reviewers' accuracies in use just before the decision (JSON), so that an
+ *   undo weighs every answer as it was weighed before.
+ * - `assignment_changes`: every change of an annotation's individual from now on, with its cause: the
+ *   decision or undo entry that caused it, or what else did (a reviewer's accuracy set or re-estimated,
+ *   names imported, decisions arriving from a sync) in `cause` and `detail`. Append-only, like the log;
+ *   `decision_effects` keeps the changes recorded before.
+ */
+const v4Evidence: Migration = (db) => {
+  db.exec(`
+    ALTER TABLE annotations ADD COLUMN given_individual_id INTEGER REFERENCES individuals(id);
+    UPDATE annotations SET given_individual_id = CASE
+      WHEN EXISTS (SELECT 1 FROM decision_effects e WHERE e.annotation_id = annotations.id)
+        THEN (SELECT e.individual_before FROM decision_effects e WHERE e.annotation_id = annotations.id ORDER BY e.decision_id LIMIT 1)
+      ELSE individual_id END;
+    UPDATE annotations SET given_individual_id = NULL
+      WHERE given_individual_id IS NOT NULL AND given_individual_id NOT IN (SELECT id FROM individuals WHERE named = 1);
+    CREATE INDEX annotations_by_given_individual ON annotations(given_individual_id);
+
+    ALTER TABLE decisions ADD COLUMN batch INTEGER REFERENCES decisions(id);
+    CREATE INDEX decisions_by_batch ON decisions(batch);
+    ALTER TABLE decisions ADD COLUMN accuracies TEXT;
+
+    CREATE TABLE assignment_changes (
+      id INTEGER PRIMARY KEY,
+      annotation_id INTEGER NOT NULL REFERENCES annotations(id),
+      individual_before INTEGER REFERENCES individuals(id),
+      individual_after INTEGER REFERENCES individuals(id),
+      decision_id INTEGER REFERENCES decisions(id),
+      cause TEXT NOT NULL CHECK (cause IN ('decision', 'undo', 'accuracy', 'import', 'resolve', 'sync')),
+      detail TEXT,
+      created_at TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX assignment_changes_by_annotation ON assignment_changes(annotation_id);
+    CREATE TRIGGER assignment_changes_no_update BEFORE UPDATE ON assignment_changes
+      BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
+    CREATE TRIGGER assignment_changes_no_delete BEFORE DELETE ON assignment_changes
+      BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
+  `);
+};
+
 /** Migration i brings a database from user_version i to i + 1. Append only; never edit a shipped one. */
-export const MIGRATIONS: readonly Migration[] = [v1, v2];
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3AnnotationEdits, v4Evidence];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export const schemaVersion = (db: Database.Database): number => db.pragma('user_version', { simple: true }) as number;

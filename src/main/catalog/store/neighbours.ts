@@ -72,6 +72,30 @@ export class NeighboursStore {
       );
     for (const [annotationId, list] of lists)
       this.setListStatement.run(modelId, annotationId, list.k, list.kthSimilarity);
+    this.bumpVersion(modelId);
+  }
+
+  /**
+   * Takes an annotation out of the model's graph (its vector was dropped): its edges and its list go,
+   * and so do the lists of the annotations it was linked to, which lose a neighbour and are searched
+   * again (to their full k) by the next update. So a changed box replaces its edges instead of adding to
+   * them. The caller holds the transaction.
+   */
+  forget(modelId: number, annotationId: number): void {
+    this.db
+      .prepare(
+        `DELETE FROM neighbour_lists WHERE model_id = @modelId AND (annotation_id = @annotationId OR annotation_id IN (
+           SELECT annotation_b FROM neighbours WHERE model_id = @modelId AND annotation_a = @annotationId
+           UNION SELECT annotation_a FROM neighbours WHERE model_id = @modelId AND annotation_b = @annotationId))`,
+      )
+      .run({ modelId, annotationId });
+    this.db
+      .prepare('DELETE FROM neighbours WHERE model_id = @modelId AND (annotation_a = @annotationId OR annotation_b = @annotationId)')
+      .run({ modelId, annotationId });
+    this.bumpVersion(modelId);
+  }
+
+  private bumpVersion(modelId: number): void {
     this.db
       .prepare(
         `INSERT INTO settings (key, value) VALUES (?, '1')

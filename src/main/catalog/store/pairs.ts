@@ -42,6 +42,11 @@ export class PairsStore {
     return this.getStatement.get(modelId, Math.min(a, b), Math.max(a, b));
   }
 
+  /** Forgets every stored pair of an annotation (its box changed: similarity and plausibility were of the old crop). */
+  forgetAnnotation(annotationId: number): void {
+    this.db.prepare('DELETE FROM candidate_pairs WHERE annotation_a = ? OR annotation_b = ?').run(annotationId, annotationId);
+  }
+
   /** Every computed plausibility under a model, as [a, b, plausibility] with a < b. */
   plausibilities(modelId: number): [number, number, number][] {
     return this.db

@@ -11,13 +11,15 @@ Sources (pick one):
   --torchscript FILE              a TorchScript file (torch.jit.save); note: scripted/traced modules
                                   may lose module scope names, so PAIR-X layers may not be selectable
   --timm NAME                     a timm model (needs `pip install timm`), built with num_classes=0
+                                  (`--timm-kwargs '{"embed_dim": 96}'` passes further arguments)
   --preset NAME                   a published model through timm, with its input size, normalisation and
                                   PAIR-X layer in the card: megadescriptor-t-224, megadescriptor-b-224,
                                   megadescriptor-l-224, megadescriptor-l-384 (BVRA's animal re-ID Swin
                                   transformers), dinov2-vits14, dinov2-vitb14, dinov2-vitl14 and their
                                   -reg4 variants with register tokens (`--pool avg` for the mean of the
                                   patch tokens instead of the class token). Downloads the weights from the
-                                  Hugging Face hub on first use (timm caches them).
+                                  Hugging Face hub on first use (timm caches them); with --checkpoint the
+                                  preset's architecture is built locally and the checkpoint loaded into it.
   --torchvision NAME              a torchvision architecture (swin_t, swin_s, swin_b, vit_b_16, vit_l_16,
                                   convnext_tiny, ...; vit_s_16 is built as ViT-S/16) with its classifier
                                   removed, random weights unless --checkpoint: for trying the workbench
@@ -64,6 +66,15 @@ PRESETS = {
                              "MegaDescriptor-L-224 (BVRA): Swin-L trained for animal re-identification"),
     "megadescriptor-l-384": ("hf-hub:BVRA/MegaDescriptor-L-384", 384, *HALF, "layers.2",
                              "MegaDescriptor-L-384 (BVRA): Swin-L trained for animal re-identification"),
+}
+# The timm architecture behind each hub model: with --checkpoint the preset is built from it, so that a
+# fine-tuned (or any local) checkpoint needs no hub access at all (timm reads an hf-hub: model's config from
+# the hub even when no weights are downloaded).
+ARCHITECTURES = {
+    "hf-hub:BVRA/MegaDescriptor-T-224": "swin_tiny_patch4_window7_224",
+    "hf-hub:BVRA/MegaDescriptor-B-224": "swin_base_patch4_window7_224",
+    "hf-hub:BVRA/MegaDescriptor-L-224": "swin_large_patch4_window7_224",
+    "hf-hub:BVRA/MegaDescriptor-L-384": "swin_large_patch4_window12_384",
 }
 WIDTHS = {"s": "small", "b": "base", "l": "large"}
 for size, blocks in (("s", 12), ("b", 12), ("l", 24)):
@@ -223,7 +234,7 @@ def export_model(model, out_dir, height, width, card=None, file_name="model.onnx
     keys = layer_keys(model, m, height, width) if isinstance(model, nn.Module) and not isinstance(
         model, torch.jit.ScriptModule) else []
     with torch.no_grad():
-        dim = int(model(dummy).shape[-1])
+        dim = int(model(dummy)[0].numel())
     if verbose:
         print(f"wrote {path} ({os.path.getsize(path) / 1e6:.2f} MB), {len(m.graph.node)} nodes")
         print("operators: " + ", ".join(ops))
@@ -261,6 +272,7 @@ def main():
                     "of the patch tokens as the embedding")
     ap.add_argument("--callable", help="function or class in --python that returns the nn.Module")
     ap.add_argument("--kwargs", default="{}", help="JSON keyword arguments for --callable")
+    ap.add_argument("--timm-kwargs", default="{}", help="JSON keyword arguments for timm.create_model (--timm)")
     ap.add_argument("--checkpoint", help="state dict to load into the model")
     ap.add_argument("--non-strict", action="store_true", help="load the checkpoint with strict=False")
     ap.add_argument("--output-index", help="if forward returns a tuple/dict: which element is the embedding")
@@ -301,11 +313,12 @@ def main():
         extra = {"img_size": args.height} if args.preset.startswith("dinov2") else {}
         if args.pool:
             extra["global_pool"] = args.pool
-        model = load_timm(preset[0], pretrained=not args.checkpoint, **extra)
+        name = ARCHITECTURES.get(preset[0], preset[0]) if args.checkpoint else preset[0]
+        model = load_timm(name, pretrained=not args.checkpoint, **extra)
     elif args.torchvision:
         model = load_torchvision(args.torchvision)
     else:
-        model = load_timm(args.timm)
+        model = load_timm(args.timm, **json.loads(args.timm_kwargs))
     if args.checkpoint:
         load_checkpoint(model, args.checkpoint, strict=not args.non_strict)
     if args.output_index is not None:
@@ -313,7 +326,9 @@ def main():
     model.eval()
     with torch.no_grad():
         y = model(torch.zeros(2, 3, args.height, args.width))
-    if not torch.is_tensor(y) or y.dim() != 2:
+    # [batch, dim], or [batch, dim, 1, 1] where a pooling's output is returned as it is (a classifier
+    # replaced by Identity): the workbench reads that as [batch, dim].
+    if not torch.is_tensor(y) or y.dim() < 2 or any(d != 1 for d in y.shape[2:]):
         raise SystemExit(f"the model must return a [batch, dim] tensor; got "
                          f"{type(y).__name__} {getattr(y, 'shape', '')} (use --output-index?)")
 
@@ -323,7 +338,7 @@ def main():
         "file": "model.onnx",
         "input": {"name": "image", "width": args.width, "height": args.height, "mean": args.mean,
                   "std": args.std, "channelOrder": "RGB", "resize": "bilinear"},
-        "embedding": {"name": "embedding", "dim": int(y.shape[1])},
+        "embedding": {"name": "embedding", "dim": int(y[0].numel())},
         "source": {"data": args.data_credit, "init": "", "license": args.license},
     }
     path, keys, ops = export_model(model, args.out_dir, args.height, args.width, card=None)
@@ -331,19 +346,18 @@ def main():
     if args.default_layer and args.default_layer not in key_names:
         print(f"WARNING: --default-layer {args.default_layer} is not among the module keys above")
     default = args.default_layer
-    transformer = "LayerNormalization" in ops
-    if default is None and key_names and not transformer:
-        # a module halfway through the network, as a starting point
-        spatial = [k for k, s in keys if len(s) == 4 and s[2] > 1 and k.count(".") <= 2]
-        default = spatial[len(spatial) // 2] if spatial else key_names[len(key_names) // 2]
-        print(f"default layer (not given): {default}")
-    elif default is None:
-        print("default layer (not given): the workbench's rule for transformers (see README: Transformers)")
+    if default is None:
+        # One rule for every model: the workbench's (README, "Default layer"), which `pairx layers` shows.
+        print("default layer (not given): the workbench's rule (see README: Default layer; `pairx layers` marks it)")
     if default:
         card["defaultLayer"] = default
         card["layers"] = args.layers or [default]
     if args.preset:
         card["source"] = {**card["source"], "model": preset[0], "preset": args.preset}
+        if args.checkpoint:
+            # The preset's architecture with the user's weights, not the published ones.
+            card["source"].update(model=ARCHITECTURES.get(preset[0], preset[0]), checkpoint=os.path.basename(args.checkpoint))
+            card["description"] = f"{card['description']}; weights from {os.path.basename(args.checkpoint)}"
     card["onnx"] = {"opset": 17, "operators": sorted(ops), "sizeBytes": os.path.getsize(path)}
     with open(os.path.join(args.out_dir, "card.json"), "w") as f:
         json.dump(card, f, indent=2)

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConservationPayload } from './conservation.ts';
 
 /**
  * An explanation as it crosses process boundaries (IPC, HTTP): plain JSON. Heat maps are small and
@@ -54,6 +55,8 @@ export const PairMatchesPayload = z.object({
   matches: z.array(MatchPayload),
   kLines: z.number().int(),
   plausibility: PlausibilityPayload.nullable(),
+  /** The conservation guard so far: the relevance pass to the layer (pixel maps come with `pairs.pixels`). */
+  conservation: ConservationPayload,
   timings: z.record(z.string(), z.number()),
 });
 export type PairMatchesPayload = z.infer<typeof PairMatchesPayload>;
@@ -69,6 +72,8 @@ export const PairPixelsPayload = z.object({
   /** The maximum of each map before quantisation, per image. */
   maxima: z.tuple([z.array(z.number()), z.array(z.number())]),
   warnings: z.array(z.string()),
+  /** The conservation guard over every pass, the pixel maps' included. */
+  conservation: ConservationPayload,
   pixelMs: z.number(),
 });
 export type PairPixelsPayload = z.infer<typeof PairPixelsPayload>;

@@ -8,6 +8,8 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeModel } from '../../src/main/onnx/model-proto.ts';
 import { DataType, floatTensor, type IrModel } from '../../src/main/onnx/ir.ts';
+import { readNpy } from '../../src/main/arrays/npy.ts';
+import { writeUnfaithfulModel } from '../fixtures/unfaithful-model.ts';
 
 const run = promisify(execFile);
 const CLI = resolve('bin/pairx.js');
@@ -71,15 +73,45 @@ describe('pairx explain on real photos', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/similarity\s+0\.\d+/);
     const meta = await sharp(out).metadata();
-    expect([meta.width, meta.height]).toEqual([256, 256]);
+    expect(meta.width).toBe(256); // the reference layout, and its caption under it
+    expect(meta.height).toBeGreaterThan(256);
+    expect(meta.height).toBeLessThan(256 + 80);
     const parsed = JSON.parse(readFileSync(json, 'utf8'));
     expect(parsed.layer).toBe('layer2');
     expect(parsed.provider).toBe('cpu');
     expect(parsed.matches.length).toBeGreaterThan(0);
     expect(Object.keys(parsed.matches[0]).sort()).toEqual(['coord0', 'coord1', 'distance', 'point0', 'point1', 'relevance']);
-    for (const name of ['relevance0', 'relevance1', 'pixel0', 'pixel1', 'fm0', 'fm1', 'emb0', 'emb1']) {
+    expect(parsed.conservation).toMatchObject({ faithful: true, bounds: { layer: 100, pixels: 10 } });
+    expect(parsed.conservation.pixels[0]).toHaveLength(parsed.kColors);
+    expect(result.stdout).toMatch(/^conservation faithful: relevance at the layer .* off, pixel maps .* off at worst/m);
+    for (const name of ['relevance0', 'relevance1', 'pixel0', 'pixel1', 'fm0', 'fm1', 'emb0', 'emb1', 'conservation0', 'conservation1']) {
       expect(existsSync(join(arrays, `${name}.npy`))).toBe(true);
     }
+    // [Σ seed, Σ relevance, error] of the pass to the layer, then of each pixel map.
+    const rows = await readNpy(join(arrays, 'conservation1.npy'));
+    expect(rows.shape).toEqual([1 + parsed.kColors, 3]);
+    expect(rows.data[2]).toBeCloseTo(parsed.conservation.layer[1].error, 5);
+    expect(rows.data[3 * parsed.kColors + 2]).toBeCloseTo(parsed.conservation.pixels[1][parsed.kColors - 1].error, 5);
+  });
+
+  it('warns in one line, and says so in the JSON and the picture, where the explanation is not faithful', async () => {
+    const model = writeUnfaithfulModel(join(tmp, 'unfaithful'));
+    const paths = [join(PHOTOS, 'nyala-100-left-a.jpg'), join(PHOTOS, 'nyala-100-left-b.jpg')];
+    const json = join(tmp, 'unfaithful.json');
+    const out = join(tmp, 'unfaithful.png');
+    const result = await pairx('explain', ...paths, '--model', model, '--k-colors', '3', '--json', json, '--out', out);
+    expect(result.code).toBe(0);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^pairx: warning: explanation not faithful at layer features: relevance ×\S+ off; try layer features\.1$/);
+    expect(result.stdout).toMatch(/^conservation NOT FAITHFUL/m);
+    const parsed = JSON.parse(readFileSync(json, 'utf8'));
+    expect(parsed.conservation).toMatchObject({ faithful: false, suggestedLayer: 'features.1' });
+    expect(parsed.conservation.worstPixels).toBeGreaterThan(10);
+    // The caption under the picture is the warning's line, on red.
+    const { data, info } = await sharp(out).raw().toBuffer({ resolveWithObject: true });
+    const captionPixel = (info.height - 2) * info.width * info.channels;
+    expect([data[captionPixel], data[captionPixel + 1], data[captionPixel + 2]]).toEqual([0xb0, 0x00, 0x20]);
   });
 
   it('lists layers with shapes', async () => {

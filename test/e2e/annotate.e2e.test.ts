@@ -160,8 +160,13 @@ describe.skipIf(!hasChromium)('drawing boxes in Chromium (browser mode)', () => 
     // Ctrl+Z takes back this visit's last edit (the side), and Tab + L sets it again.
     await page.keyboard.press('Control+z');
     await expect.poll(async () => (await frameAnnotations())[1].side).toBe(null);
+    // The window selects what the undo touched once its answer is shown; keys before that would race it.
+    await page.getByRole('status').filter({ hasText: /^Undid the / }).waitFor();
+    await expect.poll(() => listed2.nth(1).getAttribute('aria-pressed')).toBe('true');
     await page.keyboard.press('Tab');
+    await expect.poll(() => listed2.nth(0).getAttribute('aria-pressed')).toBe('true');
     await page.keyboard.press('Tab');
+    await expect.poll(() => listed2.nth(1).getAttribute('aria-pressed')).toBe('true');
     await page.keyboard.press('l');
     await expect.poll(async () => (await frameAnnotations()).map((a) => a.side)).toEqual(['left', 'left']);
   });
@@ -225,7 +230,11 @@ describe.skipIf(!hasChromium)('drawing boxes in Chromium (browser mode)', () => 
     await page.keyboard.press('Escape');
     await page.getByLabel('Show').selectOption('annotations');
     await page.getByLabel(/Name or file/).fill('frame-0001');
-    await page.waitForFunction(() => [...document.querySelectorAll('.thumb img')].every((img) => (img as HTMLImageElement).naturalWidth > 0));
+    // The filter answers after a moment: wait for the frame's two crops, both loaded.
+    await page.waitForFunction(() => {
+      const imgs = [...document.querySelectorAll('.thumb img')] as HTMLImageElement[];
+      return imgs.length === 2 && imgs.every((img) => img.complete && img.naturalWidth > 0);
+    });
     const ratios = await page.$$eval('.thumb img', (imgs) => imgs.map((img) => (img as HTMLImageElement).naturalWidth / (img as HTMLImageElement).naturalHeight));
     expect(ratios[1]).toBeCloseTo(after.box!.w / after.box!.h, 1);
     await shot('08-grid-changed-thumbnail');

@@ -51,6 +51,9 @@ describe.skipIf(!hasChromium)('a transformer in the review workbench (Chromium, 
     expect(await canvasColours(page, '.pair-canvas canvas')).toBeGreaterThan(200);
     await expect.poll(() => page.getByText('computing pixel maps…').count(), { timeout: 60_000 }).toBe(0);
     await expect.poll(() => page.locator('.match-pixels', { hasText: '◆' }).count()).toBeGreaterThan(0);
+    // Its relevance is conserved: no badge says otherwise.
+    expect(await page.locator('.unfaithful-badge').count()).toBe(0);
+    await expect.poll(() => page.locator('.faithful-mark').count()).toBe(1);
     // The layer menu offers the ViT's blocks with their patch grids.
     await expect.poll(() => page.getByLabel('Layer').locator('option', { hasText: 'blocks.1 [96×14×14]' }).count()).toBe(1);
     await shot('01-vit-pair');

@@ -2,13 +2,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readNpy } from '../../src/main/arrays/npy.ts';
-import type { IrModel, IrTensor } from '../../src/main/onnx/ir.ts';
+import type { IrModel } from '../../src/main/onnx/ir.ts';
 import { readModel, writeModel } from '../../src/main/onnx/model-proto.ts';
 import { createSession, type NamedArray } from '../../src/main/onnx/session.ts';
 import { resolveLayer } from '../../src/main/onnx/scopes.ts';
 import { probeGraph } from '../../src/main/onnx/shapes.ts';
 import { canonize } from '../../src/main/relevance/canonize.ts';
 import { compileRelevance } from '../../src/main/relevance/compiler.ts';
+import { withoutAdditiveTerms } from '../relevance/additive.ts';
 import { rng } from '../relevance/harness.ts';
 
 /**
@@ -18,16 +19,6 @@ import { rng } from '../relevance/harness.ts';
  * rules (σ, A and the activation ratios held constant) it does not.
  */
 const BUNDLED = resolve('test/fixtures/golden');
-const ADDITIVE = /(bias|cls_token|reg_token|pos_embed|class_token|pos_embedding)$/;
-
-function withoutAdditiveTerms(model: IrModel): IrModel {
-  const initializers = new Map<string, IrTensor>();
-  for (const [name, tensor] of model.graph.initializers) {
-    initializers.set(name, ADDITIVE.test(name) ? { ...tensor, data: new Float32Array(tensor.data.length) } : tensor);
-  }
-  return { ...model, graph: { ...model.graph, initializers } };
-}
-
 const sum = (values: ArrayLike<number>, from = 0, to = values.length) => {
   let total = 0;
   for (let i = from; i < to; i++) total += values[i];
@@ -47,13 +38,13 @@ describe.each([
   it('relevance at the block sums to the seed, a pixel map to its position seed', async () => {
     const model = withoutAdditiveTerms(readModel(readFileSync(join(dir, file))));
     const layer = resolveLayer(model.graph, layerKey).tensor;
-    const { shapes, shapeValues, batchAxes } = await probeGraph(model, 'image', [1, 3, size, size]);
-    const canonical = canonize(model, { shapeValues });
+    const { shapes, shapeValues, batchLayouts } = await probeGraph(model, 'image', [1, 3, size, size]);
+    const canonical = canonize(model, { shapeValues, shapes });
     // The stabiliser absorbs ε/(z + ε) of the relevance wherever a pre-activation is small (Swin's head
     // outputs without biases are): a negligible ε leaves only the rules' own conservation to check.
     const compiled = compileRelevance(canonical, shapes, {
       epsilon: 1e-12,
-      batchAxes,
+      batchLayouts,
       inputName: 'image',
       outputs: ['embedding', layer],
       passes: [

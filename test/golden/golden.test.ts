@@ -110,6 +110,14 @@ function describeCase(name: string, dir: string, options: { released?: boolean }
           }
         });
 
+        // The reference's own explanations conserve relevance as far as biases let them: the guard is quiet.
+        it('passes the conservation guard', () => {
+          const { conservation } = explanation;
+          expect(conservation.pixels[0]).toHaveLength(explanation.kColors);
+          expect(conservation.faithful, `worst error ${conservation.worst}`).toBe(true);
+          if (process.env.PAIRX_GUARD_LOG) console.log(`guard ${name} ${layerKey} worst ${conservation.worst}`);
+        });
+
         // A cache of pairs lets go of the forward statistics; step 6 must then redo the forward pass, exactly.
         it.runIf(options.released)(
           'computes the same pixel maps after the forward statistics are released',

@@ -78,6 +78,12 @@ async function convCase(
   return { run, reference, image, seeds, k, oh, ow };
 }
 
+/** Whether a compiled z⁺ pass takes the x⁻ half (Min, in the relevance pass) and |x| (Abs, in the forward pass). */
+const halves = (run: { compiled: { forward: { graph: { nodes: { opType: string }[] } }; passes: { model: { graph: { nodes: { opType: string }[] } } }[] } }) => ({
+  min: run.compiled.passes[0].model.graph.nodes.some((n) => n.opType === 'Min'),
+  abs: run.compiled.forward.graph.nodes.some((n) => n.opType === 'Abs'),
+});
+
 describe('z⁺ rule for Conv', () => {
   const cases: { name: string; spec: ConvSpec; bias: boolean; relu?: boolean }[] = [
     {
@@ -243,7 +249,9 @@ describe('z⁺ rule for Conv', () => {
     expectClose(run.relevance, reference.relevance, { rtol: 1e-4, scale: reference.magnitude });
   });
 
-  it('after Relu the pass compiles without the x⁻ half (no Min node in the forward statistics)', async () => {
+  // The x⁻ half is the relevance pass's Min of the input (the forward pass hands over x once), and the
+  // forward pass's z⁺ comes from |x| (½(|x||W| + xW)); after a ReLU neither is there.
+  it('after Relu the pass compiles without the x⁻ half (no Min, no Abs)', async () => {
     const spec: ConvSpec = {
       inChannels: 2,
       outChannels: 2,
@@ -253,9 +261,9 @@ describe('z⁺ rule for Conv', () => {
       pads: [1, 1, 1, 1],
     };
     const { run } = await convCase(spec, { seed: 3, bias: true, relu: true });
-    expect(run.compiled.forward.graph.nodes.some((n) => n.opType === 'Min')).toBe(false);
+    expect(halves(run)).toEqual({ min: false, abs: false });
     const plain = await convCase(spec, { seed: 3, bias: true, relu: false });
-    expect(plain.run.compiled.forward.graph.nodes.some((n) => n.opType === 'Min')).toBe(true);
+    expect(halves(plain.run)).toEqual({ min: true, abs: true });
   });
 
   it('input after Clip(−0.4, 0.5): negative values remain, so the x⁻ half stays', async () => {
@@ -268,7 +276,7 @@ describe('z⁺ rule for Conv', () => {
       pads: [1, 1, 1, 1],
     };
     const { run, reference } = await convCase(spec, { seed: 6, bias: true, clip: [-0.4, 0.5] });
-    expect(run.compiled.forward.graph.nodes.some((n) => n.opType === 'Min')).toBe(true);
+    expect(halves(run)).toEqual({ min: true, abs: true });
     expectClose(run.relevance, reference.relevance, { rtol: 1e-4, scale: reference.magnitude });
   });
 
@@ -282,7 +290,7 @@ describe('z⁺ rule for Conv', () => {
       pads: [1, 1, 1, 1],
     };
     const { run, reference } = await convCase(spec, { seed: 7, bias: true, clip: [0, 6] });
-    expect(run.compiled.forward.graph.nodes.some((n) => n.opType === 'Min')).toBe(false);
+    expect(halves(run)).toEqual({ min: false, abs: false });
     expectClose(run.relevance, reference.relevance, { rtol: 1e-4, scale: reference.magnitude });
   });
 

@@ -3,6 +3,8 @@ import type { PairMatchesPayload, PairPixelsPayload } from '../../src/shared/exp
 import { base64ToBytes, decodePixelMaps, relevanceGrid } from '../../src/renderer/lib/payload.ts';
 
 const b64 = (bytes: number[]) => Buffer.from(bytes).toString('base64');
+const pass = { seed: 1, relevance: 1, error: 0 };
+const conservation: PairPixelsPayload['conservation'] = { layer: [pass, pass], pixels: [[], []], worstLayer: 0, worstPixels: 0, worst: 0, bounds: { layer: 100, pixels: 10 }, faithful: true };
 
 describe('explanation payload decoding', () => {
   it('decodes base64 like the main process encodes it (Buffer)', () => {
@@ -26,6 +28,7 @@ describe('explanation payload decoding', () => {
         [1, 2],
       ],
       warnings: [],
+      conservation,
       pixelMs: 3,
     };
     const decoded = decodePixelMaps(payload);
@@ -46,6 +49,7 @@ describe('explanation payload decoding', () => {
       maps: [b64([1, 2, 3]), b64([1, 2, 3, 4])],
       maxima: [[1], [1]],
       warnings: [],
+      conservation,
       pixelMs: 0,
     };
     expect(() => decodePixelMaps(payload)).toThrow(/image 0: 3 bytes, expected 1×2×2/);

@@ -22,6 +22,7 @@ import { registerIdentityCommands } from './identity-commands.ts';
 import { PairxError } from '../errors.ts';
 import { CommandExit, EXIT_CANCELLED } from './exit.ts';
 import { EXPLAIN_LIMITS } from '../../shared/explanation.ts';
+import { unfaithfulMessage } from '../../shared/conservation.ts';
 
 /** A picture from the workbench's one media route (the same the windows get), as bytes to write. */
 async function pictureBytes(workbench: Workbench, request: MediaRequest): Promise<Uint8Array> {
@@ -414,8 +415,12 @@ export function registerCatalogCommands(program: Command): void {
           const args = { a: Number(a), b: Number(b), layer: options.layer, kLines: options.kLines, kColors: options.kColors };
           const matches = await call('pairs.explain', args);
           writeFileSync(options.out, await pictureBytes(workbench, { kind: 'export', ...args }));
+          // The picture computed the pixel maps; their payload carries the guard over every pass.
+          const { conservation } = await call('pairs.pixels', args);
+          if (!conservation.faithful)
+            process.stderr.write(`pairx: warning: ${unfaithfulMessage(matches.layer.key, conservation.worst, conservation.suggestedLayer)}\n`);
           const p = matches.plausibility;
-          if (options.json) printJson({ ...matches, picture: options.out });
+          if (options.json) printJson({ ...matches, conservation, picture: options.out });
           else
             out(
               `similarity ${matches.similarity.toFixed(4)}, layer ${matches.layer.key}, ${matches.matches.length} matches, ` +

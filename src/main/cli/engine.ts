@@ -3,6 +3,7 @@ import { extname, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { PROVIDER_CHOICES } from '../../shared/api.ts';
+import { describeError, unfaithfulMessage } from '../../shared/conservation.ts';
 import { EXPLAIN_LIMITS } from '../../shared/explanation.ts';
 import { writeNpy } from '../arrays/npy.ts';
 import { embedPhotos, explainFiles, loadModel } from '../engine.ts';
@@ -35,8 +36,15 @@ export function explanationJson(explanation: Explanation) {
     kColors: explanation.kColors,
     timings: explanation.timings,
     warnings: explanation.warnings,
+    conservation: explanation.conservation,
     matches: explanation.matches,
   };
+}
+
+/** Rows [Σ seed, Σ relevance, error] per pass of one image: the layer pass, then each pixel map (NaN: non-finite). */
+function conservationRows(e: Explanation, image: 0 | 1): Float32Array {
+  const passes = [e.conservation.layer[image], ...e.conservation.pixels[image]];
+  return Float32Array.from(passes.flatMap((p) => [p.seed, p.relevance ?? Number.NaN, p.error ?? Number.NaN]));
 }
 
 async function writeArrays(dir: string, e: Explanation): Promise<void> {
@@ -49,6 +57,7 @@ async function writeArrays(dir: string, e: Explanation): Promise<void> {
       writeNpy(join(dir, `pixel${i}.npy`), { data: e.pixelMaps[i], shape: [e.kColors, height, width] }),
       writeNpy(join(dir, `fm${i}.npy`), { data: e.featureMaps[i], shape: [1, channels, h, w] }),
       writeNpy(join(dir, `emb${i}.npy`), { data: e.embeddings[i], shape: [1, e.embeddings[i].length] }),
+      writeNpy(join(dir, `conservation${i}.npy`), { data: conservationRows(e, i as 0 | 1), shape: [1 + e.kColors, 3] }),
     ]),
   );
 }
@@ -94,6 +103,8 @@ export function registerEngineCommands(program: Command): void {
     .action(async (imageA: string, imageB: string, options) => {
       const { explanation, png } = await explainFiles(imageA, imageB, options);
       for (const warning of explanation.warnings) process.stderr.write(`pairx: ${warning}\n`);
+      const guard = explanation.conservation;
+      if (!guard.faithful) process.stderr.write(`pairx: warning: ${unfaithfulMessage(explanation.layer.key, guard.worst, guard.suggestedLayer)}\n`);
       await writeFile(options.out, png);
       if (options.json) await writeFile(options.json, JSON.stringify(explanationJson(explanation), null, 2));
       if (options.arrays) await writeArrays(options.arrays, explanation);
@@ -104,6 +115,7 @@ export function registerEngineCommands(program: Command): void {
           `layer        ${explanation.layer.key} [${explanation.layer.channels}×${explanation.layer.height}×${explanation.layer.width}]`,
           `matches      ${explanation.matches.length} (lines ${explanation.kLines}, pixel maps ${explanation.kColors})`,
           `plausibility ${p ? `${(p.inlierRatio * 100).toFixed(0)}% inliers, median error ${(p.medianError * 100).toFixed(1)}% of diagonal` : 'n/a (fewer than 5 matches)'}`,
+          `conservation ${guard.faithful ? 'faithful' : 'NOT FAITHFUL'}: relevance at the layer ${describeError(guard.worstLayer)} off, pixel maps ${describeError(guard.worstPixels)} off at worst (bounds ${describeError(guard.bounds.layer)}, ${describeError(guard.bounds.pixels)})`,
           `provider     ${explanation.provider}`,
           `time         ${explanation.timings.totalMs.toFixed(0)} ms`,
           `picture      ${options.out}`,

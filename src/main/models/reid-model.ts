@@ -5,7 +5,8 @@ import type { IrModel, IrTensor } from '../onnx/ir.ts';
 import { readModel, writeModel } from '../onnx/model-proto.ts';
 import { moduleScopes, resolveLayer, type LayerScope } from '../onnx/scopes.ts';
 import { createSession, type ProviderChoice, type ProviderName, type Session } from '../onnx/session.ts';
-import { probeGraph } from '../onnx/shapes.ts';
+import { probeGraph, type BatchLayout } from '../onnx/shapes.ts';
+import { alternativeLayerOf, defaultLayerOf } from './default-layer.ts';
 import { checkLayout, inferLayout, layoutGrid, type Grid, type LayerLayout } from './layer-layout.ts';
 import { IMAGENET_MEAN, IMAGENET_STD, locateModel, ModelCardError, type ModelCard } from './model-card.ts';
 
@@ -17,10 +18,22 @@ export interface LayerInfo extends LayerScope {
   grid?: Grid;
 }
 
-/** Modules named like the children of a list (`blocks.7`, `encoder_layer_7`): index and parent. */
-const LIST_CHILD = /^(.*)[._](\d+)$/;
-
 const product = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
+
+/** How a model holds a batch, as its probe at batch 1 and 2 showed (onnx/shapes.ts). */
+export interface Batching {
+  /** Tensors that do not carry the batch plainly in front (attention internals), with where they do. */
+  layouts: Map<string, BatchLayout>;
+  /** True when the export fixed the batch at 1 (no dynamic batch axis): one image per run. */
+  fixedBatch: boolean;
+  /** True when the explanation's forward pass runs one image at a time (see compiled-layers.ts). */
+  perImageForward: boolean;
+  /**
+   * Seeds per relevance run. Where some tensor folds the batch with other axes and the probe could not
+   * run at batch 2 to show how (a fixed batch), one seed at a time keeps every seed with its own values.
+   */
+  seedsPerRun: number;
+}
 
 /**
  * A re-ID model as loaded from its file and card: the ONNX graph with its probed shapes, the layers
@@ -29,6 +42,7 @@ const product = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
  */
 export class ReidModel {
   private embedSession?: Promise<Session>;
+  private layers?: LayerInfo[];
 
   private constructor(
     readonly id: string,
@@ -37,10 +51,8 @@ export class ReidModel {
     readonly shapes: Map<string, number[]>,
     /** Values of the graph's shape computations at batch 1, which the relevance rules read as constants. */
     readonly shapeValues: Map<string, IrTensor>,
-    /** Tensors that carry the batch on another axis than the first (attention internals), by axis. */
-    readonly batchAxes: Map<string, number>,
-    /** True when the explanation's forward pass runs one image at a time (see compiled-layers.ts). */
-    readonly perImageForward: boolean,
+    /** How the model holds a batch, as its probe showed (see `Batching`). */
+    readonly batching: Batching,
     readonly provider: ProviderChoice,
   ) {}
 
@@ -76,13 +88,31 @@ export class ReidModel {
         `${location.onnxPath}: the model has no input '${card.input.name}' (inputs: ${model.graph.inputs.map((i) => i.name).join(', ')})`,
       );
     }
-    const { shapes, shapeValues, batchAxes, batchable } = await probeGraph(model, card.input.name, [1, 3, card.input.height, card.input.width]);
+    // An export without a dynamic batch axis (torch.onnx.export's default) takes one image per run.
+    const declaredBatch = model.graph.inputs.find((i) => i.name === card.input.name)?.shape[0];
+    const fixedBatch = typeof declaredBatch === 'number' && declaredBatch > 0;
+    const { shapes, shapeValues, batchLayouts, batchable } = await probeGraph(model, card.input.name, [1, 3, card.input.height, card.input.width], {
+      batchable: !fixedBatch,
+    });
     if (!shapes.has(card.embedding.name)) {
       throw new ModelCardError(`${location.onnxPath}: the model has no output '${card.embedding.name}'`);
     }
+    // [B, D] or, where the head was replaced by Identity after a pooling, [B, D, 1, 1]: read as [B, D].
+    const embeddingDims = shapes.get(card.embedding.name)!;
+    if (embeddingDims.length < 2 || embeddingDims.slice(2).some((d) => d !== 1)) {
+      throw new ModelCardError(
+        `${location.onnxPath}: output '${card.embedding.name}' of shape [${embeddingDims}] is no embedding [batch, D] (nor [batch, D, 1, 1])`,
+      );
+    }
     const id = `${card.name}@${createHash('sha256').update(bytes).digest('hex').slice(0, 12)}`;
-    const perImageForward = batchAxes.size > 0 || !batchable;
-    return new ReidModel(id, card, model, shapes, shapeValues, batchAxes, perImageForward, options.provider ?? 'auto');
+    const batching: Batching = {
+      layouts: batchLayouts,
+      fixedBatch,
+      // Statistics are sliced per image along axis 0 (outside any windows); elsewhere one image runs at a time.
+      perImageForward: batchLayouts.size > 0 || !batchable || fixedBatch,
+      seedsPerRun: batchable ? Number.POSITIVE_INFINITY : 1,
+    };
+    return new ReidModel(id, card, model, shapes, shapeValues, batching, options.provider ?? 'auto');
   }
 
   get inputSpec(): InputSpec {
@@ -94,41 +124,20 @@ export class ReidModel {
     return product(this.shapes.get(this.card.embedding.name)!.slice(1));
   }
 
-  /**
-   * The layer PAIR-X uses when none is given: the card's; else, among modules (nesting depth ≤ 3, the
-   * shallowest name for a tensor) whose output is a feature map with at least 1/16 of the input's rows
-   * (14×14 at 224 px, the resolution of the reference's usual layers, so that there are enough positions
-   * to match), the deepest — for CNNs and Swin (its third stage) the last one before the grid gets too
-   * coarse. A ViT keeps one grid through all its blocks, and its last blocks mix tokens globally (their
-   * maps spread over the whole image), so there the block at two thirds of the depth is taken.
-   */
+  /** The embedding's shape at batch 1 as the graph has it ([1, D], or [1, D, 1, 1] and the like). */
+  get embeddingDims(): number[] {
+    return this.shapes.get(this.card.embedding.name)!;
+  }
+
+  /** The layer PAIR-X uses when none is given: the card's, else the rule of models/default-layer.ts. */
   get defaultLayer(): string {
     if (this.card.defaultLayer) return this.card.defaultLayer;
-    const producedAt = new Map<string, number>();
-    this.model.graph.nodes.forEach((node, i) => node.outputs.forEach((o) => producedAt.set(o, i)));
-    const layers = this.listLayers();
-    const byTensor = new Map<string, LayerInfo>();
-    for (const layer of layers) {
-      if (!layer.grid || layer.depth > 3 || layer.grid.height <= 1) continue;
-      const known = byTensor.get(layer.tensor);
-      if (!known || layer.depth < known.depth) byTensor.set(layer.tensor, layer);
-    }
-    const spatial = [...byTensor.values()].sort(
-      (a, b) => (producedAt.get(a.tensor) ?? 0) - (producedAt.get(b.tensor) ?? 0),
-    );
-    const fine = spatial.filter((l) => l.grid!.height * 16 >= this.card.input.height);
-    // Siblings of a list counted in full: the last block shares its tensor with the list itself.
-    const tokenBlocks = layers.filter(
-      (l) => l.layout?.layout === 'tokens' && l.depth <= 3 && l.grid!.height * 16 >= this.card.input.height && LIST_CHILD.test(l.key),
-    );
-    const parents = new Map<string, LayerInfo[]>();
-    for (const block of tokenBlocks) {
-      const parent = LIST_CHILD.exec(block.key)![1];
-      parents.set(parent, [...(parents.get(parent) ?? []), block]);
-    }
-    const blocks = [...parents.values()].sort((a, b) => b.length - a.length)[0];
-    if (blocks && blocks.length >= 3) return blocks[Math.ceil((2 * blocks.length) / 3) - 1].key;
-    return (fine.at(-1) ?? spatial.at(-1))?.key ?? '';
+    return defaultLayerOf(this.listLayers(), this.model.graph, this.card.input.height);
+  }
+
+  /** A layer to try where an explanation at `key` is not faithful (models/default-layer.ts). */
+  alternativeLayer(key: string): string | undefined {
+    return alternativeLayerOf(this.listLayers(), this.model.graph, this.card.input.height, key, this.defaultLayer);
   }
 
   /** The layout of a layer's output: the card's, else what the graph tells (see layer-layout.ts). */
@@ -144,11 +153,12 @@ export class ReidModel {
   }
 
   listLayers(): LayerInfo[] {
-    return moduleScopes(this.model.graph).map((scope) => {
+    this.layers ??= moduleScopes(this.model.graph).map((scope) => {
       const shape = this.shapes.get(scope.tensor) ?? [];
       const layout = this.layerLayout(scope.key, scope.tensor);
       return { ...scope, shape, ...(layout ? { layout, grid: layoutGrid(shape, layout) } : {}) };
     });
+    return this.layers;
   }
 
   resolveLayer(layer?: string): { key: string; tensor: string } {
@@ -167,11 +177,15 @@ export class ReidModel {
   ): Promise<{ embeddings: Float32Array; provider: ProviderName }> {
     const session = await this.embedder();
     const { height, width } = this.card.input;
-    const out = await session.run(
-      { [this.card.input.name]: { data: batch, dims: [count, 3, height, width] } },
-      [this.card.embedding.name],
-    );
-    return { embeddings: out[this.card.embedding.name].data as Float32Array, provider: session.provider };
+    const run = async (data: Float32Array, n: number) =>
+      (await session.run({ [this.card.input.name]: { data, dims: [n, 3, height, width] } }, [this.card.embedding.name]))[
+        this.card.embedding.name
+      ].data as Float32Array;
+    if (!this.batching.fixedBatch || count === 1) return { embeddings: await run(batch, count), provider: session.provider };
+    const perImage = 3 * height * width;
+    const embeddings = new Float32Array(count * this.embeddingDim);
+    for (let i = 0; i < count; i++) embeddings.set(await run(batch.subarray(i * perImage, (i + 1) * perImage), 1), i * this.embeddingDim);
+    return { embeddings, provider: session.provider };
   }
 
   /** Lets go of the embedding session. */

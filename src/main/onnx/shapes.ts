@@ -1,7 +1,19 @@
 import { GraphIndex } from './graph.ts';
 import { DataType, type IrModel, type IrTensor } from './ir.ts';
 import { writeModel } from './model-proto.ts';
-import { createSession } from './session.ts';
+import { createSession, type NamedArray } from './session.ts';
+
+/**
+ * Where a tensor holds the batch: on `axis`, whose size at batch 1 is `outer · inner`, the batch sitting
+ * between the two factors. A plain tensor has it on axis 0 with nothing around it; Swin's windows fold it
+ * outside the windows (`[B·nW, …]`: inner = nW); `nn.MultiheadAttention`'s sequence-first projections
+ * inside the tokens (`[L·B, C]`: outer = L, inner = 1) and its heads inside the batch (`[B·H, L, d]`:
+ * inner = H).
+ */
+export interface BatchLayout {
+  axis: number;
+  inner: number;
+}
 
 /** What a run at batch 1 tells about a graph: every tensor's shape, and the values of its shape computations. */
 export interface GraphProbe {
@@ -12,11 +24,12 @@ export interface GraphProbe {
    */
   shapeValues: Map<string, IrTensor>;
   /**
-   * For tensors that do not carry the batch in front with size 1 at batch 1 (attention's
-   * [tokens, batch, C], q/k/v stacked before the batch, Swin's batch × windows): the axis that grows with
-   * the batch. Tensors not listed carry it on axis 0.
+   * Where tensors hold the batch when not plainly in front (attention's [tokens, batch, C], q/k/v stacked
+   * before the batch, heads folded into it, projections over tokens × batch): the axis that grows with
+   * the batch and how much of that axis lies inside the batch (`inner`; the rest, outside). Tensors not
+   * listed carry it on axis 0, outside whatever else that axis folds in (Swin's batch × windows).
    */
-  batchAxes: Map<string, number>;
+  batchLayouts: Map<string, BatchLayout>;
   /** False when the model failed to run at batch 2 (a reshape with the batch written in, say). */
   batchable: boolean;
 }
@@ -29,7 +42,12 @@ const MAX_SHAPE_VALUE_SIZE = 4096;
  * output exposed. Exports from PyTorch rarely carry value_info, and a run is exact where inference
  * from operator semantics would need a shape function per operator.
  */
-export async function probeGraph(model: IrModel, inputName: string, inputDims: number[]): Promise<GraphProbe> {
+export async function probeGraph(
+  model: IrModel,
+  inputName: string,
+  inputDims: number[],
+  options: { batchable?: boolean } = {},
+): Promise<GraphProbe> {
   const graph = model.graph;
   const declared = new Set(graph.outputs.map((o) => o.name));
   const extra = graph.nodes
@@ -47,42 +65,174 @@ export async function probeGraph(model: IrModel, inputName: string, inputDims: n
   const index = new GraphIndex(graph);
   const session = await createSession(writeModel(probe), 'cpu');
   try {
-    const runAt = (batch: number) => {
-      const dims = [batch, ...inputDims.slice(1)];
-      return session.run({ [inputName]: { data: new Float32Array(dims.reduce((a, b) => a * b, 1)), dims } });
+    // Two different images, so that the batch-2 run shows which of its values belong to the first.
+    const perImage = inputDims.slice(1).reduce((a, b) => a * b, 1);
+    const images = [probeImage(perImage * inputDims[0], 1), probeImage(perImage * inputDims[0], 2)];
+    const runAt = (count: number, fetches?: string[]) => {
+      const dims = [count * inputDims[0], ...inputDims.slice(1)];
+      const data = new Float32Array(count * images[0].length);
+      for (let i = 0; i < count; i++) data.set(images[i], i * images[0].length);
+      return session.run({ [inputName]: { data, dims } }, fetches);
     };
-    const results = await runAt(inputDims[0]);
+    const results: Record<string, NamedArray | undefined> = await runAt(1);
     const shapes = new Map<string, number[]>();
     const shapeValues = new Map<string, IrTensor>();
     shapes.set(inputName, inputDims);
-    const unusual: string[] = [];
+    // Of every data tensor only a sample of values is kept: the probe of a large transformer exposes
+    // gigabytes of intermediate tensors, twice over at batch 2.
+    const samples = new Map<string, Sample>();
+    let unusual = false;
     for (const [name, value] of Object.entries(results)) {
+      if (!value) continue;
       shapes.set(name, value.dims);
       if (index.isConstant(name)) {
-        if (value.data.length > MAX_SHAPE_VALUE_SIZE) continue;
-        const dataType = value.data instanceof BigInt64Array ? DataType.INT64 : value.data instanceof Float32Array ? DataType.FLOAT : undefined;
-        if (dataType) shapeValues.set(name, { name, dataType, dims: value.dims, data: value.data });
-      } else if (value.dims.length > 0 && value.dims[0] !== 1) {
-        unusual.push(name);
+        if (value.data.length <= MAX_SHAPE_VALUE_SIZE) {
+          const dataType = value.data instanceof BigInt64Array ? DataType.INT64 : value.data instanceof Float32Array ? DataType.FLOAT : undefined;
+          if (dataType) shapeValues.set(name, { name, dataType, dims: value.dims, data: value.data });
+        }
+      } else if (value.dims.length > 0) {
+        samples.set(name, sampleOf(value));
+        unusual ||= value.dims[0] !== 1;
       }
+      results[name] = undefined;
     }
-    const batchAxes = new Map<string, number>();
+    const batchLayouts = new Map<string, BatchLayout>();
     let batchable = true;
-    if (unusual.length > 0) {
-      // A second run at batch 2 shows which axis grows with the batch (CNNs never need it).
-      const doubled = await runAt(2 * inputDims[0]).catch(() => undefined);
-      if (!doubled) batchable = false;
-      for (const name of doubled ? unusual : []) {
-        const one = shapes.get(name)!;
-        const two = doubled?.[name]?.dims ?? one;
-        const axis = one.findIndex((d, i) => two[i] !== d);
-        if (axis > 0) batchAxes.set(name, axis);
+    if (unusual && options.batchable !== false) {
+      // A second run at batch 2 shows which axis grows with the batch (CNNs, whose tensors all start with
+      // the batch, never need it), and which of its values are the first image's: where on that axis the
+      // batch sits. Every tensor is looked at: a slice of q/k/v stacked before the batch starts with 1 too.
+      // Outputs of operators that keep their input's shape (elementwise, matrix products, norms, softmax)
+      // hold the batch where that input does and are not fetched; the rest are fetched in groups of at
+      // most BATCH_2_BYTES, one run each.
+      const derived = sameLayoutAs(graph, index, shapes);
+      const names = [...samples.keys()].filter((name) => !derived.has(name));
+      for (let first = 0; first < names.length && batchable; ) {
+        let bytes = 0;
+        let last = first;
+        while (last < names.length && (last === first || bytes + 8 * product(shapes.get(names[last])!) <= BATCH_2_BYTES)) {
+          bytes += 8 * product(shapes.get(names[last])!);
+          last++;
+        }
+        const group = names.slice(first, last);
+        const doubled = await runAt(2, group).catch(() => undefined);
+        if (!doubled) batchable = false;
+        for (const name of doubled ? group : []) {
+          const layout = batchLayoutOf(shapes.get(name)!, samples.get(name)!, doubled![name]);
+          if (layout && !(layout.axis === 0 && layout.inner === shapes.get(name)![0])) batchLayouts.set(name, layout);
+        }
+        first = last;
       }
+      for (const [name, source] of derived) {
+        const layout = batchLayouts.get(source);
+        if (layout) batchLayouts.set(name, layout);
+      }
+    } else if (unusual) {
+      batchable = false;
     }
-    return { shapes, shapeValues, batchAxes, batchable };
+    return { shapes, shapeValues, batchLayouts, batchable };
   } finally {
     await session.release();
   }
+}
+
+/** A fixed pseudo-random image in [-1, 1) (mulberry32), so that probes are reproducible. */
+function probeImage(size: number, seed: number): Float32Array {
+  let state = seed >>> 0;
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+/** Operators whose output has the shape of one of their computed inputs, element for element. */
+const SHAPE_KEEPING = new Set([
+  'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Sqrt', 'Erf', 'Exp', 'Log', 'Abs', 'Neg', 'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh',
+  'Clip', 'HardSigmoid', 'HardSwish', 'Gelu', 'Elu', 'Selu', 'Softplus', 'Mish', 'Softmax', 'LayerNormalization',
+  'BatchNormalization', 'Cast', 'Dropout', 'Identity', 'Where', 'Min', 'Max', 'Sign', 'Equal',
+]);
+
+/**
+ * Tensors that hold the batch where another does, by the operator that made them: shape-keeping
+ * operators (the input of the same shape), matrix products (their computed left input, whose leading
+ * axes and rows they keep). Followed through chains, to a tensor the probe fetches at batch 2.
+ */
+function sameLayoutAs(graph: IrModel['graph'], index: GraphIndex, shapes: Map<string, number[]>): Map<string, string> {
+  const source = new Map<string, string>();
+  const same = (a: number[] | undefined, b: number[] | undefined) => !!a && !!b && a.length === b.length && a.every((d, i) => d === b[i]);
+  for (const node of graph.nodes) {
+    const output = node.outputs[0];
+    const dims = shapes.get(output);
+    if (!output || !dims || index.isConstant(output)) continue;
+    const computed = index.computedInputs(node);
+    let from: string | undefined;
+    if (SHAPE_KEEPING.has(node.opType)) from = computed.find((input) => same(shapes.get(input), dims));
+    else if ((node.opType === 'MatMul' || node.opType === 'Gemm') && computed[0] === node.inputs[0]) {
+      const left = shapes.get(node.inputs[0]);
+      if (left && left.length === dims.length && same(left.slice(0, -1), dims.slice(0, -1))) from = node.inputs[0];
+    }
+    if (from) source.set(output, source.get(from) ?? from);
+  }
+  return source;
+}
+
+const SAMPLES = 4096;
+/** Tensors fetched from one run of the batch-2 probe, in bytes. */
+const BATCH_2_BYTES = 1 << 30;
+const product = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
+
+/** A spread sample of a tensor's values (at flat indices ⌊s·N/n⌋) and its largest magnitude. */
+interface Sample {
+  values: Float32Array | undefined;
+  scale: number;
+}
+
+function sampleOf(value: NamedArray): Sample {
+  if (!(value.data instanceof Float32Array)) return { values: undefined, scale: 0 };
+  const data = value.data;
+  const count = Math.min(data.length, SAMPLES);
+  const values = new Float32Array(count);
+  for (let s = 0; s < count; s++) values[s] = data[Math.floor((s * data.length) / count)];
+  let scale = 1e-12;
+  for (let i = 0; i < data.length; i++) scale = Math.max(scale, Math.abs(data[i]));
+  return { values, scale };
+}
+
+/**
+ * Where a tensor holds the batch, from a sample of its values at batch 1 (first image) and its value at
+ * batch 2 (first and second): the axis that doubled, and of the ways to split that axis as outer ×
+ * batch × inner the one whose batch-0 part equals the batch-1 value.
+ */
+export function batchLayoutOf(oneDims: number[], one: Sample, two: NamedArray | undefined): BatchLayout | undefined {
+  if (!two) return undefined;
+  const axis = oneDims.findIndex((d, i) => two.dims[i] !== d);
+  if (axis < 0) return undefined;
+  const n = oneDims[axis];
+  if (!one.values || !(two.data instanceof Float32Array) || n === 1) return { axis, inner: n };
+  const size = product(oneDims);
+  const post = product(oneDims.slice(axis + 1));
+  const b = two.data;
+  let best: { inner: number; error: number } | undefined;
+  for (let inner = n; inner >= 1; inner--) {
+    if (n % inner !== 0) continue;
+    let error = 0;
+    for (let s = 0; s < one.values.length; s++) {
+      const flat = Math.floor((s * size) / one.values.length);
+      const q = flat % post;
+      const m = Math.floor(flat / post) % n;
+      const p = Math.floor(flat / (post * n));
+      const to = p * 2 * n * post + (Math.floor(m / inner) * 2 * inner + (m % inner)) * post + q;
+      error = Math.max(error, Math.abs(one.values[s] - b[to]));
+    }
+    if (!best || error < best.error) best = { inner, error };
+    if (best.error <= 1e-4 * one.scale) break; // equal up to rounding: no other split can do better
+  }
+  return { axis, inner: best!.inner };
 }
 
 /** The shapes of `probeGraph`. */

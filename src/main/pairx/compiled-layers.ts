@@ -22,12 +22,19 @@ export interface CompiledLayer {
    * than the first (or fold it with windows), batch 1 keeps every statistic one image's own.
    */
   perImageForward: boolean;
+  /** Pixel seeds per relevance run (models/reid-model.ts `Batching`). */
+  seedsPerRun: number;
   forward: Session;
   toLayer: { session: Session; stats: string[] };
   toPixels: { session: Session; stats: string[] };
+  /**
+   * Where compiling the layer spent its time: canonising (once per model), the rules, onnxruntime's
+   * sessions. The sessions are not run on dummy inputs first: the first explanation's own runs plan
+   * onnxruntime's memory, and a warm-up run of each (zeros through every relevance pass) cost more than
+   * it saved — 1 to 4 s of a 3 to 11 s first explanation, 40 s of EfficientNetV2-rw-m's at 440 px.
+   */
+  timings: { canonizeMs: number; compileMs: number; sessionsMs: number };
 }
-
-const product = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
 
 /**
  * One image of a tensor computed for a batch of `batch` images (a view, not a copy). The images are
@@ -74,11 +81,14 @@ export class CompiledLayers {
         `layer ${key}: its output [${layerDims}] is no feature map (NCHW, NHWC or tokens); choose another layer`,
       );
     }
+    const started = performance.now();
+    let canonized = started;
     const compiled = this.compile(() => {
-      this.canonical ??= canonize(this.model.model, { shapeValues: this.model.shapeValues });
+      this.canonical ??= canonize(this.model.model, { shapeValues: this.model.shapeValues, shapes });
+      canonized = performance.now();
       const lrp = this.canonical.relevanceName;
       return compileRelevance(this.canonical, shapes, {
-        batchAxes: this.model.batchAxes,
+        batchLayouts: this.model.batching.layouts,
         inputName: card.input.name,
         outputs: [...new Set([card.embedding.name, tensor, lrp(tensor)])],
         passes: [
@@ -87,19 +97,13 @@ export class CompiledLayers {
         ],
       });
     });
+    const rulesCompiled = performance.now();
     const [forward, toLayer, toPixels] = await Promise.all([
       createSession(writeModel(compiled.forward), provider),
       createSession(writeModel(compiled.passes[0].model), provider),
       createSession(writeModel(compiled.passes[1].model), provider),
     ]);
-    await this.warmUp(
-      forward,
-      compiled.forward.graph.outputs.map((o) => o.name),
-      [
-        { session: toLayer, seedDims: [1, this.model.embeddingDim] },
-        { session: toPixels, seedDims: [10, ...layerDims.slice(1)] },
-      ],
-    );
+    const sessionsCreated = performance.now();
     return {
       key,
       tensor,
@@ -107,10 +111,16 @@ export class CompiledLayers {
       layout,
       grid: layoutGrid(layerDims, layout),
       dims: layerDims,
-      perImageForward: this.model.perImageForward,
+      perImageForward: this.model.batching.perImageForward,
+      seedsPerRun: this.model.batching.seedsPerRun,
       forward,
       toLayer: { session: toLayer, stats: compiled.passes[0].stats },
       toPixels: { session: toPixels, stats: compiled.passes[1].stats },
+      timings: {
+        canonizeMs: canonized - started,
+        compileMs: rulesCompiled - canonized,
+        sessionsMs: sessionsCreated - rulesCompiled,
+      },
     };
   }
 
@@ -124,31 +134,6 @@ export class CompiledLayers {
     } catch (error) {
       if (error instanceof PairxError) throw error;
       throw new PairxError('unsupported-model', `${this.model.id}: ${(error as Error).message}`);
-    }
-  }
-
-  /**
-   * onnxruntime plans memory and grows its arena over the first runs of a session, which makes them
-   * several times slower than later ones. Running each session on zeros here moves that cost into the
-   * compilation (the first explanation of a layer) instead of the next pairs a reviewer opens.
-   */
-  private async warmUp(
-    forward: Session,
-    forwardOutputs: string[],
-    passes: { session: Session; seedDims: number[] }[],
-  ): Promise<void> {
-    const { width, height, name } = this.model.card.input;
-    const batch = this.model.perImageForward ? 1 : 2;
-    const image = { data: new Float32Array(batch * 3 * height * width), dims: [batch, 3, height, width] };
-    let outputs: Record<string, NamedArray> = {};
-    for (let run = 0; run < 2; run++) outputs = await forward.run({ [name]: image }, forwardOutputs);
-    for (const { session, seedDims } of passes) {
-      const feeds: Record<string, NamedArray> = {
-        seed: { data: new Float32Array(product(seedDims)), dims: seedDims },
-      };
-      for (const input of session.inputNames)
-        if (input !== 'seed') feeds[input] = sliceBatch(outputs[input], 0, batch);
-      await session.run(feeds);
     }
   }
 

@@ -186,6 +186,7 @@ export class ExplanationService {
       matches: m.matches,
       kLines: m.kLines,
       plausibility: m.plausibility,
+      conservation: m.conservation,
       timings: m.timings,
     };
   }
@@ -220,6 +221,7 @@ export class ExplanationService {
       maps: [m0.base64, m1.base64],
       maxima: [m0.maxima, m1.maxima],
       warnings: e.warnings,
+      conservation: e.conservation,
       pixelMs: e.timings.pixelMs,
     };
   }

@@ -1,4 +1,5 @@
 import type { ProviderName } from '../onnx/session.ts';
+import type { ConservationPayload as Conservation } from '../../shared/conservation.ts';
 
 /**
  * A PAIR-X explanation as plain data (typed arrays and numbers), what the algorithm produces and what
@@ -49,6 +50,8 @@ export interface Explanation {
   /** [kColors,H,W] per image, in match order. */
   pixelMaps: [Float32Array, Float32Array];
   plausibility: Plausibility | null;
+  /** The conservation guard: how much relevance each pass conserved, and whether that is faithful. */
+  conservation: Conservation;
   timings: { forwardMs: number; relevanceMs: number; matchingMs: number; pixelMs: number; totalMs: number };
   warnings: string[];
 }

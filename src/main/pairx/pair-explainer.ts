@@ -3,6 +3,7 @@ import { channelSumAbs, toChannelsFirst, writePositionSeed } from '../models/lay
 import type { ReidModel } from '../models/reid-model.ts';
 import type { NamedArray } from '../onnx/session.ts';
 import { CompiledLayers, sliceBatch, type CompiledLayer } from './compiled-layers.ts';
+import { passConservation, summarise, type Conservation, type PassConservation } from './conservation.ts';
 import type { Explanation } from './explanation.ts';
 import { mutualNearestNeighbours } from './matching.ts';
 import { measurePlausibility } from './plausibility.ts';
@@ -113,10 +114,11 @@ export class PairExplainer {
     const { similarity, seeds } = cosineSeeds(e0, e1);
     const relevanceAtLayer = await Promise.all(
       [0, 1].map(async (i) => {
-        const feeds: Record<string, NamedArray> = { seed: { data: seeds[i], dims: [1, seeds[i].length] } };
+        const feeds: Record<string, NamedArray> = { seed: { data: seeds[i], dims: this.model.embeddingDims } };
         for (const stat of layer.toLayer.stats) feeds[stat] = perImage[i](stat);
         const out = await layer.toLayer.session.run(feeds);
-        return channelSumAbs(out.relevance.data as Float32Array, 1, layout, grid, product(layer.dims));
+        const relevance = out.relevance.data as Float32Array;
+        return { map: channelSumAbs(relevance, 1, layout, grid, product(layer.dims)), conservation: passConservation(seeds[i], relevance) };
       }),
     );
     const t2 = performance.now();
@@ -126,8 +128,8 @@ export class PairExplainer {
     const matches = mutualNearestNeighbours(
       onGrid(fm0),
       onGrid(fm1),
-      relevanceAtLayer[0],
-      relevanceAtLayer[1],
+      relevanceAtLayer[0].map,
+      relevanceAtLayer[1].map,
       width,
       height,
     );
@@ -141,10 +143,11 @@ export class PairExplainer {
       embeddings: [e0, e1],
       seeds,
       featureMaps: [fm0, fm1],
-      relevanceMaps: [relevanceAtLayer[0], relevanceAtLayer[1]],
+      relevanceMaps: [relevanceAtLayer[0].map, relevanceAtLayer[1].map],
       matches,
       kLines,
       plausibility: measurePlausibility(matches.slice(0, kLines), width, height),
+      conservation: this.guard([relevanceAtLayer[0].conservation, relevanceAtLayer[1].conservation], [[], []], layer.key),
       timings: {
         forwardMs: t1 - t0,
         relevanceMs: t2 - t1,
@@ -196,7 +199,7 @@ export class PairExplainer {
     const perSeed = product(layer.dims.slice(1));
     const pixelMaps = await Promise.all(
       [0, 1].map(async (i) => {
-        if (kColors === 0) return new Float32Array(0);
+        if (kColors === 0) return { maps: new Float32Array(0), conservation: [] };
         // As in the reference, the seed holds the layer's activations as the canonised model computes them.
         // A token layer's seed is that patch token's feature vector, every other token (prefix included) zero.
         const fm = perImage[i](layer.relevanceTensor).data as Float32Array;
@@ -205,10 +208,21 @@ export class PairExplainer {
           const [x, y] = i === 0 ? match.coord0 : match.coord1;
           writePositionSeed(seed, k, perSeed, fm, layer.layout, layer.grid, y * w + x);
         });
-        const feeds: Record<string, NamedArray> = { seed: { data: seed, dims: [kColors, ...layer.dims.slice(1)] } };
-        for (const stat of layer.toPixels.stats) feeds[stat] = perImage[i](stat);
-        const out = await layer.toPixels.session.run(feeds);
-        return channelSumAbs(out.relevance.data as Float32Array, kColors, { layout: 'NCHW' }, { channels: 3, height, width }, 3 * width * height);
+        const perMap = 3 * width * height;
+        const relevance = new Float32Array(kColors * perMap);
+        for (let first = 0; first < kColors; first += layer.seedsPerRun) {
+          const count = Math.min(layer.seedsPerRun, kColors - first);
+          const feeds: Record<string, NamedArray> = {
+            seed: { data: seed.subarray(first * perSeed, (first + count) * perSeed), dims: [count, ...layer.dims.slice(1)] },
+          };
+          for (const stat of layer.toPixels.stats) feeds[stat] = perImage[i](stat);
+          const out = await layer.toPixels.session.run(feeds);
+          relevance.set(out.relevance.data as Float32Array, first * perMap);
+        }
+        return {
+          maps: channelSumAbs(relevance, kColors, { layout: 'NCHW' }, { channels: 3, height, width }, perMap),
+          conservation: Array.from({ length: kColors }, (_, k) => passConservation(seed, relevance, k, perSeed, perMap)),
+        };
       }),
     );
     const pixelMs = performance.now() - started;
@@ -216,10 +230,19 @@ export class PairExplainer {
     return {
       ...rest,
       kColors,
-      pixelMaps: [pixelMaps[0], pixelMaps[1]],
+      pixelMaps: [pixelMaps[0].maps, pixelMaps[1].maps],
+      conservation: this.guard(matched.conservation.layer, [pixelMaps[0].conservation, pixelMaps[1].conservation], matched.layer.key),
       timings: { ...matched.timings, pixelMs, totalMs: matched.timings.totalMs + pixelMs },
       warnings,
     };
+  }
+
+  /** The guard's verdict on the passes so far, with a layer to try where it is not faithful. */
+  private guard(layer: [PassConservation, PassConservation], pixels: [PassConservation[], PassConservation[]], key: string): Conservation {
+    const conservation = summarise(layer, pixels);
+    if (conservation.faithful) return conservation;
+    const suggestedLayer = this.model.alternativeLayer(key);
+    return suggestedLayer ? { ...conservation, suggestedLayer } : conservation;
   }
 
   /** PAIR-X (docs/PAIRX.md steps 1–6) for two preprocessed images, each [3,H,W] or [1,3,H,W]. */

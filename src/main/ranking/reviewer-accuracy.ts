@@ -84,7 +84,6 @@ export class ReviewerAccuracies {
   list(): ReviewerAccuracy[] {
     const rows = this.store.decisions.inForce();
     const facts = this.store.annotations.facts([...new Set(rows.flatMap((row) => [row.a, row.b]))]);
-    const inUse = this.inUse();
     const counts = new Map<string, { reviewer: string | null; answers: number; overturned: number }>();
     for (const row of rows) {
       if (row.verdict === 'unsure') continue;
@@ -97,7 +96,12 @@ export class ReviewerAccuracies {
       if ((row.verdict === 'same') !== together) entry.overturned++;
       counts.set(key, entry);
     }
-    for (const key of Object.keys(inUse)) if (!counts.has(key)) counts.set(key, { reviewer: key === '' ? null : key, answers: 0, overturned: 0 });
+    // A reviewer with no answer in force is listed only where a person set an accuracy for them.
+    const settings = this.store.db
+      .prepare<[], { key: string }>("SELECT key FROM settings WHERE key LIKE 'reviewerAccuracy:%' AND value <> 'null'")
+      .all()
+      .map((row) => row.key.slice('reviewerAccuracy:'.length));
+    for (const key of settings) if (!counts.has(key)) counts.set(key, { reviewer: key === '' ? null : key, answers: 0, overturned: 0 });
     return [...counts.values()]
       .map((entry) => {
         const agreed = entry.answers - entry.overturned + ESTIMATE_PRIOR_ANSWERS * DEFAULT_ACCURACY;

@@ -1,13 +1,15 @@
 import { GraphIndex } from '../onnx/graph.ts';
 import { DataType, attrFloat, type IrGraph, type IrModel, type IrNode, type IrTensor } from '../onnx/ir.ts';
 import { assignUnits, epsilonPlus, type Composite } from './composite.ts';
+import { splitFusedProjections } from './fused-projection.ts';
 import { isGateOf, POOL_OPS } from './patterns.ts';
 import type { Unit } from './units.ts';
 
 /**
  * Canonisation, as zennit's canonizers do for PyTorch modules, is the one place that rewrites the graph
- * into a form where one rule per unit applies: batch norm after a convolution is folded into it, and
- * the relevance passes read a copy that keeps the reference's merged batch-norm scale. Which rule
+ * into a form where one rule per unit applies: attention's fused q/k/v projection is split into three
+ * (fused-projection.ts), batch norm after a convolution is folded into it, and the relevance passes
+ * read a copy that keeps the reference's merged batch-norm scale. Which rule
  * applies to which node is the composite's business (composite.ts).
  */
 
@@ -18,6 +20,10 @@ export interface CanonicalModel {
   relevanceName(tensor: string): string;
   /** For tensors of the canonised copy: the original tensor of the same shape. */
   shapeAlias: Map<string, string>;
+  /** Batch-1 shapes of the tensors canonisation created (split projections). */
+  shapes: Map<string, number[]>;
+  /** For tensors canonisation created: an original tensor that holds the batch the same way. */
+  layoutOf: Map<string, string>;
   index: GraphIndex;
   units: Unit[];
   /** The unit producing each tensor. */
@@ -138,10 +144,16 @@ export interface CanonizeOptions {
   composite?: Composite;
   /** Values of the graph's shape computations at batch 1 (onnx/shapes.ts `probeGraph`). */
   shapeValues?: Map<string, IrTensor>;
+  /** Shapes of every tensor at batch 1 (the probe's); with them, fused q/k/v projections are split. */
+  shapes?: Map<string, number[]>;
 }
 
-export function canonize(input: IrModel, options: CanonizeOptions = {}): CanonicalModel {
+export function canonize(original: IrModel, options: CanonizeOptions = {}): CanonicalModel {
   const composite = options.composite ?? epsilonPlus;
+  const split = options.shapes
+    ? splitFusedProjections(original, options.shapes, options.shapeValues ?? new Map())
+    : { model: original, shapes: new Map<string, number[]>(), layoutOf: new Map<string, string>() };
+  const input = split.model;
   const folded = foldBatchNorm(input);
   // Transformers and ConvNeXt normalise with layer norms (one operator from opset 17, a Sqrt of a mean
   // below) and attend with softmaxes; their convolutions (patch embeddings) never had a batch norm for the
@@ -155,6 +167,6 @@ export function canonize(input: IrModel, options: CanonizeOptions = {}): Canonic
   const units = assignUnits(graph, index, composite, originalNodes);
   const unitByOutput = new Map<string, Unit>();
   for (const unit of units) for (const output of unit.outputs) unitByOutput.set(output, unit);
-  return { model, relevanceName: rename, shapeAlias, index, units, unitByOutput, composite };
+  return { model, relevanceName: rename, shapeAlias, shapes: split.shapes, layoutOf: split.layoutOf, index, units, unitByOutput, composite };
 }
 

@@ -4,6 +4,7 @@ import { DataType, attrFloat, describeNode, type IrModel, type IrNode, type IrVa
 import type { CanonicalModel } from './canonize.ts';
 import { STABILISER_EPSILON } from './composite.ts';
 import { ruleRelevance, ruleStats, type RuleStats } from './rules/hook.ts';
+import type { BatchLayout } from '../onnx/shapes.ts';
 import type { ForwardEmitter, LinearMap, RelevanceEmitter, RuleContext } from './rules/rule.ts';
 import type { Unit } from './units.ts';
 
@@ -47,8 +48,11 @@ export interface CompileOptions {
   /** Forward tensors the caller wants back besides the stats (embedding, feature maps). */
   outputs: string[];
   passes: RelevancePass[];
-  /** Batch axes of tensors that do not carry the batch on axis 0 (onnx/shapes.ts `probeGraph`). */
-  batchAxes?: Map<string, number>;
+  /**
+   * Where tensors hold the batch when not plainly on axis 0 (onnx/shapes.ts `probeGraph`); a tensor not
+   * listed has it on axis 0, outside whatever else that axis folds in (Swin's windows).
+   */
+  batchLayouts?: Map<string, BatchLayout>;
   epsilon?: number;
 }
 
@@ -134,19 +138,32 @@ export function compileRelevance(cm: CanonicalModel, shapes: Map<string, number[
     const entry = cm.composite.rules[unit.kind];
     return { rule: entry.rule, map: (entry.map ?? IDENTITY_MAP) as LinearMap };
   };
+  // Tensors the rules derive from a forward tensor (its positive part, say) keep that tensor's batch layout.
+  const derivedFrom = new Map<string, string>();
   const context: RuleContext = {
     index: cm.index,
-    shapes: new Map([...shapes, ...[...cm.shapeAlias].flatMap(([copy, original]) => (shapes.has(original) ? [[copy, shapes.get(original)!] as const] : []))]),
+    shapes: new Map([
+      ...shapes,
+      ...cm.shapes,
+      ...[...cm.shapeAlias].flatMap(([copy, original]) => (shapes.has(original) ? [[copy, shapes.get(original)!] as const] : [])),
+    ]),
     epsilon: options.epsilon ?? STABILISER_EPSILON,
     nonNegative: nonNegativeAnalysis(cm),
-    batchAxis: (tensor) => options.batchAxes?.get(cm.shapeAlias.get(tensor) ?? tensor) ?? 0,
+    batchLayout: (tensor) => {
+      const derived = derivedFrom.get(tensor) ?? tensor;
+      const source = cm.layoutOf.get(derived) ?? derived;
+      return options.batchLayouts?.get(cm.shapeAlias.get(source) ?? source) ?? { axis: 0, inner: context.shapes.get(source)?.[0] ?? 1 };
+    },
   };
   const int64Stats = new Set<string>();
   const forwardBuilder = new GraphBuilder('lrp_forward');
   const forward: ForwardEmitter = {
     ...context,
     builder: forwardBuilder,
-    setShape: (tensor, dims) => context.shapes.set(tensor, dims),
+    setShape: (tensor, dims, like) => {
+      context.shapes.set(tensor, dims);
+      if (like) derivedFrom.set(tensor, derivedFrom.get(like) ?? like);
+    },
   };
   const statsByUnit = new Map<Unit, RuleStats>();
   const statsOf = (unit: Exclude<Unit, { kind: 'unsupported' }>) => {

@@ -1,11 +1,13 @@
 import sharp from 'sharp';
 import type { Explanation } from '../pairx/explanation.ts';
 import { MATCH_COLOR_MAPS, MATCH_LINE_COLORS, jet } from '../../shared/colormaps.ts';
+import { describeError, unfaithfulMessage } from '../../shared/conservation.ts';
 
 /**
  * Draws an explanation in the reference's layout (docs/PAIRX.md step 7): top row, both photos with
  * their intermediate-relevance heat maps and the top k_lines matches as lines; bottom row, the pixel
- * relevance of the top k_colors matches, one colour map each, accumulated on white.
+ * relevance of the top k_colors matches, one colour map each, accumulated on white. A caption below
+ * names the layer and says whether the explanation conserves relevance (the guard).
  */
 
 export interface RgbImage {
@@ -99,18 +101,73 @@ function matchLinesSvg(explanation: Explanation, width: number, height: number):
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width * 2}" height="${height}">${shapes.join('')}</svg>`;
 }
 
-/** The reference picture as PNG bytes. Photos must be the model-sized views (explanation.input). */
+const CAPTION_FONT = 11;
+const CAPTION_LINE = 14;
+/** Width of an average character of the caption's sans-serif font, as a share of its size. */
+const CHAR_WIDTH = 0.58;
+
+const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/**
+ * The caption under the picture: layer, similarity and the conservation guard's verdict. An explanation
+ * that is not faithful says so in the picture itself, so that an exported copy cannot pass for a good one.
+ */
+export function captionText(explanation: Explanation): { text: string; faithful: boolean } {
+  const guard = explanation.conservation;
+  const head = `layer ${explanation.layer.key} · similarity ${explanation.similarity.toFixed(4)}`;
+  if (!guard.faithful) {
+    const message = unfaithfulMessage(explanation.layer.key, guard.worst, guard.suggestedLayer);
+    return { text: `${message[0].toUpperCase()}${message.slice(1)} (similarity ${explanation.similarity.toFixed(4)})`, faithful: false };
+  }
+  return { text: `${head} · relevance conserved: at the layer ${describeError(guard.worstLayer)} off, pixel maps ${describeError(guard.worstPixels)}`, faithful: true };
+}
+
+/** Greedy word wrap to lines of at most `columns` characters (a longer word stands alone). */
+function wrap(text: string, columns: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > columns) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  return line ? [...lines, line] : lines;
+}
+
+/** The caption as lines that fit the picture's width, and its height. */
+function captionLines(explanation: Explanation, width: number): { lines: string[]; height: number; faithful: boolean } {
+  const { text, faithful } = captionText(explanation);
+  const lines = wrap(text, Math.max(8, Math.floor((width - 12) / (CHAR_WIDTH * CAPTION_FONT))));
+  return { lines, height: lines.length * CAPTION_LINE + 8, faithful };
+}
+
+function captionSvg(caption: { lines: string[]; height: number; faithful: boolean }, width: number): string {
+  const [background, colour] = caption.faithful ? ['#ffffff', '#333333'] : ['#b00020', '#ffffff'];
+  const text = caption.lines
+    .map((line, i) => `<text x="6" y="${CAPTION_LINE * (i + 1)}" font-family="sans-serif" font-size="${CAPTION_FONT}" fill="${colour}">${escapeXml(line)}</text>`)
+    .join('');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${caption.height}"><rect width="${width}" height="${caption.height}" fill="${background}"/>${text}</svg>`;
+}
+
+/** The reference picture as PNG bytes, with its caption. Photos must be the model-sized views (explanation.input). */
 export async function renderExplanationPng(explanation: Explanation, photos: [RgbImage, RgbImage]): Promise<Buffer> {
   const { width, height } = explanation.input;
   const { width: w, height: h } = explanation.layer;
   const stride = width * 2;
-  const canvas = new Uint8Array(stride * height * 2 * 3);
+  const caption = captionLines(explanation, stride);
+  const canvas = new Uint8Array(stride * (height * 2 + caption.height) * 3);
   drawHeat(canvas, stride, 0, photos[0], explanation.relevanceMaps[0], w, h);
   drawHeat(canvas, stride, width, photos[1], explanation.relevanceMaps[1], w, h);
   drawPixelMaps(canvas, stride, height, 0, photos[0], explanation.pixelMaps[0], explanation.kColors);
   drawPixelMaps(canvas, stride, height, width, photos[1], explanation.pixelMaps[1], explanation.kColors);
-  return sharp(canvas, { raw: { width: stride, height: height * 2, channels: 3 } })
-    .composite([{ input: Buffer.from(matchLinesSvg(explanation, width, height)), top: 0, left: 0 }])
+  return sharp(canvas, { raw: { width: stride, height: height * 2 + caption.height, channels: 3 } })
+    .composite([
+      { input: Buffer.from(matchLinesSvg(explanation, width, height)), top: 0, left: 0 },
+      { input: Buffer.from(captionSvg(caption, stride)), top: height * 2, left: 0 },
+    ])
     .png()
     .toBuffer();
 }

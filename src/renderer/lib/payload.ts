@@ -1,3 +1,4 @@
+import type { ConservationPayload } from '../../shared/conservation.ts';
 import type { PairMatchesPayload, PairPixelsPayload } from '../../shared/explanation.ts';
 
 /** Pixel maps of one explanation as the pair view uses them: per image, one 8-bit map per match. */
@@ -8,6 +9,8 @@ export interface PixelMaps {
   /** maps[image][match]: width·height bytes, 255 at that map's maximum. */
   maps: [Uint8Array[], Uint8Array[]];
   maxima: [number[], number[]];
+  /** The conservation guard over every pass, the pixel maps' included. */
+  conservation: ConservationPayload;
 }
 
 export function base64ToBytes(base64: string): Uint8Array {
@@ -35,6 +38,7 @@ export function decodePixelMaps(payload: PairPixelsPayload): PixelMaps {
     kColors: payload.kColors,
     maps: [split(payload.maps[0], 0), split(payload.maps[1], 1)],
     maxima: payload.maxima,
+    conservation: payload.conservation,
   };
 }
 

@@ -3,6 +3,7 @@ import type { PairMatchesPayload } from '../../shared/explanation.ts';
 import { AnnotationFacts } from '../components/AnnotationFacts.tsx';
 import { DecisionBar } from '../components/DecisionBar.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { FaithfulnessBadge } from '../components/FaithfulnessBadge.tsx';
 import { MatchList } from '../components/MatchList.tsx';
 import { MergeDialog } from '../components/MergeDialog.tsx';
 import { OverlayToggles } from '../components/OverlayToggles.tsx';
@@ -182,6 +183,8 @@ export function PairView({ review, choice, onChoice, reviewer, onBack }: Props) 
       ? { width: loadedPhoto.naturalWidth, height: loadedPhoto.naturalHeight }
       : { width: 1, height: 1 });
   // The explanation's error names a missing photo already; the photos' own errors are shown when it does not.
+  // The guard of the phase in view: the relevance pass to the layer first, every pass once pixel maps are in.
+  const guard = pixels?.conservation ?? matches?.conservation;
   const photoErrors = [photoA.error, photoB.error].filter(
     (error): error is Error => error !== null && !explanation.matchesError,
   );
@@ -221,7 +224,7 @@ export function PairView({ review, choice, onChoice, reviewer, onBack }: Props) 
 
       <QuestionReasonBanner reason={pair.reason} />
       <div className="pair-body">
-        <div className="pair-stage">
+        <div className={guard && !guard.faithful ? 'pair-stage unfaithful' : 'pair-stage'}>
           <div className="pair-facts">
             <AnnotationFacts annotation={a} id={pair.a} label="A" />
             <AnnotationFacts annotation={b} id={pair.b} label="B" />
@@ -239,6 +242,7 @@ export function PairView({ review, choice, onChoice, reviewer, onBack }: Props) 
             action="Computing pixel maps"
             onRetry={() => setRetry((r) => r + 1)}
           />
+          <FaithfulnessBadge conservation={guard} layer={matches?.layer.key} onTryLayer={(key) => onChoice({ layer: key })} />
           <label className="check whole-toggle">
             <input type="checkbox" checked={whole} onChange={() => setWhole((shown) => !shown)} /> Whole photos with the
             boxes (W)

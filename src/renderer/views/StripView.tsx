@@ -3,6 +3,7 @@ import type { Annotation, ApiResult, MergeChoice } from '../../shared/api.ts';
 import { annotationVersion } from '../../shared/bridge.ts';
 import { AnnotationFacts } from '../components/AnnotationFacts.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { FaithfulnessBadge } from '../components/FaithfulnessBadge.tsx';
 import { MergeDialog } from '../components/MergeDialog.tsx';
 import { PairCanvas } from '../components/PairCanvas.tsx';
 import { QuestionReasonBanner } from '../components/QuestionReason.tsx';
@@ -240,6 +241,7 @@ export function StripView({ review, focus, onFocus, choice, reviewer, onBack }: 
               />
             </div>
             <ErrorNotice error={explanation.matchesError} action="Explaining this pair" />
+            <FaithfulnessBadge conservation={pixels?.conservation ?? matches?.conservation} layer={matches?.layer.key} />
             <PairCanvas
               photos={[photoA.image, photoB.image]}
               size={size}

@@ -1,6 +1,6 @@
-import { describeNode } from '../../onnx/ir.ts';
 import type { Unit } from '../units.ts';
 import type { LinearMap } from '../rules/rule.ts';
+import { overSeeds } from './batching.ts';
 
 /**
  * z = A·V with the attention weights A held at their forward values (CP-LRP): linear in V, transpose
@@ -18,15 +18,10 @@ export const attentionMap: LinearMap<AttentionUnit, { weights: string }> = {
     const perm = [...Array(rank).keys()];
     [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1], perm[rank - 2]];
     const transposed = b.op('Transpose', [r.stat(stats.weights)], { perm: { kind: 'ints', value: perm } });
-    const outDims = r.shapes.get(unit.node.outputs[0])!;
-    if (r.batchAxis(stats.weights) !== 0) {
-      throw new Error(`${describeNode(unit.node)}: attention weights that do not carry the batch first are not supported`);
-    }
-    if (weightDims[0] === 1) return new Map([[values, b.op('MatMul', [transposed, incoming])]]);
-    // Windows folded into the leading axis (Swin): seeds as a new leading axis, A broadcast over it.
-    const grouped = b.op('Reshape', [incoming, b.int64('shape', [-1, ...outDims])]);
-    const product = b.op('MatMul', [b.op('Unsqueeze', [transposed, b.int64('axes', [0])]), grouped]);
-    const valueDims = r.shapes.get(values)!;
-    return new Map([[values, b.op('Reshape', [product, b.int64('shape', [-1, ...valueDims.slice(1)])])]]);
+    const transposedDims = perm.map((p) => weightDims[p]);
+    // A's leading axes are the output's (and V's): windows, heads and the batch folded as the export has
+    // them; each seed meets its own image's weights (operators/batching.ts).
+    const back = overSeeds(r, incoming, unit.node.outputs[0], transposed, transposedDims, (rel, a) => b.op('MatMul', [a, rel]));
+    return new Map([[values, back]]);
   },
 };

@@ -1,11 +1,44 @@
+import type { BatchLayout } from '../../onnx/shapes.ts';
 import type { RelevanceEmitter } from '../rules/rule.ts';
 
+export type { BatchLayout };
+
 /**
- * `op(relevance, stat)` for relevance batched over seeds. Relevance stands for a forward tensor `like`
- * with its leading axis multiplied by the number of seeds k. Where that axis is the batch (size 1 at
- * batch 1) the stat broadcasts as it is; where the export folded more into it (Swin's windows: batch ×
- * windows), relevance is viewed as [k, ...like] against the stat as [1, ...stat] and viewed back.
+ * Relevance of a forward tensor is laid out as that tensor at batch k, the seeds taking the batch's
+ * place. Operators that combine it with a batch-1 statistic view both with the batch as an axis of its
+ * own — relevance [..., outer, k, inner, ...] against the stat [..., outer, 1, inner, ...] — so that
+ * every seed meets its own image's values, wherever the export folded the batch.
  */
+function grouped(dims: number[], layout: BatchLayout, batch: number): number[] {
+  const { axis, inner } = layout;
+  const outer = dims[axis] / inner;
+  return [...dims.slice(0, axis), outer, batch, inner, ...dims.slice(axis + 1)];
+}
+
+/** The relevance of `like` and a batch-1 tensor of the same layout (or broadcastable to it) combined by `combine`. */
+export function overSeeds(
+  r: RelevanceEmitter,
+  relevance: string,
+  like: string,
+  stat: string,
+  statDims: number[],
+  combine: (relevance: string, stat: string) => string,
+): string {
+  const b = r.builder;
+  const dims = r.shapes.get(like)!;
+  const layout = r.batchLayout(like);
+  // A stat that does not vary along the batch axis (size 1 there, or not reaching it) broadcasts as it is.
+  const statAxis = layout.axis - (dims.length - statDims.length);
+  if (dims[layout.axis] === 1 || statAxis < 0 || statDims[statAxis] === 1) return combine(relevance, stat);
+  if (statDims[statAxis] !== dims[layout.axis]) {
+    throw new Error(`a statistic of shape [${statDims}] does not fit ${like} [${dims}] over the seeds`);
+  }
+  const relevanceView = b.op('Reshape', [relevance, b.int64('shape', grouped(dims, layout, -1))]);
+  const statView = b.op('Reshape', [stat, b.int64('shape', grouped(statDims, { axis: statAxis, inner: layout.inner }, 1))]);
+  return b.op('Reshape', [combine(relevanceView, statView), b.int64('shape', withSeedAxis(dims, layout.axis))]);
+}
+
+/** `op(relevance, stat)` for relevance batched over seeds (see `overSeeds`). */
 export function withStat(
   r: RelevanceEmitter,
   opType: string,
@@ -15,13 +48,8 @@ export function withStat(
   order: 'relevanceFirst' | 'statFirst' = 'relevanceFirst',
 ): string {
   const b = r.builder;
-  const dims = r.shapes.get(like)!;
-  const axis = r.batchAxis(like);
-  const combine = (rel: string, s: string) => b.op(opType, order === 'statFirst' ? [s, rel] : [rel, s]);
-  if (dims[axis] === 1) return combine(relevance, r.stat(stat));
-  const grouped = b.op('Reshape', [relevance, b.int64('shape', [...dims.slice(0, axis), -1, ...dims.slice(axis)])]);
-  const statGrouped = b.op('Unsqueeze', [r.stat(stat), b.int64('axes', [axis])]);
-  return b.op('Reshape', [combine(grouped, statGrouped), b.int64('shape', withSeedAxis(dims, axis))]);
+  const statDims = r.shapes.get(stat) ?? r.shapes.get(like)!;
+  return overSeeds(r, relevance, like, r.stat(stat), statDims, (rel, s) => b.op(opType, order === 'statFirst' ? [s, rel] : [rel, s]));
 }
 
 /** A tensor's batch-1 dims as a reshape target for its relevance: the batch axis left to the seeds. */

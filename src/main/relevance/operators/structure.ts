@@ -17,6 +17,20 @@ export function zerosWithBatchOf(r: RelevanceEmitter, like: string, dims: number
   });
 }
 
+/** Zeros shaped like `like` (a relevance tensor, seeds included) with `axis` resized to `size`. */
+function zerosResized(r: RelevanceEmitter, like: string, axis: number, size: number): string {
+  const b = r.builder;
+  const shape = b.op('Shape', [like]);
+  const parts = [
+    ...(axis > 0 ? [b.op('Slice', [shape, b.int64('start', [0]), b.int64('end', [axis])])] : []),
+    b.int64('size', [size]),
+    b.op('Slice', [shape, b.int64('start', [axis + 1]), b.int64('end', [Number.MAX_SAFE_INTEGER])]),
+  ];
+  return b.op('ConstantOfShape', [b.op('Concat', parts, { axis: { kind: 'int', value: 0 } })], {
+    value: { kind: 'tensor', value: { name: 'zero', dataType: DataType.FLOAT, dims: [1], data: Float32Array.of(0) } },
+  });
+}
+
 /**
  * The transpose of taking positions `taken` along `axis` (of `size`): each slice of `incoming` added back
  * at its position, zeros elsewhere. Shapes come from `incoming` at run time, since its leading axis
@@ -25,14 +39,7 @@ export function zerosWithBatchOf(r: RelevanceEmitter, like: string, dims: number
 function scatterAlong(r: RelevanceEmitter, incoming: string, rank: number, axis: number, taken: number[], size: number): string {
   const b = r.builder;
   const shape = b.op('Shape', [incoming]);
-  const parts = [
-    ...(axis > 0 ? [b.op('Slice', [shape, b.int64('start', [0]), b.int64('end', [axis])])] : []),
-    b.int64('size', [size]),
-    b.op('Slice', [shape, b.int64('start', [axis + 1]), b.int64('end', [Number.MAX_SAFE_INTEGER])]),
-  ];
-  const zeros = b.op('ConstantOfShape', [b.op('Concat', parts, { axis: { kind: 'int', value: 0 } })], {
-    value: { kind: 'tensor', value: { name: 'zero', dataType: DataType.FLOAT, dims: [1], data: Float32Array.of(0) } },
-  });
+  const zeros = zerosResized(r, incoming, axis, size);
   const indexDims = new Array(rank).fill(1);
   indexDims[axis] = taken.length;
   const indices = b.op('Expand', [b.op('Reshape', [b.int64('taken', taken), b.int64('shape', indexDims)]), shape]);
@@ -70,7 +77,7 @@ export const structureMap: LinearMap<Extract<Unit, { kind: 'structure' }>> = {
       case 'Reshape':
       case 'Squeeze':
       case 'Unsqueeze':
-        return new Map([[x, b.op('Reshape', [out!, b.int64('shape', withSeedAxis(inDims, r.batchAxis(x)))])]]);
+        return new Map([[x, b.op('Reshape', [out!, b.int64('shape', withSeedAxis(inDims, r.batchLayout(x).axis))])]]);
       case 'Transpose': {
         const perm = attrInts(node, 'perm') ?? inDims.map((_, i) => rank - 1 - i);
         // Moving the batch axis is fine: attention's q/k/v split puts it second and a Gather takes it back.
@@ -94,7 +101,7 @@ export const structureMap: LinearMap<Extract<Unit, { kind: 'structure' }>> = {
       case 'Split': {
         const axis = axisOf(attrInt(node, 'axis', 0));
         const carrier = node.outputs.map(relevanceOf).find(Boolean)!;
-        const parts = node.outputs.map((o) => relevanceOf(o) ?? zerosWithBatchOf(r, carrier, r.shapes.get(o)!.slice(1)));
+        const parts = node.outputs.map((o) => relevanceOf(o) ?? zerosResized(r, carrier, axis, r.shapes.get(o)![axis]));
         return new Map([[x, b.op('Concat', parts, { axis: { kind: 'int', value: axis } })]]);
       }
       case 'Slice': {
@@ -102,7 +109,7 @@ export const structureMap: LinearMap<Extract<Unit, { kind: 'structure' }>> = {
         const ends = constantInts(r, node, 2, 'ends')!;
         const axes = (constantInts(r, node, 3, 'axes') ?? starts.map((_, i) => i)).map(axisOf);
         const steps = constantInts(r, node, 4, 'steps') ?? starts.map(() => 1);
-        if (steps.some((s) => s < 1) || axes.includes(r.batchAxis(x))) {
+        if (steps.some((s) => s < 1) || axes.includes(r.batchLayout(x).axis)) {
           throw new Error(`${describeNode(node)}: only forward slices off the batch axis are supported`);
         }
         const clampedStart = (i: number) => {
@@ -122,7 +129,7 @@ export const structureMap: LinearMap<Extract<Unit, { kind: 'structure' }>> = {
         // Strided (Swin's patch merging, x[:, 0::2]): each axis spread back in turn, every value followed
         // by step − 1 zeros (pad a new axis, merge it in), then shifted to its start: memory moves only.
         const dims = [...r.shapes.get(node.outputs[0])!];
-        const seedAxis = r.batchAxis(x);
+        const seedAxis = r.batchLayout(x).axis;
         let result = out!;
         axes.forEach((axis, i) => {
           const step = steps[i];
@@ -162,7 +169,7 @@ export const structureMap: LinearMap<Extract<Unit, { kind: 'structure' }>> = {
         if (outDims.length !== rank) throw new Error(`${describeNode(node)}: an expand that adds axes is not supported`);
         const broadcast = inDims.flatMap((d, i) => (i > 0 && d === 1 && outDims[i] !== 1 ? [i] : []));
         const summed = broadcast.length ? b.op('ReduceSum', [out!, b.int64('axes', broadcast)], { keepdims: { kind: 'int', value: 1 } }) : out!;
-        return new Map([[x, b.op('Reshape', [summed, b.int64('shape', withSeedAxis(inDims, r.batchAxis(x)))])]]);
+        return new Map([[x, b.op('Reshape', [summed, b.int64('shape', withSeedAxis(inDims, r.batchLayout(x).axis))])]]);
       }
       case 'Tile': {
         const repeats = constantInts(r, node, 1, 'repeats')!;

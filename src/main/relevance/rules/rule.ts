@@ -1,6 +1,7 @@
 import type { GraphBuilder } from '../../onnx/builder.ts';
 import type { GraphIndex } from '../../onnx/graph.ts';
 import type { Unit } from '../units.ts';
+import type { BatchLayout } from '../../onnx/shapes.ts';
 
 /** What a rule sees while it emits nodes (see compiler.ts). */
 export interface RuleContext {
@@ -11,17 +12,17 @@ export interface RuleContext {
   /** True when a tensor can never be negative (the output of a ReLU, say): the x⁻ half of z⁺ is then 0. */
   nonNegative(tensor: string): boolean;
   /**
-   * The axis of a forward tensor that grows with the batch (0 unless the export moved it, as attention
-   * does with [tokens, batch, C]); its relevance carries the seeds on that axis, as its outer factor.
+   * Where a forward tensor holds the batch (axis 0 unless the export moved it, as attention does with
+   * [tokens, batch, C], or folded it with tokens, heads or windows); its relevance carries the seeds there.
    */
-  batchAxis(tensor: string): number;
+  batchLayout(tensor: string): BatchLayout;
 }
 
 /** The per-image side of a rule: nodes added to the forward graph, run once per image. */
 export interface ForwardEmitter extends RuleContext {
   builder: GraphBuilder;
-  /** Records the static batch-1 shape of a tensor the rule created. */
-  setShape(tensor: string, dims: number[]): void;
+  /** Records the static batch-1 shape of a tensor the rule created (and, with `like`, that it is laid out as that tensor). */
+  setShape(tensor: string, dims: number[], like?: string): void;
 }
 
 /** The relevance side: nodes of the relevance graph, batched over seeds. */
@@ -73,6 +74,12 @@ export interface Rule {
   name: string;
   /** Input and parameter modifiers; absent: one branch with the unit as it is (z is its own output). */
   branches?: Branch[];
+  /**
+   * The branches are z⁺'s (x⁺ with W⁺ and b⁺, x⁻ with W⁻) of a bilinear operator, whose sum is
+   * ½(op(|x|, |W|) + op(x, W)) + b⁺: z then costs one run of the operator besides the unit's own output
+   * (op(x, W) + b) instead of two.
+   */
+  signSplit?: boolean;
   /** `stabilised`: R/stab(z) (the ε, z⁺ and norm rules); `none`: R as it is. */
   normaliser: 'stabilised' | 'none';
   /** `inputTimesGradient`: x_k·g_k; `gradient`: g_k. */

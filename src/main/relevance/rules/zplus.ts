@@ -21,6 +21,7 @@ export const zPlusRule: Rule = {
       parameters: ({ weight }: Parameters) => ({ weight: weight && { dims: weight.dims, data: negativePart(weight.data) } }),
     },
   ],
+  signSplit: true,
   normaliser: 'stabilised',
   reducer: 'inputTimesGradient',
   backward: 'operator',

@@ -1,0 +1,88 @@
+/**
+ * `node --import tsx bench/zoo.bench.ts`: PAIR-X on the test zoo's families at full size (random weights),
+ * one JSON line per model: loading the model (parse, probe), the first explanation at the default layer
+ * (compiling, warming the sessions, explaining), then the warm median over BENCH_RUNS pairs of nyala
+ * photos (test/fixtures/photos) of matches with heat maps (steps 1–5) and of the pixel maps added to them
+ * (step 6, k_colors = 10), and the conservation guard's worst error.
+ *
+ * The models come from `PYTHONPATH=/work/timm-src /usr/bin/python3 tools/make_zoo.py --full`, which exports
+ * each family through tools/export_onnx.py (MegaDescriptor and DINOv2 through their presets with a random
+ * checkpoint) into BENCH_MODELS (default /tmp/pairx-bench-models/zoo), a folder outside the repository.
+ * BENCH_ONLY=tv-vit,timm-swin picks models; one model per process keeps the peak RSS its own.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { preprocess } from '../src/main/imaging/preprocess.ts';
+import { ReidModel } from '../src/main/models/reid-model.ts';
+import { PairExplainer } from '../src/main/pairx/pair-explainer.ts';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const MODELS = resolve(process.env.BENCH_MODELS ?? '/tmp/pairx-bench-models/zoo');
+const PHOTOS = resolve('test/fixtures/photos');
+const names = process.env.BENCH_ONLY?.split(',') ?? (existsSync(MODELS) ? readdirSync(MODELS).sort() : []);
+if (names.length === 0) console.error(`no models in ${MODELS}; export them with PYTHONPATH=<timm source> /usr/bin/python3 tools/make_zoo.py --full`);
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length / 2;
+  return sorted.length % 2 ? sorted[Math.floor(mid)] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const round = (v: number) => Math.round(v);
+const photos = readdirSync(PHOTOS)
+  .filter((f) => f.endsWith('.jpg'))
+  .sort()
+  .map((f) => join(PHOTOS, f));
+
+for (const name of names) {
+  const dir = join(MODELS, name);
+  if (!existsSync(join(dir, 'model.onnx'))) {
+    console.error(`${name}: no ${dir}/model.onnx`);
+    continue;
+  }
+  const loadStart = performance.now();
+  const model = await ReidModel.load(dir, { provider: (process.env.BENCH_PROVIDER as 'cpu') ?? 'cpu' });
+  const loadMs = performance.now() - loadStart;
+  const explainer = new PairExplainer(model);
+  const pairs = Array.from({ length: RUNS + 1 }, (_, i) => [photos[(2 * i) % photos.length], photos[(2 * i + 1) % photos.length]]);
+  const images = await Promise.all(pairs.map(async ([a, b]) => [await preprocess(a, explainer.inputSpec), await preprocess(b, explainer.inputSpec)]));
+  const firstStart = performance.now();
+  const first = await explainer.explain(images[0][0], images[0][1]); // compiles the default layer; its own runs plan the sessions' memory
+  const firstMs = performance.now() - firstStart;
+  const matchMs: number[] = [];
+  const pixelMs: number[] = [];
+  let worst = first.conservation.worst;
+  for (const [a, b] of images.slice(1)) {
+    const started = performance.now();
+    const matched = await explainer.matchPair(a, b);
+    matchMs.push(performance.now() - started);
+    const pixelsStarted = performance.now();
+    const explanation = await explainer.addPixelMaps(matched, 10);
+    pixelMs.push(performance.now() - pixelsStarted);
+    worst = worst === null || explanation.conservation.worst === null ? null : Math.max(worst, explanation.conservation.worst);
+  }
+  const layer = await explainer.compileLayer();
+  console.log(
+    JSON.stringify({
+      model: name,
+      input: `${model.card.input.width}x${model.card.input.height}`,
+      layer: layer.key,
+      grid: `${layer.grid.height}x${layer.grid.width}x${layer.grid.channels}`,
+      load_ms: round(loadMs),
+      first_explanation_ms: round(firstMs),
+      compile: Object.fromEntries(Object.entries(layer.timings).map(([k, v]) => [k.replace(/Ms$/, '_ms'), round(v)])),
+      first_forward_ms: round(first.timings.forwardMs),
+      first_pixel_ms: round(first.timings.pixelMs),
+      matches_heat_ms: round(median(matchMs)),
+      pixel_maps_ms: round(median(pixelMs)),
+      warm_total_ms: round(median(matchMs) + median(pixelMs)),
+      guard_worst: worst,
+      peak_rss_mb: Math.round((process.resourceUsage().maxRSS * 1024) / 2 ** 20),
+      // The machine's load while it ran (other processes share its cores and skew the timings).
+      load_average: Number(loadavg()[0].toFixed(2)),
+      runs: RUNS,
+      provider: layer.forward.provider,
+    }),
+  );
+  await explainer.release();
+}

@@ -6,12 +6,7 @@ import type { CatalogStore } from './store/catalog-store.ts';
 const GENERATED_PREFIX = 'ind-';
 
 function nextGeneratedName(store: CatalogStore): string {
-  let highest = 0;
-  for (const name of store.individuals.namesWithPrefix(GENERATED_PREFIX)) {
-    const match = /^ind-(\d+)$/.exec(name);
-    if (match) highest = Math.max(highest, Number(match[1]));
-  }
-  return `${GENERATED_PREFIX}${String(highest + 1).padStart(4, '0')}`;
+  return `${GENERATED_PREFIX}${String(store.individuals.highestNumbered(GENERATED_PREFIX) + 1).padStart(4, '0')}`;
 }
 
 /** A new individual with a generated name, for a group of photos that answers joined and nobody named. */

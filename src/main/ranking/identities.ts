@@ -143,16 +143,18 @@ export class Identities {
     // Only annotations that some evidence or name touches, or that belong to an individual now, can
     // change; the rest (most of a large catalog early on) stay alone.
     const ids: number[] = [];
-    const evidenceNow = this.evidence();
+    // The log does not change while it is derived: read the answers in force once.
+    const rows = this.store.decisions.inForce();
+    const evidenceNow = this.accuracies.evidence(rows);
     for (const [id, fact] of this.store.annotations.allFacts())
       if (fact.individualId !== null || given.has(id) || evidenceNow.partners.has(id)) ids.push(id);
     const rankOf = rankFunction(this.tieOrder(), ids);
     let changed = 0;
     for (let round = 0; ; round++) {
-      const evidence = this.evidence();
+      const evidence = round === 0 ? evidenceNow : this.accuracies.evidence(rows);
       const resolution = this.write(components(ids, seedOf, evidence), evidence, seedOf, cause, true, rankOf);
       changed += resolution.changed;
-      if (round >= ESTIMATE_ROUNDS || !this.accuracies.refresh()) return { changed, clusters: resolution.clusters };
+      if (round >= ESTIMATE_ROUNDS || !this.accuracies.refresh(rows)) return { changed, clusters: resolution.clusters };
     }
   }
 

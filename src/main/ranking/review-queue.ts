@@ -39,6 +39,9 @@ interface Inputs {
   decisions: number;
 }
 
+/** What fitting the calibration reads of the catalog. */
+type CalibrationInputs = Omit<Inputs, 'knowledge'>;
+
 /**
  * The review queue over individuals for one catalog: the stored neighbour graph (brought up to date and
  * widened on demand), the knowledge of who is who, and the calibration fitted to the catalog's own
@@ -78,7 +81,14 @@ export class ReviewQueue {
   /** The calibration for a model from what is stored now, without searching the graph. */
   currentWeights(model: ModelRecord): CalibrationWeights {
     const edges = this.edgeCache?.modelId === model.id ? this.edgeCache.edges : this.store.neighbours.edges(model.id);
-    return this.weights(model, this.inputs(false, model), edges);
+    // What the fit reads of the catalog, without the queue's view of the answers (a derivation asks for
+    // the weights once per round over the whole log).
+    const inputs = this.store.snapshot(() => ({
+      facts: this.store.annotations.allFacts(),
+      plausibility: new Map(this.store.pairs.plausibilities(model.id).map(([a, b, value]) => [pairNumber(a, b), value])),
+      decisions: this.store.decisions.countInForce(),
+    }));
+    return this.weights(model, inputs, edges);
   }
 
   /** Brings the stored graph up to date with the model's vectors (after an embedding run). */
@@ -137,12 +147,14 @@ export class ReviewQueue {
    * The weights fitted to this catalog: its "same"/"different" decisions under the model, and the pairs
    * of the graph that imported names settle (same name or two names), on top of the card's prior.
    */
-  weights(model: ModelRecord, inputs: Inputs, edges: NeighbourEdges): CalibrationWeights {
+  weights(model: ModelRecord, inputs: CalibrationInputs, edges: NeighbourEdges): CalibrationWeights {
     const decided = this.store.decisions.calibrationSamples(model.id);
     const key = `${model.id}|${inputs.decisions}|${decided.length}|${edges.a.length}|${inputs.plausibility.size}|${this.identities.accuracies.key()}`;
     if (this.weightCache?.key === key) return this.weightCache.weights;
     // A reviewer's answers are labels with their error rate; names a person gave are taken as right.
-    const answers: Sample[] = decided.map(({ reviewer, ...sample }) => ({ ...sample, noise: 1 - this.identities.accuracies.of(reviewer) }));
+    const accuracy = new Map<string | null, number>();
+    const accuracyOf = (reviewer: string | null) => accuracy.get(reviewer) ?? accuracy.set(reviewer, this.identities.accuracies.of(reviewer)).get(reviewer)!;
+    const answers: Sample[] = decided.map(({ reviewer, ...sample }) => ({ ...sample, noise: 1 - accuracyOf(reviewer) }));
     const samples: Sample[] = [...answers, ...this.namedSamples(model, inputs, edges)];
     const weights = fitCalibration(samples, this.prior(model), 4, ['logSizes']);
     this.weightCache = { key, weights };
@@ -153,7 +165,7 @@ export class ReviewQueue {
    * Graph pairs that imported names settle (same name: one animal; two names: two), at most
    * NAMED_SAMPLE_LIMIT, kept until the graph or the named individuals change.
    */
-  private namedSamples(model: ModelRecord, inputs: Inputs, edges: NeighbourEdges): Sample[] {
+  private namedSamples(model: ModelRecord, inputs: CalibrationInputs, edges: NeighbourEdges): Sample[] {
     const named = this.store.individuals.namedIds();
     const key = `${model.id}|${edges.a.length}|${named.size}|${inputs.facts.size}|${inputs.plausibility.size}`;
     if (this.namedCache?.key === key) return this.namedCache.samples;

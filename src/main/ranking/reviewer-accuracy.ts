@@ -76,13 +76,12 @@ export class ReviewerAccuracies {
     });
   }
 
-  evidence(): HumanEvidence {
-    return new HumanEvidence(this.answers());
+  evidence(rows?: readonly DecisionInForceRow[]): HumanEvidence {
+    return new HumanEvidence(this.answers(rows));
   }
 
   /** Each reviewer's answers, how many the evidence now overturns, and the accuracy in use. */
-  list(): ReviewerAccuracy[] {
-    const rows = this.store.decisions.inForce();
+  list(rows: readonly DecisionInForceRow[] = this.store.decisions.inForce()): ReviewerAccuracy[] {
     const facts = this.store.annotations.facts([...new Set(rows.flatMap((row) => [row.a, row.b]))]);
     const counts = new Map<string, { reviewer: string | null; answers: number; overturned: number }>();
     for (const row of rows) {
@@ -135,11 +134,11 @@ export class ReviewerAccuracies {
   }
 
   /** Stores the reviewers' current estimates as the ones in use; answers whether one that weighs moved. */
-  refresh(): boolean {
+  refresh(rows?: readonly DecisionInForceRow[]): boolean {
     const inUse = this.inUse();
     const next: Record<string, number> = {};
     let moved = false;
-    for (const reviewer of this.list()) {
+    for (const reviewer of this.list(rows)) {
       const key = reviewer.reviewer ?? '';
       next[key] = reviewer.estimate;
       // A reviewer whose accuracy a person set weighs with that, whatever the estimate does.

@@ -65,6 +65,8 @@ const DECISION_SELECT = `SELECT d.id, d.uid, d.annotation_a AS a, d.annotation_b
 const OWN_RENAME = 'c.origin IS NULL AND EXISTS (SELECT 1 FROM annotations a WHERE a.individual_id = c.individual_id AND a.deleted_at IS NULL)';
 
 export class TeamLocalStore {
+  /** Statements prepared once per catalog connection: a pull runs some of them for every event. */
+  private readonly statements = new Map<string, Database.Statement>();
   private readonly recordStatement;
   private readonly decisionIdStatement;
 
@@ -76,10 +78,18 @@ export class TeamLocalStore {
     this.decisionIdStatement = db.prepare<[string], { id: number }>('SELECT id FROM decisions WHERE uid = ?');
   }
 
+  private prepare<P extends unknown[] | object = unknown[], R = unknown>(sql: string): Database.Statement<P, R> {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement as unknown as Database.Statement<P, R>;
+  }
+
   /** Every annotation with its key (photo hash and box) and what a push or a replay needs of it. */
   annotations(): AnnotationFacts[] {
-    const rows = this.db
-      .prepare<
+    const rows = this.prepare<
         [],
         [number, string, number | null, number | null, number | null, number | null, number, string | null, number | null, string, number, number]
       >(
@@ -101,8 +111,7 @@ export class TeamLocalStore {
   keyIndex(annotations: readonly AnnotationFacts[]): Map<string, number> {
     const byKey = new Map(annotations.map((a) => [a.key, a.id]));
     const shaOf = new Map(annotations.map((a) => [a.id, a.sha256]));
-    for (const [id, before] of this.db
-      .prepare<[], [number, string]>('SELECT annotation_id, before FROM annotation_edits WHERE before IS NOT NULL ORDER BY id')
+    for (const [id, before] of this.prepare<[], [number, string]>('SELECT annotation_id, before FROM annotation_edits WHERE before IS NOT NULL ORDER BY id')
       .raw()
       .all()) {
       const sha = shaOf.get(id);
@@ -116,7 +125,7 @@ export class TeamLocalStore {
 
   /** The decisions the store has not acknowledged yet (none of its events names them), oldest first. */
   unpushedDecisions(): LogDecision[] {
-    return this.db.prepare<[], LogDecision>(`${DECISION_SELECT} WHERE t.uid IS NULL ORDER BY d.id`).all();
+    return this.prepare<[], LogDecision>(`${DECISION_SELECT} WHERE t.uid IS NULL ORDER BY d.id`).all();
   }
 
   /**
@@ -133,8 +142,7 @@ export class TeamLocalStore {
 
   /** Calibration features of decisions, by decision id, with the model's identity (not its local id). */
   features(ids: number[]): Map<number, { model: string; similarity: number; plausibility: number | null; sizeA: number; sizeB: number }> {
-    const rows = this.db
-      .prepare<[string], { id: number; model: string; similarity: number; plausibility: number | null; sizeA: number; sizeB: number }>(
+    const rows = this.prepare<[string], { id: number; model: string; similarity: number; plausibility: number | null; sizeA: number; sizeB: number }>(
         `SELECT f.decision_id AS id, m.identity AS model, f.similarity, f.plausibility, f.size_a AS sizeA, f.size_b AS sizeB
          FROM decision_features f JOIN models m ON m.id = f.model_id WHERE f.decision_id IN (SELECT value FROM json_each(?))`,
       )
@@ -143,13 +151,12 @@ export class TeamLocalStore {
   }
 
   modelIdByIdentity(identity: string): number | undefined {
-    return this.db.prepare<[string], { id: number }>('SELECT id FROM models WHERE identity = ?').get(identity)?.id;
+    return this.prepare<[string], { id: number }>('SELECT id FROM models WHERE identity = ?').get(identity)?.id;
   }
 
   /** Renames made here that the store has not acknowledged yet, oldest first. */
   unpushedRenames(): LogRename[] {
-    return this.db
-      .prepare<[], LogRename>(
+    return this.prepare<[], LogRename>(
         `SELECT c.id, c.uid, c.individual_id AS individualId, c.old_name AS oldName, c.new_name AS newName, c.reviewer,
                 c.created_at AS createdAt
          FROM name_changes c WHERE ${OWN_RENAME} AND NOT EXISTS (SELECT 1 FROM team_events t WHERE t.uid = c.uid) ORDER BY c.id`,
@@ -159,8 +166,7 @@ export class TeamLocalStore {
 
   /** Each individual's name before any rename: the name its import or its first decision gave it. */
   originalNames(): Map<number, string> {
-    const rows = this.db
-      .prepare<[], [number, string]>(
+    const rows = this.prepare<[], [number, string]>(
         `SELECT n.id, coalesce((SELECT c.old_name FROM name_changes c WHERE c.individual_id = n.id ORDER BY c.id LIMIT 1), n.name)
          FROM individuals n`,
       )
@@ -170,7 +176,7 @@ export class TeamLocalStore {
   }
 
   individualNames(): Map<number, { name: string; named: boolean }> {
-    const rows = this.db.prepare<[], [number, string, number]>('SELECT id, name, named FROM individuals').raw().all();
+    const rows = this.prepare<[], [number, string, number]>('SELECT id, name, named FROM individuals').raw().all();
     return new Map(rows.map(([id, name, named]) => [id, { name, named: named === 1 }]));
   }
 
@@ -180,8 +186,7 @@ export class TeamLocalStore {
    */
   givenNames(): Map<number, string> {
     const originals = this.originalNames();
-    const rows = this.db
-      .prepare<[], [number, number]>('SELECT id, given_individual_id FROM annotations WHERE given_individual_id IS NOT NULL AND deleted_at IS NULL')
+    const rows = this.prepare<[], [number, number]>('SELECT id, given_individual_id FROM annotations WHERE given_individual_id IS NOT NULL AND deleted_at IS NULL')
       .raw()
       .all();
     return new Map(rows.map(([id, individual]) => [id, originals.get(individual)!]));
@@ -189,23 +194,22 @@ export class TeamLocalStore {
 
   /** Gives an annotation a person's name (the individual a team's name event settled on); deriving does the rest. */
   giveName(annotationId: number, individualId: number): void {
-    this.db.prepare('UPDATE annotations SET given_individual_id = ? WHERE id = ?').run(individualId, annotationId);
+    this.prepare('UPDATE annotations SET given_individual_id = ? WHERE id = ?').run(individualId, annotationId);
   }
 
   /** The store's events this catalog holds a copy of, of one kind, in receipt order. */
   receivedEvents<K extends TeamEvent['kind']>(kind: K): { seq: number; event: Extract<TeamEvent, { kind: K }> }[] {
-    return this.db
-      .prepare<[string], { seq: number; event: string }>('SELECT seq, event FROM team_events WHERE kind = ? ORDER BY seq')
+    return this.prepare<[string], { seq: number; event: string }>('SELECT seq, event FROM team_events WHERE kind = ? ORDER BY seq')
       .all(kind)
       .map((row) => ({ seq: row.seq, event: TeamEvent.parse(JSON.parse(row.event)) as Extract<TeamEvent, { kind: K }> }));
   }
 
   knownUids(): Set<string> {
-    return new Set(this.db.prepare<[], [string]>('SELECT uid FROM team_events').raw().all().map(([uid]) => uid));
+    return new Set(this.prepare<[], [string]>('SELECT uid FROM team_events').raw().all().map(([uid]) => uid));
   }
 
   hasEvent(uid: string): boolean {
-    return this.db.prepare('SELECT 1 FROM team_events WHERE uid = ?').get(uid) !== undefined;
+    return this.prepare('SELECT 1 FROM team_events WHERE uid = ?').get(uid) !== undefined;
   }
 
   decisionIdByUid(uid: string): number | undefined {
@@ -213,7 +217,7 @@ export class TeamLocalStore {
   }
 
   isUndone(decisionId: number): boolean {
-    return this.db.prepare('SELECT 1 FROM decisions WHERE undoes = ?').get(decisionId) !== undefined;
+    return this.prepare('SELECT 1 FROM decisions WHERE undoes = ?').get(decisionId) !== undefined;
   }
 
   record(row: { uid: string; seq: number; event: TeamEvent; decisionId: number | null; held: string | null }): void {
@@ -230,8 +234,7 @@ export class TeamLocalStore {
 
   /** Decisions of others that are not in this log yet (a photo this catalog does not have), in receipt order. */
   held(): HeldEvent[] {
-    return this.db
-      .prepare<[], { uid: string; seq: number; event: string; held: string }>(
+    return this.prepare<[], { uid: string; seq: number; event: string; held: string }>(
         "SELECT uid, seq, event, held FROM team_events WHERE held IS NOT NULL AND kind = 'decision' ORDER BY seq",
       )
       .all()
@@ -239,12 +242,11 @@ export class TeamLocalStore {
   }
 
   settle(uid: string, decisionId: number | null, held: string | null): void {
-    this.db.prepare('UPDATE team_events SET decision_id = ?, held = ? WHERE uid = ?').run(decisionId, held, uid);
+    this.prepare('UPDATE team_events SET decision_id = ?, held = ? WHERE uid = ?').run(decisionId, held, uid);
   }
 
   counts(): { events: number; held: number; unpushedDecisions: number; unpushedRenames: number } {
-    return this.db
-      .prepare<[], { events: number; held: number; unpushedDecisions: number; unpushedRenames: number }>(
+    return this.prepare<[], { events: number; held: number; unpushedDecisions: number; unpushedRenames: number }>(
         `SELECT (SELECT count(*) FROM team_events) AS events,
                 (SELECT count(*) FROM team_events WHERE held IS NOT NULL) AS held,
                 (SELECT count(*) FROM decisions d WHERE NOT EXISTS (SELECT 1 FROM team_events t WHERE t.uid = d.uid)) AS unpushedDecisions,

@@ -105,6 +105,7 @@ export class DecisionsStore {
   private readonly insertStatement;
   private readonly byIdStatement;
   private readonly insertEffectStatement;
+  private readonly insertFeaturesStatement;
 
   constructor(private readonly db: Database.Database) {
     this.insertStatement = db.prepare(
@@ -112,6 +113,10 @@ export class DecisionsStore {
        VALUES (@uid, @a, @b, @verdict, @merge, @note, @reviewer, @createdAt, @undoes, @batch, @accuracies, @origin)`,
     );
     this.byIdStatement = db.prepare<[number], DecisionRow>(`SELECT ${DECISION_COLUMNS} FROM decisions d WHERE d.id = ?`);
+    this.insertFeaturesStatement = db.prepare(
+      `INSERT INTO decision_features (decision_id, model_id, similarity, plausibility, size_a, size_b)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    );
     this.insertEffectStatement = db.prepare(
       'INSERT INTO decision_effects (decision_id, annotation_id, individual_before, individual_after) VALUES (?, ?, ?, ?)',
     );
@@ -249,12 +254,7 @@ export class DecisionsStore {
   }
 
   recordFeatures(decisionId: number, features: DecisionFeatures): void {
-    this.db
-      .prepare(
-        `INSERT INTO decision_features (decision_id, model_id, similarity, plausibility, size_a, size_b)
-         VALUES (?, ?, ?, ?, ?, ?)`,
-      )
-      .run(decisionId, features.modelId, features.similarity, features.plausibility, features.sizeA, features.sizeB);
+    this.insertFeaturesStatement.run(decisionId, features.modelId, features.similarity, features.plausibility, features.sizeA, features.sizeB);
   }
 
   /** Decisions in force (not undo entries, not undone), oldest first. */
@@ -265,6 +265,11 @@ export class DecisionsStore {
          FROM decisions d WHERE ${IN_FORCE} ORDER BY d.id`,
       )
       .all();
+  }
+
+  /** How many decisions are in force. */
+  countInForce(): number {
+    return this.db.prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM decisions d WHERE ${IN_FORCE}`).get()!.n;
   }
 
   /** "same" and "different" decisions in force under a model, with the features they were decided on and who decided. */

@@ -65,11 +65,15 @@ export class IndividualsStore {
   }
 
   /** Names of the form `<prefix><digits>`, for generating the next free one. */
-  namesWithPrefix(prefix: string): string[] {
-    return this.db
-      .prepare<[number, string], { name: string }>('SELECT name FROM individuals WHERE substr(name, 1, ?) = ?')
-      .all(prefix.length, prefix)
-      .map((row) => row.name);
+  /** The highest number N of the names `<prefix>N` (digits only after the prefix), 0 where there is none. */
+  highestNumbered(prefix: string): number {
+    const row = this.db
+      .prepare<[number, number, string, number, number], { n: number | null }>(
+        `SELECT MAX(CAST(substr(name, ?) AS INTEGER)) AS n FROM individuals
+         WHERE substr(name, 1, ?) = ? AND length(name) > ? AND substr(name, ? + 1) NOT GLOB '*[^0-9]*'`,
+      )
+      .get(prefix.length + 1, prefix.length, prefix, prefix.length, prefix.length);
+    return row?.n ?? 0;
   }
 
   /** Individuals that have at least one annotation, by name. */

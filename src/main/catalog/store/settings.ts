@@ -2,10 +2,15 @@ import type Database from 'better-sqlite3';
 
 /** Small catalog-wide values, stored as JSON. */
 export class SettingsStore {
-  constructor(private readonly db: Database.Database) {}
+  // Prepared once: the evidence model reads settings per reviewer inside loops over the whole log.
+  private readonly read: Database.Statement<[string], { value: string }>;
+
+  constructor(private readonly db: Database.Database) {
+    this.read = db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?');
+  }
 
   get<T>(key: string): T | undefined {
-    const row = this.db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?').get(key);
+    const row = this.read.get(key);
     return row === undefined ? undefined : (JSON.parse(row.value) as T);
   }
 

@@ -53,6 +53,8 @@ export class ReviewQueue {
   private weightCache: { key: string; weights: CalibrationWeights } | null = null;
   private readonly scratch = new QueueScratch();
   private namedCache: { key: string; samples: Sample[] } | null = null;
+  /** The decisions' calibration samples, kept while the log is unchanged (a derivation fits once per round). */
+  private decidedCache: { key: string; samples: ReturnType<CatalogStore['decisions']['calibrationSamples']> } | null = null;
 
   /** Who is who: the assignment derived from the evidence, with the model's side from this queue's calibration. */
   readonly identities: Identities;
@@ -148,7 +150,9 @@ export class ReviewQueue {
    * of the graph that imported names settle (same name or two names), on top of the card's prior.
    */
   weights(model: ModelRecord, inputs: CalibrationInputs, edges: NeighbourEdges): CalibrationWeights {
-    const decided = this.store.decisions.calibrationSamples(model.id);
+    const logKey = `${model.id}|${this.store.decisions.logVersion()}`;
+    if (this.decidedCache?.key !== logKey) this.decidedCache = { key: logKey, samples: this.store.decisions.calibrationSamples(model.id) };
+    const decided = this.decidedCache.samples;
     const key = `${model.id}|${inputs.decisions}|${decided.length}|${edges.a.length}|${inputs.plausibility.size}|${this.identities.accuracies.key()}`;
     if (this.weightCache?.key === key) return this.weightCache.weights;
     // A reviewer's answers are labels with their error rate; names a person gave are taken as right.

@@ -267,6 +267,17 @@ export class DecisionsStore {
       .all();
   }
 
+  /**
+   * Changes whenever the log or the features recorded with it change: the log is append-only (an undo
+   * is an entry), and features are only ever added.
+   */
+  logVersion(): string {
+    const row = this.db
+      .prepare<[], { newest: number | null; features: number }>('SELECT (SELECT MAX(id) FROM decisions) AS newest, (SELECT COUNT(*) FROM decision_features) AS features')
+      .get()!;
+    return `${row.newest ?? 0}|${row.features}`;
+  }
+
   /** How many decisions are in force. */
   countInForce(): number {
     return this.db.prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM decisions d WHERE ${IN_FORCE}`).get()!.n;

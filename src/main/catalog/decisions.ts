@@ -5,13 +5,20 @@ import type { CatalogStore } from './store/catalog-store.ts';
 /** Names given to individuals that a "same" decision creates: ind-0001, ind-0002, … */
 const GENERATED_PREFIX = 'ind-';
 
-function nextGeneratedName(store: CatalogStore): string {
-  return `${GENERATED_PREFIX}${String(store.individuals.highestNumbered(GENERATED_PREFIX) + 1).padStart(4, '0')}`;
-}
+const generatedName = (number: number): string => `${GENERATED_PREFIX}${String(number).padStart(4, '0')}`;
 
 /** A new individual with a generated name, for a group of photos that answers joined and nobody named. */
 export function createGeneratedIndividual(store: CatalogStore): IndividualRef {
-  return store.individuals.create(nextGeneratedName(store), false);
+  return store.individuals.create(generatedName(store.individuals.highestNumbered(GENERATED_PREFIX) + 1), false);
+}
+
+/**
+ * Creates individuals with successive generated names, reading the highest one once: a derivation of
+ * the whole log names hundreds of groups in one transaction. Use it within that transaction only.
+ */
+export function generatedIndividuals(store: CatalogStore): () => IndividualRef {
+  let highest = store.individuals.highestNumbered(GENERATED_PREFIX);
+  return () => store.individuals.create(generatedName(++highest), false);
 }
 
 function requireAnnotation(store: CatalogStore, id: number) {

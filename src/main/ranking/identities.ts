@@ -1,4 +1,5 @@
-import { createGeneratedIndividual } from '../catalog/decisions.ts';
+import { generatedIndividuals } from '../catalog/decisions.ts';
+import type { IndividualRef } from '../../shared/api.ts';
 import type { CatalogStore } from '../catalog/store/catalog-store.ts';
 import type { ChangeCause, DecisionInForceRow, Effect } from '../catalog/store/decisions.ts';
 import type { ModelRecord } from '../catalog/store/embeddings.ts';
@@ -245,6 +246,8 @@ export class Identities {
     const named = { has: (id: number) => namedCache.get(id) ?? namedCache.set(id, this.store.individuals.isNamed(id)).get(id)! };
     const taken = new Set<number>();
     for (const cluster of clusters) for (const seed of cluster.seeds) taken.add(seed);
+    let generator: (() => IndividualRef) | null = null;
+    const createIndividual = () => (generator ??= generatedIndividuals(this.store))();
     const usedOutside = (individual: number): boolean =>
       this.store.annotations.byIndividual(individual).some((annotation) => !region.has(annotation.id));
 
@@ -281,7 +284,7 @@ export class Identities {
           }
           if (choice !== null) break;
         }
-        choice ??= createGeneratedIndividual(this.store).id;
+        choice ??= createIndividual().id;
       }
       if (choice !== null) taken.add(choice);
       for (const id of cluster.members) assignment.set(id, choice);

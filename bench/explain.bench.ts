@@ -9,6 +9,7 @@ import { readNpy } from '../src/main/arrays/npy.ts';
 import { ReidModel } from '../src/main/models/reid-model.ts';
 import type { Explanation } from '../src/main/pairx/explanation.ts';
 import { PairExplainer } from '../src/main/pairx/pair-explainer.ts';
+import { median } from './bench-kit.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const folders = [resolve('test/fixtures/golden'), resolve('../shared/golden')].filter(existsSync);
@@ -19,11 +20,6 @@ for (const folder of folders) {
   }
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length / 2;
-  return sorted.length % 2 ? sorted[Math.floor(mid)] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 const round = (v: number) => Math.round(v * 10) / 10;
 
 for (const [name, dir] of cases) {

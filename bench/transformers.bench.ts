@@ -9,29 +9,22 @@
  * weights), exported by `tools/export_onnx.py --torchvision NAME --out-dir DIR/NAME` into
  * BENCH_MODELS (default /tmp/pairx-bench-models): swin_t, vit_s_16 and vit_b_16.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { preprocess } from '../src/main/imaging/preprocess.ts';
 import { ReidModel } from '../src/main/models/reid-model.ts';
 import { PairExplainer } from '../src/main/pairx/pair-explainer.ts';
+import { median, fixturePhotos } from './bench-kit.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const MODELS = resolve(process.env.BENCH_MODELS ?? '/tmp/pairx-bench-models');
 const NAMES = (process.env.BENCH_ONLY ?? 'swin_t,vit_s_16,vit_b_16').split(',');
 const PHOTOS = resolve('test/fixtures/photos');
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length / 2;
-  return sorted.length % 2 ? sorted[Math.floor(mid)] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 const round = (v: number) => Math.round(v);
 const megabytes = (bytes: number) => Math.round(bytes / 2 ** 20);
 
-const photos = readdirSync(PHOTOS)
-  .filter((f) => f.endsWith('.jpg'))
-  .sort()
-  .map((f) => join(PHOTOS, f));
+const photos = fixturePhotos(PHOTOS);
 
 for (const name of NAMES) {
   const dir = join(MODELS, name);

@@ -20,6 +20,7 @@ import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { hasChromium, launchBrowser, serveCatalog, CHROMIUM } from '../test/e2e/harness.ts';
 import { makeReviewCatalog } from '../test/e2e/review-catalog.ts';
+import { median } from './bench-kit.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const STRIDE = 4;
@@ -31,11 +32,6 @@ if (!hasChromium) {
   process.exit(0);
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length / 2;
-  return sorted.length % 2 ? sorted[Math.floor(mid)] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 const round = (v: number) => Math.round(v * 10) / 10;
 
 /** Does `act` (a key press) and returns the milliseconds from it to the explanation of the pair then in view being drawn. */

@@ -16,6 +16,7 @@ import { join, resolve } from 'node:path';
 import { preprocess } from '../src/main/imaging/preprocess.ts';
 import { ReidModel } from '../src/main/models/reid-model.ts';
 import { PairExplainer } from '../src/main/pairx/pair-explainer.ts';
+import { median, fixturePhotos } from './bench-kit.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const MODELS = resolve(process.env.BENCH_MODELS ?? '/tmp/pairx-bench-models/zoo');
@@ -23,16 +24,8 @@ const PHOTOS = resolve('test/fixtures/photos');
 const names = process.env.BENCH_ONLY?.split(',') ?? (existsSync(MODELS) ? readdirSync(MODELS).sort() : []);
 if (names.length === 0) console.error(`no models in ${MODELS}; export them with PYTHONPATH=<timm source> /usr/bin/python3 tools/make_zoo.py --full`);
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length / 2;
-  return sorted.length % 2 ? sorted[Math.floor(mid)] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 const round = (v: number) => Math.round(v);
-const photos = readdirSync(PHOTOS)
-  .filter((f) => f.endsWith('.jpg'))
-  .sort()
-  .map((f) => join(PHOTOS, f));
+const photos = fixturePhotos(PHOTOS);
 
 for (const name of names) {
   const dir = join(MODELS, name);

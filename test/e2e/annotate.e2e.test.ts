@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callApi, workbenchHandlers } from '../../src/main/api-handlers.ts';
 import { Workbench } from '../../src/main/workbench.ts';
 import { megadetectorOutput, writeFieldFrame, writeJson, type FieldFrame } from '../fixtures/field-frames.ts';
-import { apiCall, CHROMIUM, hasChromium, launchBrowser, serveCatalog, type Browser, type ServedCatalog } from './harness.ts';
+import { apiCall, CHROMIUM, hasChromium, type Browser, type ServedCatalog, emptyFolder, openBrowserMode } from './harness.ts';
 import { DEMO_PHOTOS, SMALL_MODEL } from './review-catalog.ts';
 
 /**
@@ -98,13 +98,10 @@ describe.skipIf(!hasChromium)('drawing boxes in Chromium (browser mode)', () => 
   }
 
   beforeAll(async () => {
-    rmSync(ARTIFACTS, { recursive: true, force: true });
-    mkdirSync(ARTIFACTS, { recursive: true });
+    emptyFolder(ARTIFACTS);
     ({ folder, frame } = await makeFrameCatalog());
     // PAIRX_E2E_KEEP_BUILD=1 serves the renderer already built in out/renderer (while working on a test).
-    served = await serveCatalog(folder, { rebuild: process.env.PAIRX_E2E_KEEP_BUILD !== '1' });
-    browser = await launchBrowser();
-    page = browser.page;
+    ({ served, browser, page } = await openBrowserMode(folder, { rebuild: process.env.PAIRX_E2E_KEEP_BUILD !== '1' }));
     const photos = await call<{ photos: { id: number; path: string }[] }>('catalog.photos', {});
     frameImageId = photos.photos.find((p) => p.path === 'field/frame-0001.jpg')!.id;
   }, 300_000);

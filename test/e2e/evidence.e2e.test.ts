@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callApi, workbenchHandlers } from '../../src/main/api-handlers.ts';
 import { Workbench } from '../../src/main/workbench.ts';
-import { apiCall, canvasColours, hasChromium, launchBrowser, serveCatalog, CHROMIUM, type Browser, type ServedCatalog } from './harness.ts';
+import { apiCall, canvasColours, hasChromium, CHROMIUM, type Browser, type ServedCatalog, emptyFolder, openBrowserMode } from './harness.ts';
 import { DEMO_PHOTOS, SMALL_MODEL } from './review-catalog.ts';
 
 /**
@@ -35,8 +35,7 @@ describe.skipIf(!hasChromium)('answers as evidence in Chromium (browser mode)', 
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
 
   beforeAll(async () => {
-    rmSync(ARTIFACTS, { recursive: true, force: true });
-    mkdirSync(ARTIFACTS, { recursive: true });
+    emptyFolder(ARTIFACTS);
     folder = mkdtempSync(join(tmpdir(), 'pairx-e2e-evidence-'));
     const rows = ['image,side'];
     for (const [individual, photos] of PHOTOS) {
@@ -66,9 +65,7 @@ describe.skipIf(!hasChromium)('answers as evidence in Chromium (browser mode)', 
     await decide('106/193', '123/274', 'different', 'bo');
     await decide('134/1000', '134/194', 'same', 'ana');
     workbench.close();
-    served = await serveCatalog(folder, { rebuild: true });
-    browser = await launchBrowser();
-    page = browser.page;
+    ({ served, browser, page } = await openBrowserMode(folder));
   }, 300_000);
 
   afterAll(async () => {

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Workbench } from '../../src/main/workbench.ts';
 import { checkCamtrapDpPackage } from '../formats/camtrap-dp-checker.ts';
 import { layOutWbia } from '../formats/fixtures.ts';
-import { apiCall, hasChromium, launchBrowser, serveCatalog, CHROMIUM, type Browser, type ServedCatalog } from './harness.ts';
+import { apiCall, hasChromium, CHROMIUM, type Browser, type ServedCatalog, emptyFolder, openBrowserMode } from './harness.ts';
 
 /**
  * The field formats in the browser mode: a WBIA COCO export imported from the catalog view's import
@@ -25,15 +25,12 @@ describe.skipIf(!hasChromium)('field formats in Chromium (browser mode)', () => 
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: false });
 
   beforeAll(async () => {
-    rmSync(ARTIFACTS, { recursive: true, force: true });
-    mkdirSync(ARTIFACTS, { recursive: true });
+    emptyFolder(ARTIFACTS);
     catalog = mkdtempSync(join(tmpdir(), 'pairx-e2e-formats-'));
     coco = layOutWbia(catalog);
     writeFileSync(join(catalog, 'deployments.csv'), 'deploymentID,folder,latitude,longitude,locationName\ncam-A,coco/images/train2024,-27.5,32.25,Nyala hide\n');
     Workbench.init(catalog).close();
-    served = await serveCatalog(catalog, { rebuild: true });
-    browser = await launchBrowser();
-    page = browser.page;
+    ({ served, browser, page } = await openBrowserMode(catalog));
     await apiCall(served, 'settings.set', { reviewer: 'ana' });
   }, 300_000);
 

@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeUnfaithfulModel } from '../fixtures/unfaithful-model.ts';
-import { hasChromium, launchBrowser, serveCatalog, type Browser, type ServedCatalog } from './harness.ts';
+import { hasChromium, type Browser, type ServedCatalog, emptyFolder, openBrowserMode } from './harness.ts';
 import { makeReviewCatalog } from './review-catalog.ts';
 
 /**
@@ -25,13 +25,10 @@ describe.skipIf(!hasChromium)('the conservation guard in the pair view (Chromium
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: false });
 
   beforeAll(async () => {
-    rmSync(ARTIFACTS, { recursive: true, force: true });
-    mkdirSync(ARTIFACTS, { recursive: true });
+    emptyFolder(ARTIFACTS);
     modelDir = writeUnfaithfulModel(mkdtempSync(join(tmpdir(), 'pairx-unfaithful-')));
     catalog = (await makeReviewCatalog({ model: modelDir })).folder;
-    served = await serveCatalog(catalog, { rebuild: true }); // the badge comes with this build
-    browser = await launchBrowser();
-    page = browser.page;
+    ({ served, browser, page } = await openBrowserMode(catalog)); // the badge comes with this build
   }, 300_000);
 
   afterAll(async () => {

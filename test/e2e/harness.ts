@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -137,4 +137,25 @@ export async function canvasColours(page: Page, selector: string): Promise<numbe
       seen.add(((data[i] >> 3) << 10) | ((data[i + 1] >> 3) << 5) | (data[i + 2] >> 3));
     return seen.size;
   });
+}
+
+/** A folder emptied for a test's screenshots (test-artifacts/…), for people to look at after a run. */
+export function emptyFolder(folder: string): void {
+  rmSync(folder, { recursive: true, force: true });
+  mkdirSync(folder, { recursive: true });
+}
+
+/** A catalog in the browser mode as a user opens it: served (`npm run serve`), and Chromium to look at it. */
+export async function openBrowserMode(
+  folder: string,
+  options: { rebuild?: boolean } = { rebuild: true },
+): Promise<{ served: ServedCatalog; browser: Browser; page: Page }> {
+  const served = await serveCatalog(folder, options);
+  try {
+    const browser = await launchBrowser();
+    return { served, browser, page: browser.page };
+  } catch (error) {
+    await served.stop();
+    throw error;
+  }
 }

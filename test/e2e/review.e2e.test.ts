@@ -1,17 +1,8 @@
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  apiCall,
-  canvasColours,
-  hasChromium,
-  launchBrowser,
-  serveCatalog,
-  CHROMIUM,
-  type Browser,
-  type ServedCatalog,
-} from './harness.ts';
+import { apiCall, canvasColours, hasChromium, CHROMIUM, type Browser, type ServedCatalog, emptyFolder, openBrowserMode } from './harness.ts';
 import { makeReviewCatalog } from './review-catalog.ts';
 
 /**
@@ -48,12 +39,9 @@ describe.skipIf(!ready)('review workbench in Chromium (browser mode)', () => {
   const decisions = async () => (await apiCall<Decision[]>(served, 'decisions.list')).body.value!;
 
   beforeAll(async () => {
-    rmSync(ARTIFACTS, { recursive: true, force: true });
-    mkdirSync(ARTIFACTS, { recursive: true });
+    emptyFolder(ARTIFACTS);
     catalog = (await makeReviewCatalog()).folder;
-    served = await serveCatalog(catalog, { rebuild: true });
-    browser = await launchBrowser();
-    page = browser.page;
+    ({ served, browser, page } = await openBrowserMode(catalog));
   }, 300_000);
 
   afterAll(async () => {

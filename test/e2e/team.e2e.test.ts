@@ -1,11 +1,11 @@
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Workbench } from '../../src/main/workbench.ts';
 import { initTeamStore } from '../../src/main/team/admin.ts';
 import { hasPostgres, NO_POSTGRES_NOTICE, startCluster, type PgCluster } from '../fixtures/pg-cluster.ts';
-import { apiCall, canvasColours, hasChromium, launchBrowser, serveCatalog, CHROMIUM, type Browser, type ServedCatalog } from './harness.ts';
+import { apiCall, canvasColours, hasChromium, CHROMIUM, type Browser, type ServedCatalog, emptyFolder, openBrowserMode } from './harness.ts';
 import { makeReviewCatalog } from './review-catalog.ts';
 
 /**
@@ -33,8 +33,7 @@ describe.skipIf(!ready)('team mode in Chromium (browser mode)', () => {
   const syncState = () => page.locator('.sync-state');
 
   beforeAll(async () => {
-    rmSync(ARTIFACTS, { recursive: true, force: true });
-    mkdirSync(ARTIFACTS, { recursive: true });
+    emptyFolder(ARTIFACTS);
     cluster = await startCluster();
     await initTeamStore(cluster.ownerUrl(), { appRole: cluster.appRole, password: cluster.ownerPassword });
     url = cluster.appUrl();
@@ -51,9 +50,7 @@ describe.skipIf(!ready)('team mode in Chromium (browser mode)', () => {
     benWorkbench.decide(pair.a, pair.b, 'different', { reviewer: 'ben' });
     await benWorkbench.team.sync({ server: url });
     benWorkbench.close();
-    served = await serveCatalog(ana, { rebuild: true });
-    browser = await launchBrowser();
-    page = browser.page;
+    ({ served, browser, page } = await openBrowserMode(ana));
     // lea, the lead, works on ana's laptop; the team trusts her answers more.
     await apiCall(served, 'settings.set', { reviewer: 'lea' });
     await apiCall(served, 'reviewers.set', { reviewer: 'lea', accuracy: 0.999 });

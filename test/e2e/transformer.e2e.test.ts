@@ -1,8 +1,8 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canvasColours, hasChromium, launchBrowser, serveCatalog, type Browser, type ServedCatalog } from './harness.ts';
+import { canvasColours, hasChromium, type Browser, type ServedCatalog, emptyFolder, openBrowserMode } from './harness.ts';
 import { makeReviewCatalog } from './review-catalog.ts';
 
 /**
@@ -23,12 +23,9 @@ describe.skipIf(!hasChromium)('a transformer in the review workbench (Chromium, 
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: false });
 
   beforeAll(async () => {
-    rmSync(ARTIFACTS, { recursive: true, force: true });
-    mkdirSync(ARTIFACTS, { recursive: true });
+    emptyFolder(ARTIFACTS);
     catalog = (await makeReviewCatalog({ model: VIT })).folder;
-    served = await serveCatalog(catalog, { rebuild: true }); // the layer menu's grids come from this build
-    browser = await launchBrowser();
-    page = browser.page;
+    ({ served, browser, page } = await openBrowserMode(catalog)); // the layer menu's grids come from this build
   }, 300_000);
 
   afterAll(async () => {

@@ -9,6 +9,7 @@ import {
   action,
   asJob,
   catalogFolder,
+  catalogSubcommands,
   defaultReviewer,
   out,
   fraction,
@@ -33,12 +34,7 @@ async function pictureBytes(workbench: Workbench, request: MediaRequest): Promis
 /** Adds `pairx catalog …`: everything the workbench does with a catalog, scriptable with --json. */
 export function registerCatalogCommands(program: Command): void {
   const catalog = program.command('catalog').description('photo catalogs: import, embed, review candidate pairs, record decisions');
-  const command = (spec: string, description: string) =>
-    catalog
-      .command(spec)
-      .description(description)
-      .option('--catalog <folder>', 'catalog folder (default: the catalog at or above the current folder)')
-      .option('--json', 'print the result as JSON');
+  const command = catalogSubcommands(catalog);
 
   command('init <folder>', 'make a folder a catalog (creates <folder>/.pairx/catalog.sqlite)').action(
     action((folder: string, options: CommonOptions) => {

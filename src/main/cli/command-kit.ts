@@ -15,6 +15,19 @@ export interface CommonOptions {
   json?: boolean;
 }
 
+/** `command(spec, description)` of `pairx catalog`: the subcommand with --catalog and --json. */
+export type CommandFactory = (spec: string, description: string) => Command;
+
+/** The factory of `pairx catalog`'s subcommands, every one with the options CommonOptions reads. */
+export function catalogSubcommands(catalog: Command): CommandFactory {
+  return (spec, description) =>
+    catalog
+      .command(spec)
+      .description(description)
+      .option('--catalog <folder>', 'catalog folder (default: the catalog at or above the current folder)')
+      .option('--json', 'print the result as JSON');
+}
+
 export const out = (text: string) => process.stdout.write(`${text}\n`);
 export const printJson = (value: unknown) => out(JSON.stringify(value, null, 2));
 

@@ -1,10 +1,6 @@
-import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { action, catalogFolder, defaultReviewer, out, positiveInteger, printJson, withWorkbench, type CommonOptions } from './command-kit.ts';
+import { action, catalogFolder, defaultReviewer, out, positiveInteger, printJson, withWorkbench, type CommandFactory, type CommonOptions } from './command-kit.ts';
 import { annotationText, decisionText, table } from './format.ts';
-
-/** `command(spec, description)` of `pairx catalog`: the subcommand with --catalog and --json. */
-type CommandFactory = (spec: string, description: string) => Command;
 
 const percent = (p: number | null): string => (p === null ? '-' : p < 0.01 ? '<1 %' : p > 0.99 ? '>99 %' : `${Math.round(100 * p)} %`);
 const signed = (x: number | null): string => (x === null ? '-' : `${x >= 0 ? '+' : ''}${x.toFixed(2)}`);

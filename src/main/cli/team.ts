@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Dispute, SyncSummary } from '../../shared/api.ts';
 import { initTeamStore } from '../team/admin.ts';
 import { CommandExit, EXIT_CANCELLED } from './exit.ts';
-import { action, asJob, catalogFolder, defaultReviewer, out, printJson, withWorkbench, type CommonOptions } from './command-kit.ts';
+import { action, asJob, catalogFolder, catalogSubcommands, defaultReviewer, out, printJson, withWorkbench, type CommonOptions } from './command-kit.ts';
 
 /**
  * Team mode on the command line: `pairx team init <url>` (the store's owner, once per store and after an
@@ -56,12 +56,7 @@ export function registerTeamCommands(program: Command): void {
     );
 
   const catalog = program.commands.find((command) => command.name() === 'catalog')!;
-  const command = (spec: string, description: string) =>
-    catalog
-      .command(spec)
-      .description(description)
-      .option('--catalog <folder>', 'catalog folder (default: the catalog at or above the current folder)')
-      .option('--json', 'print the result as JSON');
+  const command = catalogSubcommands(catalog);
 
   command('sync', "push this catalog's decisions to the team store and pull the others' (the password: PGPASSWORD, ~/.pgpass or the URL)")
     .option('--server <url>', 'postgres://user@host:5432/database[?sslmode=verify-full] (default: the store this catalog synced with)')

@@ -73,7 +73,8 @@ describe.skipIf(!ready)('team mode in Chromium (browser mode)', () => {
     await page.getByRole('button', { name: 'Sync', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Sync with the team store' });
     await dialog.getByLabel('Server').fill(url);
-    await expect.poll(() => dialog.getByLabel('Reviewer').inputValue()).toBe('lea');
+    // Under load the catalog's settings may answer after the form opened; the field fills in then.
+    await expect.poll(() => dialog.getByLabel('Reviewer').inputValue(), { timeout: 30_000 }).toBe('lea');
     await shot('01-sync-form');
     await dialog.getByRole('button', { name: 'Sync', exact: true }).click();
     await dialog.waitFor({ state: 'detached', timeout: 30_000 });

@@ -87,6 +87,14 @@ function SyncDialog({
 }) {
   const [server, setServer] = useState(initialServer);
   const [reviewer, setReviewer] = useState(initialReviewer);
+  // The catalog's settings and status may answer after the form opened: they fill what was not typed yet.
+  const typed = useRef({ server: false, reviewer: false });
+  useEffect(() => {
+    if (!typed.current.server) setServer(initialServer);
+  }, [initialServer]);
+  useEffect(() => {
+    if (!typed.current.reviewer) setReviewer(initialReviewer);
+  }, [initialReviewer]);
   const [password, setPassword] = useState('');
   const [remember, setRemember] = useState(false);
   const first = useRef<HTMLInputElement>(null);
@@ -135,7 +143,10 @@ function SyncDialog({
             ref={first}
             type="text"
             value={server}
-            onChange={(e) => setServer(e.target.value)}
+            onChange={(e) => {
+              typed.current.server = true;
+              setServer(e.target.value);
+            }}
             placeholder="postgres://reviewer@lab-server:5432/pairx?sslmode=verify-full"
             spellCheck={false}
             required
@@ -143,7 +154,10 @@ function SyncDialog({
         </label>
         <label>
           Reviewer{' '}
-          <input type="text" value={reviewer} onChange={(e) => setReviewer(e.target.value)} placeholder="your name, recorded with your decisions" />
+          <input type="text" value={reviewer} onChange={(e) => {
+              typed.current.reviewer = true;
+              setReviewer(e.target.value);
+            }} placeholder="your name, recorded with your decisions" />
         </label>
         <label>
           Password{' '}

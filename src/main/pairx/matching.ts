@@ -41,13 +41,38 @@ function pairwiseSquaredDistances(a: FeatureGrid, b: FeatureGrid): Float64Array 
   const na = squaredNorms(ta, n);
   const nb = squaredNorms(tb, m);
   const out = new Float64Array(n * m);
+  // Four positions of `b` per pass over a position of `a`: each of its values is loaded once for four
+  // products, which halves the time of this, the step's only quadratic loop (28×28 grids of 192 channels).
+  const m4 = m - (m % 4);
   for (let p = 0; p < n; p++) {
     const pa = p * c;
-    for (let q = 0; q < m; q++) {
+    const row = p * m;
+    for (let q = 0; q < m4; q += 4) {
+      const q0 = q * c;
+      const q1 = q0 + c;
+      const q2 = q1 + c;
+      const q3 = q2 + c;
+      let d0 = 0;
+      let d1 = 0;
+      let d2 = 0;
+      let d3 = 0;
+      for (let ch = 0; ch < c; ch++) {
+        const x = ta[pa + ch];
+        d0 += x * tb[q0 + ch];
+        d1 += x * tb[q1 + ch];
+        d2 += x * tb[q2 + ch];
+        d3 += x * tb[q3 + ch];
+      }
+      out[row + q] = Math.max(0, na[p] + nb[q] - 2 * d0);
+      out[row + q + 1] = Math.max(0, na[p] + nb[q + 1] - 2 * d1);
+      out[row + q + 2] = Math.max(0, na[p] + nb[q + 2] - 2 * d2);
+      out[row + q + 3] = Math.max(0, na[p] + nb[q + 3] - 2 * d3);
+    }
+    for (let q = m4; q < m; q++) {
       const qb = q * c;
       let dot = 0;
       for (let ch = 0; ch < c; ch++) dot += ta[pa + ch] * tb[qb + ch];
-      out[p * m + q] = Math.max(0, na[p] + nb[q] - 2 * dot);
+      out[row + q] = Math.max(0, na[p] + nb[q] - 2 * dot);
     }
   }
   return out;

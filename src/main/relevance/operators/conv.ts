@@ -97,7 +97,47 @@ export const convMap: LinearMap<ConvUnit> = {
     const { node } = unit;
     const { dims, data } = parameters.weight!;
     const geometry = convGeometry(node, dims.slice(2), r.shapes.get(node.inputs[0])!, r.shapes.get(node.outputs[0])!);
-    const back = r.builder.op('ConvTranspose', [incoming, r.builder.float('w', dims, data)], transposeAttributes(geometry));
+    const asConv = strideOneTranspose(geometry, dims, data);
+    const back = asConv
+      ? r.builder.op('Conv', [incoming, r.builder.float('w', asConv.dims, asConv.data)], asConv.attributes)
+      : r.builder.op('ConvTranspose', [incoming, r.builder.float('w', dims, data)], transposeAttributes(geometry));
     return new Map([[node.inputs[0], back]]);
   },
 };
+
+/**
+ * The transpose of a stride-1 convolution as a convolution: the kernel flipped in space and its input and
+ * output channels swapped within each group, padded by the kernel's reach less the original padding.
+ * onnxruntime runs `Conv` through its blocked kernels (depthwise ones included), where `ConvTranspose`
+ * runs one small matrix product per group; for EfficientNets' depthwise and 1×1 layers that is most of a
+ * relevance pass. Returns undefined where the geometry needs `ConvTranspose` (strides, negative padding).
+ */
+export function strideOneTranspose(
+  g: ConvGeometry,
+  dims: number[],
+  data: Float32Array,
+): { dims: number[]; data: Float32Array; attributes: Record<string, ReturnType<typeof int> | ReturnType<typeof ints>> } | undefined {
+  const spatial = g.kernel.length;
+  if (spatial !== 2 || g.strides.some((s) => s !== 1) || g.outputPadding.some((p) => p !== 0)) return undefined;
+  const reach = g.kernel.map((k, i) => (k - 1) * g.dilations[i]);
+  const pads = g.transposePads.map((p, i) => reach[i % spatial] - p);
+  if (pads.some((p) => p < 0)) return undefined;
+  const [outChannels, inPerGroup, kh, kw] = dims;
+  const outPerGroup = outChannels / g.group;
+  const flipped = new Float32Array(data.length);
+  const plane = kh * kw;
+  for (let group = 0; group < g.group; group++) {
+    for (let o = 0; o < outPerGroup; o++) {
+      for (let i = 0; i < inPerGroup; i++) {
+        const from = ((group * outPerGroup + o) * inPerGroup + i) * plane;
+        const to = ((group * inPerGroup + i) * outPerGroup + o) * plane;
+        for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) flipped[to + (kh - 1 - y) * kw + (kw - 1 - x)] = data[from + y * kw + x];
+      }
+    }
+  }
+  return {
+    dims: [inPerGroup * g.group, outPerGroup, kh, kw],
+    data: flipped,
+    attributes: { group: int(g.group), dilations: ints(g.dilations), kernel_shape: ints(g.kernel), pads: ints(pads), strides: ints(g.strides) },
+  };
+}

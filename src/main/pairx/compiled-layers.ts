@@ -1,6 +1,7 @@
 import { PairxError } from '../errors.ts';
 import { layoutGrid, type Grid, type LayerLayout } from '../models/layer-layout.ts';
 import type { ReidModel } from '../models/reid-model.ts';
+import { DataType, type IrValueInfo } from '../onnx/ir.ts';
 import { writeModel } from '../onnx/model-proto.ts';
 import { createSession, type NamedArray, type Session } from '../onnx/session.ts';
 import { canonize, type CanonicalModel } from '../relevance/canonize.ts';
@@ -47,6 +48,25 @@ export function sliceBatch(value: NamedArray, index: number, batch: number): Nam
     data: value.data.subarray(index * per, (index + 1) * per) as NamedArray['data'],
     dims: [value.dims[0] / batch, ...value.dims.slice(1)],
   };
+}
+
+/**
+ * Above this much forward statistics per image, the forward pass runs one image at a time. Two images in
+ * one batch save a call but double the memory one call touches, and memory touched for the first time
+ * costs more than the batch saves: EfficientNetV2-rw-m at 440 px (794 MiB per image) took 18.0 s for its
+ * first explanation batched and 13.7–15.1 s one image at a time, with 1 GB less at its peak; smaller models
+ * (the default one: 68 MiB; ResNet-50, ViT-B: 127–190 MiB) stay batched.
+ */
+const PER_IMAGE_STATISTICS_BYTES = 256 * 2 ** 20;
+
+/** The bytes of the statistics the relevance passes read, for one image (each tensor once). */
+function statisticsBytes(inputs: IrValueInfo[][]): number {
+  const sizes = new Map<string, number>();
+  for (const input of inputs.flat()) {
+    const elements = input.shape.reduce<number>((product, dim) => product * (typeof dim === 'number' ? dim : 1), 1);
+    sizes.set(input.name, elements * (input.elemType === DataType.INT64 ? 8 : 4));
+  }
+  return [...sizes.values()].reduce((sum, size) => sum + size, 0);
 }
 
 /**
@@ -104,6 +124,7 @@ export class CompiledLayers {
       createSession(writeModel(compiled.passes[1].model), provider),
     ]);
     const sessionsCreated = performance.now();
+    const statBytes = statisticsBytes(compiled.passes.map((pass) => pass.model.graph.inputs.filter((input) => input.name !== 'seed')));
     return {
       key,
       tensor,
@@ -111,7 +132,7 @@ export class CompiledLayers {
       layout,
       grid: layoutGrid(layerDims, layout),
       dims: layerDims,
-      perImageForward: this.model.batching.perImageForward,
+      perImageForward: this.model.batching.perImageForward || statBytes > PER_IMAGE_STATISTICS_BYTES,
       seedsPerRun: this.model.batching.seedsPerRun,
       forward,
       toLayer: { session: toLayer, stats: compiled.passes[0].stats },

@@ -92,13 +92,17 @@ function fromOrtTensor(name: string, value: ort.OnnxValue): NamedArray {
  * Creates a session on the first provider of `choice` that loads. With `auto`, an accelerator that is
  * missing (no CUDA libraries, say) falls back to CPU; an explicit choice that fails is an error.
  */
-export async function createSession(model: Uint8Array, choice: ProviderChoice = 'auto'): Promise<Session> {
+export async function createSession(
+  model: Uint8Array,
+  choice: ProviderChoice = 'auto',
+  options: { optimization?: 'disabled' | 'basic' | 'extended' | 'all' } = {},
+): Promise<Session> {
   const failures: string[] = [];
   for (const provider of candidates(choice)) {
     try {
       const session = await ort.InferenceSession.create(model, {
         executionProviders: [provider],
-        graphOptimizationLevel: 'all',
+        graphOptimizationLevel: options.optimization ?? 'all',
         logSeverityLevel: 3,
         // Idle worker threads sleep instead of spinning: the workbench shares the cores with the
         // window, the server and image decoding, which spinning threads would starve.

@@ -1,5 +1,5 @@
 import { GraphIndex } from './graph.ts';
-import { DataType, type IrModel, type IrTensor } from './ir.ts';
+import { DataType, type IrModel, type IrNode, type IrTensor } from './ir.ts';
 import { writeModel } from './model-proto.ts';
 import { createSession, type NamedArray } from './session.ts';
 
@@ -49,41 +49,70 @@ export async function probeGraph(
   options: { batchable?: boolean } = {},
 ): Promise<GraphProbe> {
   const graph = model.graph;
-  const declared = new Set(graph.outputs.map((o) => o.name));
-  const extra = graph.nodes
+  // In graph order, so that the first groups need only the first layers.
+  const all = graph.nodes
     .filter((n) => n.opType !== 'Constant')
     .flatMap((n) => n.outputs)
-    .filter((name) => name && !declared.has(name) && !graph.initializers.has(name));
-  const probe: IrModel = {
-    ...model,
-    graph: {
-      ...graph,
-      // Element type 0: written without a type, which the runtime then infers.
-      outputs: [...graph.outputs, ...extra.map((name) => ({ name, elemType: 0, shape: [] }))],
-    },
-  };
+    .filter((name) => name && !graph.initializers.has(name));
   const index = new GraphIndex(graph);
-  const session = await createSession(writeModel(probe), 'cpu');
-  try {
-    // Two different images, so that the batch-2 run shows which of its values belong to the first.
-    const perImage = inputDims.slice(1).reduce((a, b) => a * b, 1);
-    const images = [probeImage(perImage * inputDims[0], 1), probeImage(perImage * inputDims[0], 2)];
-    const runAt = (count: number, fetches?: string[]) => {
+  // Two different images, so that the batch-2 run shows which of its values belong to the first.
+  const perImage = inputDims.slice(1).reduce((a, b) => a * b, 1);
+  const images = [probeImage(perImage * inputDims[0], 1), probeImage(perImage * inputDims[0], 2)];
+  /**
+   * One run at `count` images that fetches `names`, on the graph cut to what they need and exposing only
+   * them. With every tensor an output, onnxruntime holds all of them until a run ends, whatever it is
+   * asked to fetch: loading Swin-L at 384 px peaked at 18.6 GB that way.
+   */
+  const runAt = async (count: number, names: string[]) => {
+    const needed = new Set(names);
+    const nodes: IrNode[] = [];
+    for (let i = graph.nodes.length - 1; i >= 0; i--) {
+      const node = graph.nodes[i];
+      if (!node.outputs.some((o) => needed.has(o))) continue;
+      nodes.push(node);
+      for (const input of node.inputs) if (input) needed.add(input);
+    }
+    const part: IrModel = {
+      ...model,
+      graph: {
+        ...graph,
+        nodes: nodes.reverse(),
+        initializers: new Map([...graph.initializers].filter(([name]) => needed.has(name))),
+        inputs: graph.inputs.filter((i) => i.name === inputName || (needed.has(i.name) && !graph.initializers.has(i.name))),
+        // Element type 0: written without a type, which the runtime then infers.
+        outputs: names.map((name) => ({ name, elemType: 0, shape: [] })),
+      },
+    };
+    // Unoptimised: every tensor asked for is an output, so there is little to fuse, and onnxruntime's
+    // graph passes over a Swin-B of 13,000 nodes took longer than the run (tv-swin's load 10.4 → 8.7 s).
+    const session = await createSession(writeModel(part), 'cpu', { optimization: 'disabled' });
+    try {
       const dims = [count * inputDims[0], ...inputDims.slice(1)];
       const data = new Float32Array(count * images[0].length);
       for (let i = 0; i < count; i++) data.set(images[i], i * images[0].length);
-      return session.run({ [inputName]: { data, dims } }, fetches);
-    };
-    const results: Record<string, NamedArray | undefined> = await runAt(1);
-    const shapes = new Map<string, number[]>();
-    const shapeValues = new Map<string, IrTensor>();
-    shapes.set(inputName, inputDims);
-    // Of every data tensor only a sample of values is kept: the probe of a large transformer exposes
-    // gigabytes of intermediate tensors, twice over at batch 2.
-    const samples = new Map<string, Sample>();
-    let unusual = false;
+      return await session.run({ [inputName]: { data, dims } }, names);
+    } finally {
+      await session.release();
+    }
+  };
+  const shapes = new Map<string, number[]>();
+  const shapeValues = new Map<string, IrTensor>();
+  shapes.set(inputName, inputDims);
+  // Of every data tensor only a sample of values is kept: the probe of a large transformer exposes
+  // gigabytes of intermediate tensors, twice over at batch 2.
+  const samples = new Map<string, Sample>();
+  let unusual = false;
+  // The tensors are fetched in groups of about BATCH_1_BYTES, one run each, sized by the bytes per
+  // tensor seen so far: fetched at once, every tensor of Swin-L at 384 px is held by onnxruntime and
+  // copied to JavaScript together.
+  let seenBytes = 0;
+  for (let first = 0; first < all.length; ) {
+    const count = first === 0 ? FIRST_GROUP : Math.max(1, Math.floor(BATCH_1_BYTES / (seenBytes / first)));
+    const group = all.slice(first, first + count);
+    const results: Record<string, NamedArray | undefined> = await runAt(1, group);
     for (const [name, value] of Object.entries(results)) {
       if (!value) continue;
+      seenBytes += value.data.byteLength;
       shapes.set(name, value.dims);
       if (index.isConstant(name)) {
         if (value.data.length <= MAX_SHAPE_VALUE_SIZE) {
@@ -96,44 +125,43 @@ export async function probeGraph(
       }
       results[name] = undefined;
     }
-    const batchLayouts = new Map<string, BatchLayout>();
-    let batchable = true;
-    if (unusual && options.batchable !== false) {
-      // A second run at batch 2 shows which axis grows with the batch (CNNs, whose tensors all start with
-      // the batch, never need it), and which of its values are the first image's: where on that axis the
-      // batch sits. Every tensor is looked at: a slice of q/k/v stacked before the batch starts with 1 too.
-      // Outputs of operators that keep their input's shape (elementwise, matrix products, norms, softmax)
-      // hold the batch where that input does and are not fetched; the rest are fetched in groups of at
-      // most BATCH_2_BYTES, one run each.
-      const derived = sameLayoutAs(graph, index, shapes);
-      const names = [...samples.keys()].filter((name) => !derived.has(name));
-      for (let first = 0; first < names.length && batchable; ) {
-        let bytes = 0;
-        let last = first;
-        while (last < names.length && (last === first || bytes + 8 * product(shapes.get(names[last])!) <= BATCH_2_BYTES)) {
-          bytes += 8 * product(shapes.get(names[last])!);
-          last++;
-        }
-        const group = names.slice(first, last);
-        const doubled = await runAt(2, group).catch(() => undefined);
-        if (!doubled) batchable = false;
-        for (const name of doubled ? group : []) {
-          const layout = batchLayoutOf(shapes.get(name)!, samples.get(name)!, doubled![name]);
-          if (layout && !(layout.axis === 0 && layout.inner === shapes.get(name)![0])) batchLayouts.set(name, layout);
-        }
-        first = last;
-      }
-      for (const [name, source] of derived) {
-        const layout = batchLayouts.get(source);
-        if (layout) batchLayouts.set(name, layout);
-      }
-    } else if (unusual) {
-      batchable = false;
-    }
-    return { shapes, shapeValues, batchLayouts, batchable };
-  } finally {
-    await session.release();
+    first += group.length;
   }
+  const batchLayouts = new Map<string, BatchLayout>();
+  let batchable = true;
+  if (unusual && options.batchable !== false) {
+    // A second run at batch 2 shows which axis grows with the batch (CNNs, whose tensors all start with
+    // the batch, never need it), and which of its values are the first image's: where on that axis the
+    // batch sits. Every tensor is looked at: a slice of q/k/v stacked before the batch starts with 1 too.
+    // Outputs of operators that keep their input's shape (elementwise, matrix products, norms, softmax)
+    // hold the batch where that input does and are not fetched; the rest are fetched in groups of at
+    // most BATCH_2_BYTES, one run each.
+    const derived = sameLayoutAs(graph, index, shapes);
+    const names = [...samples.keys()].filter((name) => !derived.has(name));
+    for (let first = 0; first < names.length && batchable; ) {
+      let bytes = 0;
+      let last = first;
+      while (last < names.length && (last === first || bytes + 8 * product(shapes.get(names[last])!) <= BATCH_2_BYTES)) {
+        bytes += 8 * product(shapes.get(names[last])!);
+        last++;
+      }
+      const group = names.slice(first, last);
+      const doubled = await runAt(2, group).catch(() => undefined);
+      if (!doubled) batchable = false;
+      for (const name of doubled ? group : []) {
+        const layout = batchLayoutOf(shapes.get(name)!, samples.get(name)!, doubled![name]);
+        if (layout && !(layout.axis === 0 && layout.inner === shapes.get(name)![0])) batchLayouts.set(name, layout);
+      }
+      first = last;
+    }
+    for (const [name, source] of derived) {
+      const layout = batchLayouts.get(source);
+      if (layout) batchLayouts.set(name, layout);
+    }
+  } else if (unusual) {
+    batchable = false;
+  }
+  return { shapes, shapeValues, batchLayouts, batchable };
 }
 
 /** A fixed pseudo-random image in [-1, 1) (mulberry32), so that probes are reproducible. */
@@ -184,6 +212,9 @@ function sameLayoutAs(graph: IrModel['graph'], index: GraphIndex, shapes: Map<st
 const SAMPLES = 4096;
 /** Tensors fetched from one run of the batch-2 probe, in bytes. */
 const BATCH_2_BYTES = 1 << 30;
+/** Tensors fetched from one run of the batch-1 probe, in bytes, and how many the first run fetches. */
+const BATCH_1_BYTES = 1 << 30;
+const FIRST_GROUP = 256;
 const product = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
 
 /** A spread sample of a tensor's values (at flat indices ⌊s·N/n⌋) and its largest magnitude. */

@@ -11,10 +11,9 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { preprocess } from '../src/main/imaging/preprocess.ts';
 import { ReidModel } from '../src/main/models/reid-model.ts';
 import { PairExplainer } from '../src/main/pairx/pair-explainer.ts';
-import { median, fixturePhotos } from './bench-kit.ts';
+import { median, fixturePhotos, timeExplanations } from './bench-kit.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const MODELS = resolve(process.env.BENCH_MODELS ?? '/tmp/pairx-bench-models');
@@ -33,27 +32,14 @@ for (const name of NAMES) {
     continue;
   }
   const explainer = new PairExplainer(await ReidModel.load(dir, { provider: (process.env.BENCH_PROVIDER as 'cpu') ?? 'cpu' }));
-  const pairs = Array.from({ length: RUNS + 1 }, (_, i) => [photos[(2 * i) % photos.length], photos[(2 * i + 1) % photos.length]]);
-  const images = await Promise.all(pairs.map(async ([a, b]) => [await preprocess(a, explainer.inputSpec), await preprocess(b, explainer.inputSpec)]));
-  const firstStart = performance.now();
-  await explainer.explain(images[0][0], images[0][1]); // compiles the default layer; its own runs plan the sessions' memory
-  const firstMs = performance.now() - firstStart;
-  const matchMs: number[] = [];
-  const pixelMs: number[] = [];
   let statsBytes = 0;
   let explanationBytes = 0;
-  for (const [a, b] of images.slice(1)) {
-    const started = performance.now();
-    const matched = await explainer.matchPair(a, b);
-    matchMs.push(performance.now() - started);
-    const pixelsStarted = performance.now();
-    const explanation = await explainer.addPixelMaps(matched, 10);
-    pixelMs.push(performance.now() - pixelsStarted);
+  const { firstMs, matchMs, pixelMs } = await timeExplanations(explainer, photos, RUNS, (matched, explanation) => {
     const layer = matched.forwardState.layer;
     const statNames = new Set([...layer.toLayer.stats, ...layer.toPixels.stats]);
     statsBytes = [...statNames].reduce((total, stat) => total + 2 * matched.forwardState.perImage![0](stat).data.byteLength, 0);
     explanationBytes = [...explanation.featureMaps, ...explanation.relevanceMaps, ...explanation.pixelMaps].reduce((t, a) => t + a.byteLength, 0);
-  }
+  });
   const layer = await explainer.compileLayer();
   console.log(
     JSON.stringify({

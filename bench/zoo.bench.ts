@@ -13,10 +13,9 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { preprocess } from '../src/main/imaging/preprocess.ts';
 import { ReidModel } from '../src/main/models/reid-model.ts';
 import { PairExplainer } from '../src/main/pairx/pair-explainer.ts';
-import { median, fixturePhotos } from './bench-kit.ts';
+import { median, fixturePhotos, timeExplanations } from './bench-kit.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const MODELS = resolve(process.env.BENCH_MODELS ?? '/tmp/pairx-bench-models/zoo');
@@ -37,23 +36,10 @@ for (const name of names) {
   const model = await ReidModel.load(dir, { provider: (process.env.BENCH_PROVIDER as 'cpu') ?? 'cpu' });
   const loadMs = performance.now() - loadStart;
   const explainer = new PairExplainer(model);
-  const pairs = Array.from({ length: RUNS + 1 }, (_, i) => [photos[(2 * i) % photos.length], photos[(2 * i + 1) % photos.length]]);
-  const images = await Promise.all(pairs.map(async ([a, b]) => [await preprocess(a, explainer.inputSpec), await preprocess(b, explainer.inputSpec)]));
-  const firstStart = performance.now();
-  const first = await explainer.explain(images[0][0], images[0][1]); // compiles the default layer; its own runs plan the sessions' memory
-  const firstMs = performance.now() - firstStart;
-  const matchMs: number[] = [];
-  const pixelMs: number[] = [];
-  let worst = first.conservation.worst;
-  for (const [a, b] of images.slice(1)) {
-    const started = performance.now();
-    const matched = await explainer.matchPair(a, b);
-    matchMs.push(performance.now() - started);
-    const pixelsStarted = performance.now();
-    const explanation = await explainer.addPixelMaps(matched, 10);
-    pixelMs.push(performance.now() - pixelsStarted);
-    worst = worst === null || explanation.conservation.worst === null ? null : Math.max(worst, explanation.conservation.worst);
-  }
+  const errors: (number | null)[] = [];
+  const { first, firstMs, matchMs, pixelMs } = await timeExplanations(explainer, photos, RUNS, (_, explanation) => errors.push(explanation.conservation.worst));
+  errors.push(first.conservation.worst);
+  const worst = errors.includes(null) ? null : Math.max(...(errors as number[]));
   const layer = await explainer.compileLayer();
   console.log(
     JSON.stringify({

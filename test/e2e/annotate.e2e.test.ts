@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callApi, workbenchHandlers } from '../../src/main/api-handlers.ts';
 import { Workbench } from '../../src/main/workbench.ts';
 import { megadetectorOutput, writeFieldFrame, writeJson, type FieldFrame } from '../fixtures/field-frames.ts';
-import { apiCall, CHROMIUM, hasChromium, type Browser, type ServedCatalog, emptyFolder, openBrowserMode } from './harness.ts';
+import { apiCall, CHROMIUM, hasChromium, type Browser, type ServedCatalog, emptyFolder, openBrowserMode, screenshots } from './harness.ts';
 import { DEMO_PHOTOS, SMALL_MODEL } from './review-catalog.ts';
 
 /**
@@ -76,7 +76,7 @@ describe.skipIf(!hasChromium)('drawing boxes in Chromium (browser mode)', () => 
   let frameImageId: number;
   let boxIds: number[] = [];
 
-  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+  const shot = screenshots(ARTIFACTS, () => page);
   const call = async <T,>(method: string, args: unknown = {}): Promise<T> => {
     const { body } = await apiCall<T>(served, method, args);
     if (!body.ok) throw new Error(`${method}: ${body.error!.message}`);

@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callApi, workbenchHandlers } from '../../src/main/api-handlers.ts';
 import { Workbench } from '../../src/main/workbench.ts';
-import { apiCall, canvasColours, hasChromium, CHROMIUM, type Browser, type ServedCatalog, emptyFolder, openBrowserMode } from './harness.ts';
+import { apiCall, canvasColours, hasChromium, CHROMIUM, type Browser, type ServedCatalog, emptyFolder, openBrowserMode, screenshots } from './harness.ts';
 import { DEMO_PHOTOS, SMALL_MODEL } from './review-catalog.ts';
 
 /**
@@ -32,7 +32,7 @@ describe.skipIf(!hasChromium)('answers as evidence in Chromium (browser mode)', 
   let browser: Browser;
   let page: Page;
   const ids = new Map<string, number>();
-  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+  const shot = screenshots(ARTIFACTS, () => page);
 
   beforeAll(async () => {
     emptyFolder(ARTIFACTS);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Workbench } from '../../src/main/workbench.ts';
 import { checkCamtrapDpPackage } from '../formats/camtrap-dp-checker.ts';
 import { layOutWbia } from '../formats/fixtures.ts';
-import { apiCall, hasChromium, CHROMIUM, type Browser, type ServedCatalog, emptyFolder, openBrowserMode } from './harness.ts';
+import { apiCall, hasChromium, CHROMIUM, type Browser, type ServedCatalog, emptyFolder, openBrowserMode, screenshots } from './harness.ts';
 
 /**
  * The field formats in the browser mode: a WBIA COCO export imported from the catalog view's import
@@ -22,7 +22,7 @@ describe.skipIf(!hasChromium)('field formats in Chromium (browser mode)', () => 
   let served: ServedCatalog;
   let browser: Browser;
   let page: Page;
-  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: false });
+  const shot = screenshots(ARTIFACTS, () => page);
 
   beforeAll(async () => {
     emptyFolder(ARTIFACTS);

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeUnfaithfulModel } from '../fixtures/unfaithful-model.ts';
-import { hasChromium, type Browser, type ServedCatalog, emptyFolder, openBrowserMode } from './harness.ts';
+import { hasChromium, type Browser, type ServedCatalog, emptyFolder, openBrowserMode, screenshots } from './harness.ts';
 import { makeReviewCatalog } from './review-catalog.ts';
 
 /**
@@ -22,7 +22,7 @@ describe.skipIf(!hasChromium)('the conservation guard in the pair view (Chromium
   let served: ServedCatalog;
   let browser: Browser;
   let page: Page;
-  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: false });
+  const shot = screenshots(ARTIFACTS, () => page);
 
   beforeAll(async () => {
     emptyFolder(ARTIFACTS);

@@ -145,6 +145,11 @@ export function emptyFolder(folder: string): void {
   mkdirSync(folder, { recursive: true });
 }
 
+/** A test's screenshots, `<folder>/<name>.png`, of the page it holds (read when each is taken). */
+export function screenshots(folder: string, page: () => Page): (name: string) => Promise<Buffer> {
+  return (name) => page().screenshot({ path: join(folder, `${name}.png`) });
+}
+
 /** A catalog in the browser mode as a user opens it: served (`npm run serve`), and Chromium to look at it. */
 export async function openBrowserMode(
   folder: string,

@@ -2,7 +2,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiCall, canvasColours, hasChromium, CHROMIUM, type Browser, type ServedCatalog, emptyFolder, openBrowserMode } from './harness.ts';
+import { apiCall, canvasColours, hasChromium, CHROMIUM, type Browser, type ServedCatalog, emptyFolder, openBrowserMode, screenshots } from './harness.ts';
 import { makeReviewCatalog } from './review-catalog.ts';
 
 /**
@@ -31,7 +31,7 @@ describe.skipIf(!ready)('review workbench in Chromium (browser mode)', () => {
   let browser: Browser;
   let page: Page;
 
-  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: false });
+  const shot = screenshots(ARTIFACTS, () => page);
   const currentPair = async () => {
     const pair = page.locator('section.pair-view');
     return { a: Number(await pair.getAttribute('data-a')), b: Number(await pair.getAttribute('data-b')) };

@@ -1,11 +1,11 @@
 import { cpSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Workbench } from '../../src/main/workbench.ts';
 import { initTeamStore } from '../../src/main/team/admin.ts';
 import { hasPostgres, NO_POSTGRES_NOTICE, startCluster, type PgCluster } from '../fixtures/pg-cluster.ts';
-import { apiCall, canvasColours, hasChromium, CHROMIUM, type Browser, type ServedCatalog, emptyFolder, openBrowserMode } from './harness.ts';
+import { apiCall, canvasColours, hasChromium, CHROMIUM, type Browser, type ServedCatalog, emptyFolder, openBrowserMode, screenshots } from './harness.ts';
 import { makeReviewCatalog } from './review-catalog.ts';
 
 /**
@@ -29,7 +29,7 @@ describe.skipIf(!ready)('team mode in Chromium (browser mode)', () => {
   let browser: Browser;
   let page: Page;
   let pair: { a: number; b: number };
-  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: false });
+  const shot = screenshots(ARTIFACTS, () => page);
   const syncState = () => page.locator('.sync-state');
 
   beforeAll(async () => {

@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canvasColours, hasChromium, type Browser, type ServedCatalog, emptyFolder, openBrowserMode } from './harness.ts';
+import { canvasColours, hasChromium, type Browser, type ServedCatalog, emptyFolder, openBrowserMode, screenshots } from './harness.ts';
 import { makeReviewCatalog } from './review-catalog.ts';
 
 /**
@@ -20,7 +20,7 @@ describe.skipIf(!hasChromium)('a transformer in the review workbench (Chromium, 
   let served: ServedCatalog;
   let browser: Browser;
   let page: Page;
-  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: false });
+  const shot = screenshots(ARTIFACTS, () => page);
 
   beforeAll(async () => {
     emptyFolder(ARTIFACTS);

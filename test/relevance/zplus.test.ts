@@ -78,9 +78,16 @@ async function convCase(
   return { run, reference, image, seeds, k, oh, ow };
 }
 
-/** Whether a compiled z⁺ pass takes the x⁻ half (Min, in the relevance pass) and |x| (Abs, in the forward pass). */
-const halves = (run: { compiled: { forward: { graph: { nodes: { opType: string }[] } }; passes: { model: { graph: { nodes: { opType: string }[] } } }[] } }) => ({
-  min: run.compiled.passes[0].model.graph.nodes.some((n) => n.opType === 'Min'),
+type Nodes = { graph: { nodes: { opType: string; inputs: string[]; outputs: string[] }[] } };
+/** The x⁻ = x − Relu(x) of a relevance pass: a Sub whose second input is the Relu of its first. */
+const takesNegativeHalf = ({ graph }: Nodes) =>
+  graph.nodes.some(
+    (sub) => sub.opType === 'Sub' && graph.nodes.some((relu) => relu.opType === 'Relu' && relu.outputs[0] === sub.inputs[1] && relu.inputs[0] === sub.inputs[0]),
+  );
+
+/** Whether a compiled z⁺ pass takes the x⁻ half (x − x⁺, in the relevance pass) and |x| (Abs, in the forward pass). */
+const halves = (run: { compiled: { forward: Nodes; passes: { model: Nodes }[] } }) => ({
+  min: takesNegativeHalf(run.compiled.passes[0].model),
   abs: run.compiled.forward.graph.nodes.some((n) => n.opType === 'Abs'),
 });
 

@@ -50,21 +50,34 @@ export function ruleStats(rule: Rule, map: LinearMap, unit: Unit, f: ForwardEmit
     f.setShape(input, f.shapes.get(x)!, x);
     const branchParameters = branch.parameters(parameters);
     if (!fromSigns) {
-      const out = map.apply(unit, input, branchParameters, f);
+      // z⁺'s stabiliser is z + ε (below); with one branch (x never negative) ε joins its bias instead.
+      const alone = rule.signSplit && nonNegative && branchParameters.weight;
+      const out = map.apply(unit, input, alone ? withEpsilon(branchParameters, f.epsilon) : branchParameters, f);
+      if (alone) {
+        f.setShape(out, f.shapes.get(unit.outputs[0])!, unit.outputs[0]);
+        branches.push({ inputs: [x], parameters: branchParameters });
+        return { branches, denominator: out, operator };
+      }
       z = z ? b.op('Add', [z, out]) : out;
     }
     branches.push({ inputs: [x], modifier: input === x ? undefined : branch.input, parameters: branchParameters });
   }
   if (fromSigns) {
-    // x⁺w⁺ + x⁻w⁻ = ½(|x||w| + xw) term by term; op(x, W) is the unit's own output less its bias.
+    // x⁺w⁺ + x⁻w⁻ = ½(|x||w| + xw) term by term, and op(x, W) is the unit's own output y less its bias b, so
+    // 2(z⁺ + ε) = op(|x|, |W|) + y + (2b⁺ − b + 2ε): one convolution, its bias and one sum, where z⁺ and its
+    // stabiliser took five operators over the output. The factor 2 goes into the branches' transposes.
     const { weight, bias } = parameters;
     const absolute = b.op('Abs', [x]);
     f.setShape(absolute, f.shapes.get(x)!, x);
-    const magnitudes = map.apply(unit, absolute, { weight: { dims: weight!.dims, data: weight!.data.map(Math.abs) } }, f);
-    const product = bias ? b.op('Sub', [unit.outputs[0], b.float('bias', broadcastDims(f.shapes.get(unit.outputs[0])!, bias.length, unit), bias)]) : unit.outputs[0];
-    z = b.op('Mul', [b.op('Add', [magnitudes, product]), b.scalar(0.5)]);
-    const positiveBias = bias?.map((v) => (v > 0 ? v : 0));
-    if (positiveBias?.some((v) => v > 0)) z = b.op('Add', [z, b.float('bias', broadcastDims(f.shapes.get(unit.outputs[0])!, positiveBias.length, unit), positiveBias)]);
+    const offset = Float32Array.from({ length: weight!.dims[0] }, (_, c) => {
+      const v = bias?.[c] ?? 0;
+      return 2 * Math.max(v, 0) - v + 2 * f.epsilon;
+    });
+    const magnitudes = map.apply(unit, absolute, { weight: { dims: weight!.dims, data: weight!.data.map(Math.abs) }, bias: offset }, f);
+    const denominator = b.op('Add', [magnitudes, unit.outputs[0]]);
+    f.setShape(denominator, f.shapes.get(unit.outputs[0])!, unit.outputs[0]);
+    for (const branch of branches) branch.parameters = doubled(branch.parameters);
+    return { branches, denominator, operator };
   }
   // z⁺ is never negative (x⁺w⁺, x⁻w⁻ and b⁺ are not), so its stabiliser is z + ε: zennit's z + ε·sign(z)
   // with sign(0) = 1, in one operator instead of five.
@@ -77,17 +90,24 @@ export function ruleStats(rule: Rule, map: LinearMap, unit: Unit, f: ForwardEmit
   return { branches, denominator, operator };
 }
 
-/** A per-channel bias as it broadcasts against the unit's output: [C, 1, 1] for NCHW convolutions, [C] for linear layers. */
-function broadcastDims(outputDims: number[], length: number, unit: Unit): number[] {
-  if (unit.node.opType === 'Conv') return [length, ...new Array(outputDims.length - 2).fill(1)];
-  return [length];
+/** Parameters with ε added to every output's bias: z⁺ + ε from the operator itself. */
+function withEpsilon(parameters: Parameters, epsilon: number): Parameters {
+  const outputs = parameters.weight!.dims[0];
+  return { ...parameters, bias: Float32Array.from({ length: outputs }, (_, c) => (parameters.bias?.[c] ?? 0) + epsilon) };
+}
+
+/** Parameters with the weight doubled: the transposes of a sign-split rule, whose denominator is 2(z⁺ + ε). */
+function doubled(parameters: Parameters): Parameters {
+  const { weight } = parameters;
+  return weight ? { ...parameters, weight: { dims: weight.dims, data: weight.data.map((w) => 2 * w) } } : parameters;
 }
 
 /** The positive or negative part of a forward statistic, taken in the relevance graph. */
 function modified(r: RelevanceEmitter, tensor: string, modifier: InputModifier): string {
   const x = r.stat(tensor);
   if (modifier === 'positive') return r.builder.op('Relu', [x]);
-  if (modifier === 'negative') return r.builder.op('Min', [x, r.builder.scalar(0)]);
+  // x⁻ = x − x⁺ exactly; onnxruntime's Min against a scalar takes several times as long as Relu and Sub.
+  if (modifier === 'negative') return r.builder.op('Sub', [x, r.builder.op('Relu', [x])]);
   return x;
 }
 

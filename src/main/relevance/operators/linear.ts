@@ -1,4 +1,5 @@
 import { attrFloat, attrInt, describeNode } from '../../onnx/ir.ts';
+import { scaled, scaledWeight } from '../weights.ts';
 import type { Unit } from '../units.ts';
 import type { LinearMap, RuleContext } from '../rules/rule.ts';
 
@@ -22,7 +23,7 @@ function backwardMatrix(unit: LinearUnit, ctx: RuleContext) {
 }
 
 function scaleMatrix(m: Float32Array, rows: number, cols: number, factor: number, transpose: boolean) {
-  if (!transpose) return { dims: [rows, cols], data: factor === 1 ? m : m.map((v) => v * factor) };
+  if (!transpose) return { dims: [rows, cols], data: factor === 1 ? m : scaled(m, factor) };
   const out = new Float32Array(m.length);
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = m[i * cols + j] * factor;
   return { dims: [cols, rows], data: out };
@@ -37,13 +38,14 @@ export const linearMap: LinearMap<LinearUnit> = {
     const b = f.builder;
     const [out, inner] = parameters.weight!.dims;
     const forwardMatrix = new Float32Array(out * inner);
-    const m = parameters.weight!.data;
+    const m = scaledWeight(parameters.weight!);
     for (let i = 0; i < out; i++) for (let j = 0; j < inner; j++) forwardMatrix[j * out + i] = m[i * inner + j];
     const z = b.op('MatMul', [input, b.float('w', [inner, out], forwardMatrix)]);
     return parameters.bias ? b.op('Add', [z, b.float('b', [parameters.bias.length], parameters.bias)]) : z;
   },
   transpose(unit, incoming, parameters, _stats, r) {
-    const { dims, data } = parameters.weight!;
+    const { dims } = parameters.weight!;
+    const data = scaledWeight(parameters.weight!);
     return new Map([[unit.node.inputs[0], r.builder.op('MatMul', [incoming, r.builder.float('m', dims, data)])]]);
   },
 };

@@ -1,4 +1,5 @@
 import { overSeeds, withStat } from '../operators/batching.ts';
+import { absolute, scaledWeight } from '../weights.ts';
 import type { Unit } from '../units.ts';
 import type { ForwardEmitter, InputModifier, LinearMap, Parameters, RelevanceEmitter, Rule } from './rule.ts';
 
@@ -67,13 +68,13 @@ export function ruleStats(rule: Rule, map: LinearMap, unit: Unit, f: ForwardEmit
     // 2(z⁺ + ε) = op(|x|, |W|) + y + (2b⁺ − b + 2ε): one convolution, its bias and one sum, where z⁺ and its
     // stabiliser took five operators over the output. The factor 2 goes into the branches' transposes.
     const { weight, bias } = parameters;
-    const absolute = b.op('Abs', [x]);
-    f.setShape(absolute, f.shapes.get(x)!, x);
+    const magnitude = b.op('Abs', [x]);
+    f.setShape(magnitude, f.shapes.get(x)!, x);
     const offset = Float32Array.from({ length: weight!.dims[0] }, (_, c) => {
       const v = bias?.[c] ?? 0;
       return 2 * Math.max(v, 0) - v + 2 * f.epsilon;
     });
-    const magnitudes = map.apply(unit, absolute, { weight: { dims: weight!.dims, data: weight!.data.map(Math.abs) }, bias: offset }, f);
+    const magnitudes = map.apply(unit, magnitude, { weight: { dims: weight!.dims, data: absolute(scaledWeight(weight!)) }, bias: offset }, f);
     const denominator = b.op('Add', [magnitudes, unit.outputs[0]]);
     f.setShape(denominator, f.shapes.get(unit.outputs[0])!, unit.outputs[0]);
     for (const branch of branches) branch.parameters = doubled(branch.parameters);
@@ -99,7 +100,7 @@ function withEpsilon(parameters: Parameters, epsilon: number): Parameters {
 /** Parameters with the weight doubled: the transposes of a sign-split rule, whose denominator is 2(z⁺ + ε). */
 function doubled(parameters: Parameters): Parameters {
   const { weight } = parameters;
-  return weight ? { ...parameters, weight: { dims: weight.dims, data: weight.data.map((w) => 2 * w) } } : parameters;
+  return weight ? { ...parameters, weight: { ...weight, scale: 2 * (weight.scale ?? 1) } } : parameters;
 }
 
 /** The positive or negative part of a forward statistic, taken in the relevance graph. */

@@ -36,7 +36,8 @@ export interface RelevanceEmitter extends RuleContext {
 
 /** A unit's constant parameters, as the parameter modifiers see them. */
 export interface Parameters {
-  weight?: { dims: number[]; data: Float32Array };
+  /** The weight is `scale · data` (scale 1 when absent): scaling a big weight needs no copy of it. */
+  weight?: { dims: number[]; data: Float32Array; scale?: number };
   bias?: Float32Array;
 }
 

@@ -1,7 +1,6 @@
+import { negativePart, positivePart } from '../weights.ts';
 import type { Parameters, Rule } from './rule.ts';
 
-const positivePart = (v: Float32Array) => v.map((w) => (w > 0 ? w : 0));
-const negativePart = (v: Float32Array) => v.map((w) => (w < 0 ? w : 0));
 
 /**
  * z⁺ rule (zennit `ZPlus`): z = op(x⁺,W⁺,b⁺) + op(x⁻,W⁻); R_in = x⁺·opᵀ(R/stab(z), W⁺) + x⁻·opᵀ(R/stab(z), W⁻).

@@ -16,9 +16,10 @@ export function negativePart(values: Float32Array): Float32Array {
   return out;
 }
 
-export function absolute(values: Float32Array): Float32Array {
+/** |values| · factor. */
+export function absolute(values: Float32Array, factor = 1): Float32Array {
   const out = new Float32Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = Math.abs(values[i]);
+  for (let i = 0; i < values.length; i++) out[i] = Math.abs(values[i]) * factor;
   return out;
 }
 
@@ -26,9 +27,4 @@ export function scaled(values: Float32Array, factor: number): Float32Array {
   const out = new Float32Array(values.length);
   for (let i = 0; i < values.length; i++) out[i] = values[i] * factor;
   return out;
-}
-
-/** A weight's values, `scale · data` (rules/rule.ts `Parameters`), copied only where the scale is not 1. */
-export function scaledWeight(weight: { data: Float32Array; scale?: number }): Float32Array {
-  return weight.scale === undefined || weight.scale === 1 ? weight.data : scaled(weight.data, weight.scale);
 }

@@ -1,7 +1,6 @@
 import { attrInt, attrInts, attrString, describeNode, ints, int, type IrNode } from '../../onnx/ir.ts';
 import type { Unit } from '../units.ts';
 import type { LinearMap } from '../rules/rule.ts';
-import { scaledWeight } from '../weights.ts';
 
 /** A convolution as a linear map: its transpose is `ConvTranspose` with the same weights and geometry. */
 
@@ -90,19 +89,18 @@ export const convMap: LinearMap<ConvUnit> = {
   apply(unit, input, parameters, f) {
     const b = f.builder;
     const { weight, bias } = parameters;
-    const inputs = [input, b.float('w', weight!.dims, scaledWeight(weight!))];
+    const inputs = [input, b.float('w', weight!.dims, weight!.data)];
     if (bias) inputs.push(b.float('b', [bias.length], bias));
     return b.op('Conv', inputs, { ...unit.node.attributes });
   },
   transpose(unit, incoming, parameters, _stats, r) {
     const { node } = unit;
-    const weight = parameters.weight!;
-    const { dims } = weight;
+    const { dims, data } = parameters.weight!;
     const geometry = convGeometry(node, dims.slice(2), r.shapes.get(node.inputs[0])!, r.shapes.get(node.outputs[0])!);
-    const asConv = strideOneTranspose(geometry, dims, weight.data, weight.scale);
+    const asConv = strideOneTranspose(geometry, dims, data);
     const back = asConv
       ? r.builder.op('Conv', [incoming, r.builder.float('w', asConv.dims, asConv.data)], asConv.attributes)
-      : r.builder.op('ConvTranspose', [incoming, r.builder.float('w', dims, scaledWeight(weight))], transposeAttributes(geometry));
+      : r.builder.op('ConvTranspose', [incoming, r.builder.float('w', dims, data)], transposeAttributes(geometry));
     return new Map([[node.inputs[0], back]]);
   },
 };
@@ -112,14 +110,12 @@ export const convMap: LinearMap<ConvUnit> = {
  * output channels swapped within each group, padded by the kernel's reach less the original padding.
  * onnxruntime runs `Conv` through its blocked kernels (depthwise ones included), where `ConvTranspose`
  * runs one small matrix product per group; for EfficientNets' depthwise and 1×1 layers that is most of a
- * relevance pass. The kernel is multiplied by `scale` as it is flipped. Returns undefined where the geometry
- * needs `ConvTranspose` (strides, negative padding).
+ * relevance pass. Returns undefined where the geometry needs `ConvTranspose` (strides, negative padding).
  */
 export function strideOneTranspose(
   g: ConvGeometry,
   dims: number[],
   data: Float32Array,
-  scale = 1,
 ): { dims: number[]; data: Float32Array; attributes: Record<string, ReturnType<typeof int> | ReturnType<typeof ints>> } | undefined {
   const spatial = g.kernel.length;
   if (spatial !== 2 || g.strides.some((s) => s !== 1) || g.outputPadding.some((p) => p !== 0)) return undefined;
@@ -135,7 +131,7 @@ export function strideOneTranspose(
       for (let i = 0; i < inPerGroup; i++) {
         const from = ((group * outPerGroup + o) * inPerGroup + i) * plane;
         const to = ((group * inPerGroup + i) * outPerGroup + o) * plane;
-        for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) flipped[to + (kh - 1 - y) * kw + (kw - 1 - x)] = scale * data[from + y * kw + x];
+        for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) flipped[to + (kh - 1 - y) * kw + (kw - 1 - x)] = data[from + y * kw + x];
       }
     }
   }

@@ -1,5 +1,5 @@
 import { attrFloat, attrInt, describeNode } from '../../onnx/ir.ts';
-import { scaled, scaledWeight } from '../weights.ts';
+import { scaled } from '../weights.ts';
 import type { Unit } from '../units.ts';
 import type { LinearMap, RuleContext } from '../rules/rule.ts';
 
@@ -38,14 +38,13 @@ export const linearMap: LinearMap<LinearUnit> = {
     const b = f.builder;
     const [out, inner] = parameters.weight!.dims;
     const forwardMatrix = new Float32Array(out * inner);
-    const m = scaledWeight(parameters.weight!);
+    const m = parameters.weight!.data;
     for (let i = 0; i < out; i++) for (let j = 0; j < inner; j++) forwardMatrix[j * out + i] = m[i * inner + j];
     const z = b.op('MatMul', [input, b.float('w', [inner, out], forwardMatrix)]);
     return parameters.bias ? b.op('Add', [z, b.float('b', [parameters.bias.length], parameters.bias)]) : z;
   },
   transpose(unit, incoming, parameters, _stats, r) {
-    const { dims } = parameters.weight!;
-    const data = scaledWeight(parameters.weight!);
+    const { dims, data } = parameters.weight!;
     return new Map([[unit.node.inputs[0], r.builder.op('MatMul', [incoming, r.builder.float('m', dims, data)])]]);
   },
 };

@@ -1,5 +1,5 @@
 import { overSeeds, withStat } from '../operators/batching.ts';
-import { absolute, scaledWeight } from '../weights.ts';
+import { absolute } from '../weights.ts';
 import type { Unit } from '../units.ts';
 import type { ForwardEmitter, InputModifier, LinearMap, Parameters, RelevanceEmitter, Rule } from './rule.ts';
 
@@ -65,19 +65,20 @@ export function ruleStats(rule: Rule, map: LinearMap, unit: Unit, f: ForwardEmit
   }
   if (fromSigns) {
     // x⁺w⁺ + x⁻w⁻ = ½(|x||w| + xw) term by term, and op(x, W) is the unit's own output y less its bias b, so
-    // 2(z⁺ + ε) = op(|x|, |W|) + y + (2b⁺ − b + 2ε): one convolution, its bias and one sum, where z⁺ and its
-    // stabiliser took five operators over the output. The factor 2 goes into the branches' transposes.
+    // z⁺ + ε = ½y + op(|x|, ½|W|) + (b⁺ − ½b + ε): one convolution with that bias, a product and a sum, where
+    // the stabilised z⁺ took five operators over the output. (2(z⁺ + ε) = y + op(|x|, |W|) + … would save
+    // the product, but onnxruntime then fuses the sum into the convolution and the forward pass holds every
+    // y longer: 40 % more memory touched in the first run, 2–4 s more of EfficientNetV2's first explanation.)
     const { weight, bias } = parameters;
     const magnitude = b.op('Abs', [x]);
     f.setShape(magnitude, f.shapes.get(x)!, x);
     const offset = Float32Array.from({ length: weight!.dims[0] }, (_, c) => {
       const v = bias?.[c] ?? 0;
-      return 2 * Math.max(v, 0) - v + 2 * f.epsilon;
+      return Math.max(v, 0) - v / 2 + f.epsilon;
     });
-    const magnitudes = map.apply(unit, magnitude, { weight: { dims: weight!.dims, data: absolute(scaledWeight(weight!)) }, bias: offset }, f);
-    const denominator = b.op('Add', [magnitudes, unit.outputs[0]]);
+    const magnitudes = map.apply(unit, magnitude, { weight: { dims: weight!.dims, data: absolute(weight!.data, 0.5) }, bias: offset }, f);
+    const denominator = b.op('Add', [b.op('Mul', [unit.outputs[0], b.scalar(0.5)]), magnitudes]);
     f.setShape(denominator, f.shapes.get(unit.outputs[0])!, unit.outputs[0]);
-    for (const branch of branches) branch.parameters = doubled(branch.parameters);
     return { branches, denominator, operator };
   }
   // z⁺ is never negative (x⁺w⁺, x⁻w⁻ and b⁺ are not), so its stabiliser is z + ε: zennit's z + ε·sign(z)
@@ -95,12 +96,6 @@ export function ruleStats(rule: Rule, map: LinearMap, unit: Unit, f: ForwardEmit
 function withEpsilon(parameters: Parameters, epsilon: number): Parameters {
   const outputs = parameters.weight!.dims[0];
   return { ...parameters, bias: Float32Array.from({ length: outputs }, (_, c) => (parameters.bias?.[c] ?? 0) + epsilon) };
-}
-
-/** Parameters with the weight doubled: the transposes of a sign-split rule, whose denominator is 2(z⁺ + ε). */
-function doubled(parameters: Parameters): Parameters {
-  const { weight } = parameters;
-  return weight ? { ...parameters, weight: { ...weight, scale: 2 * (weight.scale ?? 1) } } : parameters;
 }
 
 /** The positive or negative part of a forward statistic, taken in the relevance graph. */

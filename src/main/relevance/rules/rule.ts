@@ -36,8 +36,7 @@ export interface RelevanceEmitter extends RuleContext {
 
 /** A unit's constant parameters, as the parameter modifiers see them. */
 export interface Parameters {
-  /** The weight is `scale · data` (scale 1 when absent): scaling a big weight needs no copy of it. */
-  weight?: { dims: number[]; data: Float32Array; scale?: number };
+  weight?: { dims: number[]; data: Float32Array };
   bias?: Float32Array;
 }
 

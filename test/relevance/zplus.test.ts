@@ -21,6 +21,8 @@ async function convCase(
   options: {
     seed: number;
     bias: boolean;
+    /** Multiplies the random biases (large biases against small inputs test the denominators' rounding). */
+    biasScale?: number;
     relu?: boolean;
     /** Clip the input to [min, max] before the conv. */
     clip?: [number, number];
@@ -36,7 +38,7 @@ async function convCase(
   const weightDims = [spec.outChannels, spec.inChannels / group, ...spec.kernel];
   const image = randomArray(random, product(inputDims), options.input);
   const weight = randomArray(random, product(weightDims), { zeros: 0.1 });
-  const bias = options.bias ? randomArray(random, spec.outChannels, { zeros: 0.25 }) : undefined;
+  const bias = options.bias ? randomArray(random, spec.outChannels, { zeros: 0.25 }).map((b) => b * (options.biasScale ?? 1)) : undefined;
   const m = new ModelSpec();
   const clip = options.clip;
   const x = options.relu
@@ -285,6 +287,17 @@ describe('z⁺ rule for Conv', () => {
     const { run, reference } = await convCase(spec, { seed: 6, bias: true, clip: [-0.4, 0.5] });
     expect(halves(run)).toEqual({ min: true, abs: true });
     expectClose(run.relevance, reference.relevance, { rtol: 1e-4, scale: reference.magnitude });
+  });
+
+  it('where the input is 0 and the biases are large, the denominators stay b⁺ + ε: relevance finite', async () => {
+    // There y − b is exactly 0. A denominator summed as ½y + … − ½b + ε instead leaves a rounding error of
+    // |b|'s size for ε, zero or negative (full-size EfficientNetV2 went non-finite that way).
+    const spec: ConvSpec = { inChannels: 3, outChannels: 4, height: 6, width: 6, kernel: [3, 3], pads: [1, 1, 1, 1] };
+    for (const seed of [21, 22, 23]) {
+      const { run } = await convCase(spec, { seed, bias: true, biasScale: 100, input: { lo: 0, hi: 0 } });
+      expect(halves(run)).toEqual({ min: true, abs: true });
+      expect(run.relevance.every((v) => v === 0)).toBe(true);
+    }
   });
 
   it('input after Clip(0, 6) (ReLU6) is known non-negative', async () => {

@@ -16,10 +16,9 @@ export function negativePart(values: Float32Array): Float32Array {
   return out;
 }
 
-/** |values| · factor. */
-export function absolute(values: Float32Array, factor = 1): Float32Array {
+export function absolute(values: Float32Array): Float32Array {
   const out = new Float32Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = Math.abs(values[i]) * factor;
+  for (let i = 0; i < values.length; i++) out[i] = Math.abs(values[i]);
   return out;
 }
 

@@ -1,5 +1,5 @@
 import { overSeeds, withStat } from '../operators/batching.ts';
-import { absolute } from '../weights.ts';
+import { absolute, positivePart } from '../weights.ts';
 import type { Unit } from '../units.ts';
 import type { ForwardEmitter, InputModifier, LinearMap, Parameters, RelevanceEmitter, Rule } from './rule.ts';
 
@@ -64,22 +64,18 @@ export function ruleStats(rule: Rule, map: LinearMap, unit: Unit, f: ForwardEmit
     branches.push({ inputs: [x], modifier: input === x ? undefined : branch.input, parameters: branchParameters });
   }
   if (fromSigns) {
-    // x⁺w⁺ + x⁻w⁻ = ½(|x||w| + xw) term by term, and op(x, W) is the unit's own output y less its bias b, so
-    // z⁺ + ε = ½y + op(|x|, ½|W|) + (b⁺ − ½b + ε): one convolution with that bias, a product and a sum, where
-    // the stabilised z⁺ took five operators over the output. (2(z⁺ + ε) = y + op(|x|, |W|) + … would save
-    // the product, but onnxruntime then fuses the sum into the convolution and the forward pass holds every
-    // y longer: 40 % more memory touched in the first run, 2–4 s more of EfficientNetV2's first explanation.)
+    // x⁺w⁺ + x⁻w⁻ = ½(|x||w| + xw) term by term; op(x, W) is the unit's own output less its bias. Summed in
+    // this order, where x is 0 the product y − b is exactly 0 and z⁺ + ε exactly b⁺ + ε. (Fewer operators,
+    // as ½y + op(|x|, ½|W|) + (b⁺ − ½b + ε), cancel ½b against ½b there and leave a rounding error of
+    // |b|'s size instead of ε: zero or negative denominators, non-finite relevance in EfficientNetV2.)
     const { weight, bias } = parameters;
     const magnitude = b.op('Abs', [x]);
     f.setShape(magnitude, f.shapes.get(x)!, x);
-    const offset = Float32Array.from({ length: weight!.dims[0] }, (_, c) => {
-      const v = bias?.[c] ?? 0;
-      return Math.max(v, 0) - v / 2 + f.epsilon;
-    });
-    const magnitudes = map.apply(unit, magnitude, { weight: { dims: weight!.dims, data: absolute(weight!.data, 0.5) }, bias: offset }, f);
-    const denominator = b.op('Add', [b.op('Mul', [unit.outputs[0], b.scalar(0.5)]), magnitudes]);
-    f.setShape(denominator, f.shapes.get(unit.outputs[0])!, unit.outputs[0]);
-    return { branches, denominator, operator };
+    const magnitudes = map.apply(unit, magnitude, { weight: { dims: weight!.dims, data: absolute(weight!.data) } }, f);
+    const product = bias ? b.op('Sub', [unit.outputs[0], b.float('bias', broadcastDims(f.shapes.get(unit.outputs[0])!, bias.length, unit), bias)]) : unit.outputs[0];
+    z = b.op('Mul', [b.op('Add', [magnitudes, product]), b.scalar(0.5)]);
+    const positiveBias = bias && positivePart(bias);
+    if (positiveBias?.some((v) => v > 0)) z = b.op('Add', [z, b.float('bias', broadcastDims(f.shapes.get(unit.outputs[0])!, positiveBias.length, unit), positiveBias)]);
   }
   // z⁺ is never negative (x⁺w⁺, x⁻w⁻ and b⁺ are not), so its stabiliser is z + ε: zennit's z + ε·sign(z)
   // with sign(0) = 1, in one operator instead of five.
@@ -96,6 +92,12 @@ export function ruleStats(rule: Rule, map: LinearMap, unit: Unit, f: ForwardEmit
 function withEpsilon(parameters: Parameters, epsilon: number): Parameters {
   const outputs = parameters.weight!.dims[0];
   return { ...parameters, bias: Float32Array.from({ length: outputs }, (_, c) => (parameters.bias?.[c] ?? 0) + epsilon) };
+}
+
+/** A per-channel bias as it broadcasts against the unit's output: [C, 1, 1] for NCHW convolutions, [C] for linear layers. */
+function broadcastDims(outputDims: number[], length: number, unit: Unit): number[] {
+  if (unit.node.opType === 'Conv') return [length, ...new Array(outputDims.length - 2).fill(1)];
+  return [length];
 }
 
 /** The positive or negative part of a forward statistic, taken in the relevance graph. */

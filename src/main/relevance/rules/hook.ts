@@ -50,18 +50,16 @@ export function ruleStats(rule: Rule, map: LinearMap, unit: Unit, f: ForwardEmit
     if (branch.input === 'negative') input = b.op('Min', [x, b.scalar(0)]);
     f.setShape(input, f.shapes.get(x)!, x);
     const branchParameters = branch.parameters(parameters);
-    if (!fromSigns) {
-      // z⁺'s stabiliser is z + ε (below); with one branch (x never negative) ε joins its bias instead.
-      const alone = rule.signSplit && nonNegative && branchParameters.weight;
-      const out = map.apply(unit, input, alone ? withEpsilon(branchParameters, f.epsilon) : branchParameters, f);
-      if (alone) {
-        f.setShape(out, f.shapes.get(unit.outputs[0])!, unit.outputs[0]);
-        branches.push({ inputs: [x], parameters: branchParameters });
-        return { branches, denominator: out, operator };
-      }
-      z = z ? b.op('Add', [z, out]) : out;
-    }
     branches.push({ inputs: [x], modifier: input === x ? undefined : branch.input, parameters: branchParameters });
+    if (fromSigns) continue;
+    // z⁺'s stabiliser is z + ε (below); with one branch (x never negative) ε joins its bias instead.
+    const alone = rule.signSplit && nonNegative && branchParameters.weight;
+    const out = map.apply(unit, input, alone ? withEpsilon(branchParameters, f.epsilon) : branchParameters, f);
+    if (alone) {
+      f.setShape(out, f.shapes.get(unit.outputs[0])!, unit.outputs[0]);
+      return { branches, denominator: out, operator };
+    }
+    z = z ? b.op('Add', [z, out]) : out;
   }
   if (fromSigns) {
     // x⁺w⁺ + x⁻w⁻ = ½(|x||w| + xw) term by term; op(x, W) is the unit's own output less its bias. Summed in

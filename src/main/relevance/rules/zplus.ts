@@ -1,7 +1,6 @@
 import { negativePart, positivePart } from '../weights.ts';
 import type { Parameters, Rule } from './rule.ts';
 
-
 /**
  * z⁺ rule (zennit `ZPlus`): z = op(x⁺,W⁺,b⁺) + op(x⁻,W⁻); R_in = x⁺·opᵀ(R/stab(z), W⁺) + x⁻·opᵀ(R/stab(z), W⁻).
  */
